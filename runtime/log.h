@@ -1,0 +1,44 @@
+/*
+ * Logging: one line per event on stderr,
+ *   2026-11-21T19:40:01.123Z INFO  pbx1 w0 registrar#1043 text
+ * with time (UTC), level, node, worker ("main" outside the workers) and actor
+ * ("-" outside any actor). Thread-safe; the level can change at run time.
+ */
+#ifndef PBX_LOG_H
+#define PBX_LOG_H
+
+#include <stdarg.h>
+
+enum rt_log_level {
+	RT_LOG_ERROR = 0,
+	RT_LOG_WARN,
+	RT_LOG_INFO,
+	RT_LOG_DEBUG,
+};
+
+extern int rt_log_level_cur;
+
+void rt_log_set_node(const char *name);
+void rt_log_set_level(enum rt_log_level l);
+/* 0 and *out set, or EINVAL for an unknown name. */
+int rt_log_level_parse(const char *s, enum rt_log_level *out);
+const char *rt_log_level_name(enum rt_log_level l);
+
+/* Context of the calling thread, set by the runtime's dispatcher. */
+void rt_log_set_worker(int worker);
+void rt_log_set_actor(const char *kind, unsigned long long id);
+
+void rt_logf(enum rt_log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define rt_log(l, ...)                                                         \
+	do {                                                                   \
+		if ((int)(l) <= rt_log_level_cur)                              \
+			rt_logf((l), __VA_ARGS__);                             \
+	} while (0)
+#define rt_err(...)   rt_log(RT_LOG_ERROR, __VA_ARGS__)
+#define rt_warn(...)  rt_log(RT_LOG_WARN, __VA_ARGS__)
+#define rt_info(...)  rt_log(RT_LOG_INFO, __VA_ARGS__)
+#define rt_debug(...) rt_log(RT_LOG_DEBUG, __VA_ARGS__)
+
+#endif
