@@ -68,7 +68,7 @@ void
 rt_logf(enum rt_log_level l, const char *fmt, ...)
 {
 	static const char *const tags[] = { "ERROR", "WARN ", "INFO ",
-					    "DEBUG" };
+		                            "DEBUG" };
 	char line[2048], wk[16], ac[96];
 	struct timespec ts;
 	struct tm tm;
@@ -87,10 +87,10 @@ rt_logf(enum rt_log_level l, const char *fmt, ...)
 		snprintf(ac, sizeof(ac), "-");
 
 	n = snprintf(line, sizeof(line),
-		     "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %s %s ",
-		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-		     tags[(unsigned)l < 4 ? l : 0], node_name, wk, ac);
+	             "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s %s %s ",
+	             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+	             tags[(unsigned)l < 4 ? l : 0], node_name, wk, ac);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	va_start(ap, fmt);

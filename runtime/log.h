@@ -29,7 +29,7 @@ void rt_log_set_worker(int worker);
 void rt_log_set_actor(const char *kind, unsigned long long id);
 
 void rt_logf(enum rt_log_level l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define rt_log(l, ...)                                                         \
 	do {                                                                   \

@@ -44,7 +44,7 @@ typedef struct rt_addr {
 /* Local ids below this are well-known services, the same on every node. */
 enum rt_wellknown {
 	RT_ID_NONE = 0,
-	RT_ID_NODE = 1, /* the node actor on worker 0: answers pings */
+	RT_ID_NODE = 1,  /* the node actor on worker 0: answers pings */
 	RT_ID_ADMIN = 2, /* the admin actor on worker 0 */
 	RT_ID_FIRST_DYNAMIC = 64,
 };
@@ -95,11 +95,10 @@ uint32_t rt_worker_of(const rt *r, const void *key, size_t len);
 /* Spawn on `worker` (or RT_WORKER_ANY: round robin). The address is valid
  * at once; messages sent to it are delivered after init. Called on the same
  * worker, init runs before rt_spawn returns. */
-int rt_spawn(rt *r, const rt_kind *k, uint32_t worker, void *arg,
-	     rt_addr *out);
+int rt_spawn(rt *r, const rt_kind *k, uint32_t worker, void *arg, rt_addr *out);
 /* Same, with a well-known local id (< RT_ID_FIRST_DYNAMIC). */
 int rt_spawn_named(rt *r, const rt_kind *k, uint32_t worker, uint64_t id,
-		   void *arg, rt_addr *out);
+                   void *arg, rt_addr *out);
 
 rt_addr rt_self(const rt_actor *a);
 void *rt_state(rt_actor *a);
@@ -139,9 +138,9 @@ int rt_inject(rt *r, rt_addr from, rt_addr to, rt_msg *m);
  * err 0 with the reply envelope (borrowed), or ETIMEDOUT, ENOENT (no such
  * actor), EHOSTUNREACH (node unreachable). Never after the actor stopped. */
 typedef void (*rt_reply_h)(rt_actor *a, int err, const Pbx__Envelope *reply,
-			   void *arg);
+                           void *arg);
 int rt_request(rt_actor *a, rt_addr to, rt_msg *m, uint32_t timeout_ms,
-	       rt_reply_h h, void *arg);
+               rt_reply_h h, void *arg);
 int rt_reply(rt_actor *a, const Pbx__Envelope *req, rt_msg *m);
 
 /* --- timers ------------------------------------------------------------ */
