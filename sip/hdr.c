@@ -1,0 +1,774 @@
+/* Header ids and names, character classes, lists and parameters. */
+#include <ctype.h>
+#include <errno.h>
+
+#include "sip_int.h"
+
+#define T SIP_C_TOKEN
+#define W SIP_C_WS
+#define D SIP_C_DIGIT
+#define A SIP_C_ALPHA
+#define U SIP_C_USER
+#define H SIP_C_HOST
+#define C SIP_C_URIC
+#define S SIP_C_SCHEME
+
+const uint8_t sip_ctab[256] = {
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	W,
+	W,
+	0,
+	0,
+	W,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	W,
+	T | U | C,
+	0,
+	C,
+	U | C,
+	T | U | C,
+	U | C,
+	T | U | C,
+	U | C,
+	U | C,
+	T | U | C,
+	T | U | C | S,
+	U | C,
+	T | U | H | C | S,
+	T | U | H | C | S,
+	U | C,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	T | D | U | H | C | S,
+	U | C,
+	U | C,
+	0,
+	U | C,
+	0,
+	U | C,
+	C,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	C,
+	C,
+	C,
+	C,
+	T | U | C,
+	T | C,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	T | A | U | H | C | S,
+	C,
+	C,
+	C,
+	T | U | C,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+};
+
+#undef T
+#undef W
+#undef D
+#undef A
+#undef U
+#undef H
+#undef C
+#undef S
+
+static const char *const hdr_names[SIP_HDR_COUNT_] = {
+	[SIP_HDR_ACCEPT] = "Accept",
+	[SIP_HDR_ACCEPT_CONTACT] = "Accept-Contact",
+	[SIP_HDR_ACCEPT_ENCODING] = "Accept-Encoding",
+	[SIP_HDR_ACCEPT_LANGUAGE] = "Accept-Language",
+	[SIP_HDR_ALERT_INFO] = "Alert-Info",
+	[SIP_HDR_ALLOW] = "Allow",
+	[SIP_HDR_ALLOW_EVENTS] = "Allow-Events",
+	[SIP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
+	[SIP_HDR_AUTHORIZATION] = "Authorization",
+	[SIP_HDR_CALL_ID] = "Call-ID",
+	[SIP_HDR_CALL_INFO] = "Call-Info",
+	[SIP_HDR_CONTACT] = "Contact",
+	[SIP_HDR_CONTENT_DISPOSITION] = "Content-Disposition",
+	[SIP_HDR_CONTENT_ENCODING] = "Content-Encoding",
+	[SIP_HDR_CONTENT_LANGUAGE] = "Content-Language",
+	[SIP_HDR_CONTENT_LENGTH] = "Content-Length",
+	[SIP_HDR_CONTENT_TYPE] = "Content-Type",
+	[SIP_HDR_CSEQ] = "CSeq",
+	[SIP_HDR_DATE] = "Date",
+	[SIP_HDR_ERROR_INFO] = "Error-Info",
+	[SIP_HDR_EVENT] = "Event",
+	[SIP_HDR_EXPIRES] = "Expires",
+	[SIP_HDR_FROM] = "From",
+	[SIP_HDR_IDENTITY] = "Identity",
+	[SIP_HDR_IN_REPLY_TO] = "In-Reply-To",
+	[SIP_HDR_MAX_FORWARDS] = "Max-Forwards",
+	[SIP_HDR_MIME_VERSION] = "MIME-Version",
+	[SIP_HDR_MIN_EXPIRES] = "Min-Expires",
+	[SIP_HDR_MIN_SE] = "Min-SE",
+	[SIP_HDR_ORGANIZATION] = "Organization",
+	[SIP_HDR_P_ASSERTED_IDENTITY] = "P-Asserted-Identity",
+	[SIP_HDR_PATH] = "Path",
+	[SIP_HDR_PRIORITY] = "Priority",
+	[SIP_HDR_PRIVACY] = "Privacy",
+	[SIP_HDR_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
+	[SIP_HDR_PROXY_AUTHORIZATION] = "Proxy-Authorization",
+	[SIP_HDR_PROXY_REQUIRE] = "Proxy-Require",
+	[SIP_HDR_RACK] = "RAck",
+	[SIP_HDR_REASON] = "Reason",
+	[SIP_HDR_RECORD_ROUTE] = "Record-Route",
+	[SIP_HDR_REFER_TO] = "Refer-To",
+	[SIP_HDR_REFERRED_BY] = "Referred-By",
+	[SIP_HDR_REJECT_CONTACT] = "Reject-Contact",
+	[SIP_HDR_REPLACES] = "Replaces",
+	[SIP_HDR_REPLY_TO] = "Reply-To",
+	[SIP_HDR_REQUEST_DISPOSITION] = "Request-Disposition",
+	[SIP_HDR_REQUIRE] = "Require",
+	[SIP_HDR_RETRY_AFTER] = "Retry-After",
+	[SIP_HDR_ROUTE] = "Route",
+	[SIP_HDR_RSEQ] = "RSeq",
+	[SIP_HDR_SERVER] = "Server",
+	[SIP_HDR_SESSION_EXPIRES] = "Session-Expires",
+	[SIP_HDR_SUBJECT] = "Subject",
+	[SIP_HDR_SUBSCRIPTION_STATE] = "Subscription-State",
+	[SIP_HDR_SUPPORTED] = "Supported",
+	[SIP_HDR_TIMESTAMP] = "Timestamp",
+	[SIP_HDR_TO] = "To",
+	[SIP_HDR_UNSUPPORTED] = "Unsupported",
+	[SIP_HDR_USER_AGENT] = "User-Agent",
+	[SIP_HDR_VIA] = "Via",
+	[SIP_HDR_WARNING] = "Warning",
+	[SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
+};
+
+const char *
+sip_hdr_name(enum sip_hdr_id id)
+{
+	if ((unsigned)id >= SIP_HDR_COUNT_)
+		return NULL;
+	return hdr_names[id];
+}
+
+static enum sip_hdr_id
+hdr_compact(char c)
+{
+	switch (c | 0x20) {
+	case 'a':
+		return SIP_HDR_ACCEPT_CONTACT;
+	case 'b':
+		return SIP_HDR_REFERRED_BY;
+	case 'c':
+		return SIP_HDR_CONTENT_TYPE;
+	case 'd':
+		return SIP_HDR_REQUEST_DISPOSITION;
+	case 'e':
+		return SIP_HDR_CONTENT_ENCODING;
+	case 'f':
+		return SIP_HDR_FROM;
+	case 'i':
+		return SIP_HDR_CALL_ID;
+	case 'j':
+		return SIP_HDR_REJECT_CONTACT;
+	case 'k':
+		return SIP_HDR_SUPPORTED;
+	case 'l':
+		return SIP_HDR_CONTENT_LENGTH;
+	case 'm':
+		return SIP_HDR_CONTACT;
+	case 'o':
+		return SIP_HDR_EVENT;
+	case 'r':
+		return SIP_HDR_REFER_TO;
+	case 's':
+		return SIP_HDR_SUBJECT;
+	case 't':
+		return SIP_HDR_TO;
+	case 'u':
+		return SIP_HDR_ALLOW_EVENTS;
+	case 'v':
+		return SIP_HDR_VIA;
+	case 'x':
+		return SIP_HDR_SESSION_EXPIRES;
+	case 'y':
+		return SIP_HDR_IDENTITY;
+	default:
+		return SIP_HDR_OTHER;
+	}
+}
+
+/* Candidates are picked by first letter, then matched by length and name. */
+#define TRY(id)                                                                \
+	do {                                                                   \
+		const char *n_ = hdr_names[id];                                \
+		if (len == strlen(n_) && strncasecmp(name, n_, len) == 0)      \
+			return id;                                             \
+	} while (0)
+
+enum sip_hdr_id
+sip_hdr_lookup(const char *name, size_t len)
+{
+	if (len == 0)
+		return SIP_HDR_OTHER;
+	if (len == 1)
+		return hdr_compact(name[0]);
+	switch (name[0] | 0x20) {
+	case 'a':
+		TRY(SIP_HDR_ACCEPT);
+		TRY(SIP_HDR_ALLOW);
+		TRY(SIP_HDR_AUTHORIZATION);
+		TRY(SIP_HDR_ACCEPT_CONTACT);
+		TRY(SIP_HDR_ACCEPT_ENCODING);
+		TRY(SIP_HDR_ACCEPT_LANGUAGE);
+		TRY(SIP_HDR_ALERT_INFO);
+		TRY(SIP_HDR_ALLOW_EVENTS);
+		TRY(SIP_HDR_AUTHENTICATION_INFO);
+		break;
+	case 'c':
+		TRY(SIP_HDR_CALL_ID);
+		TRY(SIP_HDR_CSEQ);
+		TRY(SIP_HDR_CONTACT);
+		TRY(SIP_HDR_CONTENT_LENGTH);
+		TRY(SIP_HDR_CONTENT_TYPE);
+		TRY(SIP_HDR_CALL_INFO);
+		TRY(SIP_HDR_CONTENT_DISPOSITION);
+		TRY(SIP_HDR_CONTENT_ENCODING);
+		TRY(SIP_HDR_CONTENT_LANGUAGE);
+		break;
+	case 'd':
+		TRY(SIP_HDR_DATE);
+		break;
+	case 'e':
+		TRY(SIP_HDR_EXPIRES);
+		TRY(SIP_HDR_EVENT);
+		TRY(SIP_HDR_ERROR_INFO);
+		break;
+	case 'f':
+		TRY(SIP_HDR_FROM);
+		break;
+	case 'i':
+		TRY(SIP_HDR_IDENTITY);
+		TRY(SIP_HDR_IN_REPLY_TO);
+		break;
+	case 'm':
+		TRY(SIP_HDR_MAX_FORWARDS);
+		TRY(SIP_HDR_MIN_EXPIRES);
+		TRY(SIP_HDR_MIN_SE);
+		TRY(SIP_HDR_MIME_VERSION);
+		break;
+	case 'o':
+		TRY(SIP_HDR_ORGANIZATION);
+		break;
+	case 'p':
+		TRY(SIP_HDR_PROXY_AUTHORIZATION);
+		TRY(SIP_HDR_PROXY_AUTHENTICATE);
+		TRY(SIP_HDR_PROXY_REQUIRE);
+		TRY(SIP_HDR_PATH);
+		TRY(SIP_HDR_PRIVACY);
+		TRY(SIP_HDR_PRIORITY);
+		TRY(SIP_HDR_P_ASSERTED_IDENTITY);
+		break;
+	case 'r':
+		TRY(SIP_HDR_ROUTE);
+		TRY(SIP_HDR_RECORD_ROUTE);
+		TRY(SIP_HDR_REQUIRE);
+		TRY(SIP_HDR_REASON);
+		TRY(SIP_HDR_RETRY_AFTER);
+		TRY(SIP_HDR_RACK);
+		TRY(SIP_HDR_RSEQ);
+		TRY(SIP_HDR_REFER_TO);
+		TRY(SIP_HDR_REFERRED_BY);
+		TRY(SIP_HDR_REJECT_CONTACT);
+		TRY(SIP_HDR_REPLACES);
+		TRY(SIP_HDR_REPLY_TO);
+		TRY(SIP_HDR_REQUEST_DISPOSITION);
+		break;
+	case 's':
+		TRY(SIP_HDR_SUPPORTED);
+		TRY(SIP_HDR_SERVER);
+		TRY(SIP_HDR_SESSION_EXPIRES);
+		TRY(SIP_HDR_SUBJECT);
+		TRY(SIP_HDR_SUBSCRIPTION_STATE);
+		break;
+	case 't':
+		TRY(SIP_HDR_TO);
+		TRY(SIP_HDR_TIMESTAMP);
+		break;
+	case 'u':
+		TRY(SIP_HDR_USER_AGENT);
+		TRY(SIP_HDR_UNSUPPORTED);
+		break;
+	case 'v':
+		TRY(SIP_HDR_VIA);
+		break;
+	case 'w':
+		TRY(SIP_HDR_WWW_AUTHENTICATE);
+		TRY(SIP_HDR_WARNING);
+		break;
+	}
+	return SIP_HDR_OTHER;
+}
+
+#undef TRY
+
+static const struct {
+	const char *name;
+	enum sip_method m;
+} methods[] = {
+	{ "INVITE", SIP_METHOD_INVITE },
+	{ "ACK", SIP_METHOD_ACK },
+	{ "BYE", SIP_METHOD_BYE },
+	{ "CANCEL", SIP_METHOD_CANCEL },
+	{ "OPTIONS", SIP_METHOD_OPTIONS },
+	{ "REGISTER", SIP_METHOD_REGISTER },
+	{ "PRACK", SIP_METHOD_PRACK },
+	{ "SUBSCRIBE", SIP_METHOD_SUBSCRIBE },
+	{ "NOTIFY", SIP_METHOD_NOTIFY },
+	{ "PUBLISH", SIP_METHOD_PUBLISH },
+	{ "INFO", SIP_METHOD_INFO },
+	{ "REFER", SIP_METHOD_REFER },
+	{ "MESSAGE", SIP_METHOD_MESSAGE },
+	{ "UPDATE", SIP_METHOD_UPDATE },
+};
+
+/* Methods are case-sensitive (RFC 3261 7.1). */
+enum sip_method
+sip_method_lookup(const struct pl *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (pl_eq_str(name, methods[i].name))
+			return methods[i].m;
+	}
+	return SIP_METHOD_OTHER;
+}
+
+/* ---- header index access --------------------------------------------- */
+
+const struct sip_hdr *
+sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id)
+{
+	if ((unsigned)id >= SIP_HDR_COUNT_ || !msg->first[id])
+		return NULL;
+	return &msg->hdrv[msg->first[id] - 1];
+}
+
+const struct sip_hdr *
+sip_msg_hdr_next(const struct sip_msg *msg, const struct sip_hdr *hdr)
+{
+	if (!hdr || !hdr->next)
+		return NULL;
+	return &msg->hdrv[hdr->next - 1];
+}
+
+const struct sip_hdr *
+sip_msg_hdr_byname(const struct sip_msg *msg, const char *name)
+{
+	for (unsigned i = 0; i < msg->hdrc; i++) {
+		if (pl_eqi_str(&msg->hdrv[i].name, name))
+			return &msg->hdrv[i];
+	}
+	return NULL;
+}
+
+unsigned
+sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id)
+{
+	unsigned n = 0;
+	for (const struct sip_hdr *h = sip_msg_hdr(msg, id); h;
+	     h = sip_msg_hdr_next(msg, h))
+		n++;
+	return n;
+}
+
+/* ---- lists ------------------------------------------------------------ */
+
+int
+sip_list_next(struct pl *elem, struct pl *rest)
+{
+	size_t i = 0;
+	int angle = 0;
+	bool quoted = false;
+
+	if (!rest->p || rest->l == 0)
+		return ENOENT;
+	for (; i < rest->l; i++) {
+		char c = rest->p[i];
+		if (quoted) {
+			if (c == '\\' && i + 1 < rest->l)
+				i++;
+			else if (c == '"')
+				quoted = false;
+			continue;
+		}
+		if (c == '"')
+			quoted = true;
+		else if (c == '<')
+			angle++;
+		else if (c == '>' && angle > 0)
+			angle--;
+		else if (c == ',' && angle == 0)
+			break;
+	}
+	elem->p = rest->p;
+	elem->l = i;
+	sip_trim(elem);
+	if (i < rest->l) {
+		/* a trailing comma is dropped; ",," yields an empty element */
+		rest->p += i + 1;
+		rest->l -= i + 1;
+		sip_skip_ws(rest);
+	} else {
+		rest->p += rest->l;
+		rest->l = 0;
+	}
+	return 0;
+}
+
+void
+sip_hdr_iter_init(struct sip_hdr_iter *it, const struct sip_msg *msg,
+                  enum sip_hdr_id id)
+{
+	it->msg = msg;
+	it->hdr = sip_msg_hdr(msg, id);
+	if (it->hdr)
+		it->rest = it->hdr->val;
+	else
+		it->rest = (struct pl)PL_INIT;
+}
+
+int
+sip_hdr_iter_next(struct pl *val, struct sip_hdr_iter *it)
+{
+	while (it->hdr) {
+		if (sip_list_next(val, &it->rest) == 0)
+			return 0;
+		it->hdr = sip_msg_hdr_next(it->msg, it->hdr);
+		if (it->hdr)
+			it->rest = it->hdr->val;
+	}
+	return ENOENT;
+}
+
+/* ---- tokens, quoted strings, parameters ------------------------------- */
+
+int
+sip_take_token(struct pl *tok, struct pl *pl)
+{
+	size_t n = sip_span(pl, SIP_C_TOKEN);
+	if (n == 0)
+		return EBADMSG;
+	tok->p = pl->p;
+	tok->l = n;
+	sip_advance(pl, n);
+	return 0;
+}
+
+int
+sip_take_qstr(struct pl *q, struct pl *pl)
+{
+	size_t i;
+
+	if (!pl->l || pl->p[0] != '"')
+		return EBADMSG;
+	for (i = 1; i < pl->l; i++) {
+		if (pl->p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (pl->p[i] == '"') {
+			q->p = pl->p + 1;
+			q->l = i - 1;
+			sip_advance(pl, i + 1);
+			return 0;
+		}
+	}
+	return EBADMSG;
+}
+
+void
+sip_unquote(struct pl *v)
+{
+	if (v->p && v->l >= 2 && v->p[0] == '"' && v->p[v->l - 1] == '"') {
+		v->p++;
+		v->l -= 2;
+	}
+}
+
+int
+sip_param_next(struct pl *name, struct pl *val, struct pl *rest)
+{
+	struct pl r = *rest, n, v = PL_INIT;
+	int err;
+
+	sip_skip_ws(&r);
+	if (r.l == 0)
+		return ENOENT;
+	if (r.p[0] == ';') {
+		sip_advance(&r, 1);
+		sip_skip_ws(&r);
+	}
+	/* '[' ']' ':' appear in unquoted values such as received=[::1] */
+	err = sip_take_token(&n, &r);
+	if (err)
+		return err;
+	sip_skip_ws(&r);
+	if (r.l && r.p[0] == '=') {
+		sip_advance(&r, 1);
+		sip_skip_ws(&r);
+		if (r.l && r.p[0] == '"') {
+			const char *start = r.p;
+			struct pl q;
+			err = sip_take_qstr(&q, &r);
+			if (err)
+				return err;
+			v.p = start;
+			v.l = (size_t)(r.p - start);
+		} else {
+			size_t i = 0;
+			while (i < r.l &&
+			       (sip_is((unsigned char)r.p[i], SIP_C_TOKEN) ||
+			        r.p[i] == '[' || r.p[i] == ']' ||
+			        r.p[i] == ':'))
+				i++;
+			if (i == 0)
+				return EBADMSG;
+			v.p = r.p;
+			v.l = i;
+			sip_advance(&r, i);
+		}
+		sip_skip_ws(&r);
+	}
+	if (r.l && r.p[0] != ';')
+		return EBADMSG;
+	*name = n;
+	*val = v;
+	*rest = r;
+	return 0;
+}
+
+int
+sip_param_get(struct pl *val, const struct pl *params, const char *name)
+{
+	struct pl rest = *params, n, v;
+
+	if (!rest.p)
+		return ENOENT;
+	while (sip_param_next(&n, &v, &rest) == 0) {
+		if (pl_eqi_str(&n, name)) {
+			*val = v;
+			return 0;
+		}
+	}
+	return ENOENT;
+}
+
+bool
+sip_param_exists(const struct pl *params, const char *name)
+{
+	struct pl v;
+	return sip_param_get(&v, params, name) == 0;
+}

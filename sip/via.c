@@ -1,0 +1,132 @@
+/* Via (RFC 3261 20.42, rport RFC 3581). */
+#include <errno.h>
+
+#include "sip_int.h"
+
+static int
+take_slash(struct pl *r)
+{
+	sip_skip_ws(r);
+	if (!r->l || r->p[0] != '/')
+		return EBADMSG;
+	sip_advance(r, 1);
+	sip_skip_ws(r);
+	return 0;
+}
+
+static enum sip_transport
+transport_lookup(const struct pl *t)
+{
+	if (pl_eqi_str(t, "UDP"))
+		return SIP_TP_UDP;
+	if (pl_eqi_str(t, "TCP"))
+		return SIP_TP_TCP;
+	if (pl_eqi_str(t, "TLS"))
+		return SIP_TP_TLS;
+	if (pl_eqi_str(t, "SCTP"))
+		return SIP_TP_SCTP;
+	if (pl_eqi_str(t, "WS"))
+		return SIP_TP_WS;
+	if (pl_eqi_str(t, "WSS"))
+		return SIP_TP_WSS;
+	return SIP_TP_OTHER;
+}
+
+/* One Via parameter into its field. */
+static int
+via_param(struct sip_via *v, const struct pl *n, const struct pl *val)
+{
+	uint32_t u;
+
+	if (pl_eqi_str(n, "branch")) {
+		if (!val->p || !val->l)
+			return EBADMSG;
+		v->branch = *val;
+	} else if (pl_eqi_str(n, "received")) {
+		if (!val->p || !val->l)
+			return EBADMSG;
+		v->received = *val;
+	} else if (pl_eqi_str(n, "rport")) {
+		v->rport = true;
+		if (val->p) {
+			if (sip_u32_decode(&u, val, 65535))
+				return EBADMSG;
+			v->rport_val = (uint16_t)u;
+		}
+	} else if (pl_eqi_str(n, "maddr")) {
+		if (!val->p || !val->l)
+			return EBADMSG;
+		v->maddr = *val;
+	} else if (pl_eqi_str(n, "ttl")) {
+		if (!val->p || sip_u32_decode(&u, val, 255))
+			return EBADMSG;
+		v->has_ttl = true;
+		v->ttl = (uint8_t)u;
+	}
+	return 0;
+}
+
+int
+sip_via_decode(struct sip_via *via, const struct pl *pl)
+{
+	struct sip_via v;
+	struct pl r = *pl, n, val, rest;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	sip_trim(&r);
+	if (sip_take_token(&v.proto, &r) || take_slash(&r) ||
+	    sip_take_token(&v.ver, &r) || take_slash(&r) ||
+	    sip_take_token(&v.transport, &r))
+		return EBADMSG;
+	v.tp = transport_lookup(&v.transport);
+	if (!r.l || !sip_is((unsigned char)r.p[0], SIP_C_WS))
+		return EBADMSG;
+	sip_skip_ws(&r);
+
+	if (r.l && r.p[0] == '[') {
+		const char *e = memchr(r.p, ']', r.l);
+		if (!e || e == r.p + 1)
+			return EBADMSG;
+		v.host.p = r.p + 1;
+		v.host.l = (size_t)(e - r.p - 1);
+		v.host_ipv6 = true;
+		sip_advance(&r, v.host.l + 2);
+	} else {
+		v.host.p = r.p;
+		v.host.l = sip_span(&r, SIP_C_HOST);
+		if (!v.host.l)
+			return EBADMSG;
+		sip_advance(&r, v.host.l);
+	}
+	sip_skip_ws(&r);
+	if (r.l && r.p[0] == ':') {
+		struct pl d;
+		uint32_t port;
+		sip_advance(&r, 1);
+		sip_skip_ws(&r);
+		d.p = r.p;
+		d.l = sip_span(&r, SIP_C_DIGIT);
+		if (sip_u32_decode(&port, &d, 65535) || !port)
+			return EBADMSG;
+		v.port = (uint16_t)port;
+		sip_advance(&r, d.l);
+		sip_skip_ws(&r);
+	}
+	if (r.l && r.p[0] != ';')
+		return EBADMSG;
+	rest = r;
+	while ((err = sip_param_next(&n, &val, &rest)) == 0) {
+		if (via_param(&v, &n, &val))
+			return EBADMSG;
+	}
+	if (err != ENOENT)
+		return err;
+	if (r.l) {
+		sip_advance(&r, 1);
+		sip_skip_ws(&r);
+	}
+	v.params = r;
+	*via = v;
+	return 0;
+}
