@@ -1,0 +1,190 @@
+/* The libcyaml schema of the configuration file, and what each setting should
+ * look like for error messages. Every field is optional: defaults are applied
+ * in check.c, where a missing value is still NULL. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_int.h"
+
+#define OPT CYAML_FLAG_OPTIONAL
+/* A section left empty (all of its lines commented out) means defaults. */
+#define SECTION (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER_NULL_STR)
+#define TEXT(key, type, member)                                                \
+	CYAML_FIELD_STRING_PTR(key, OPT, type, member, 0, CYAML_UNLIMITED)
+
+static const cyaml_schema_value_t text_entry = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_schema_field_t node_fields[] = {
+	TEXT("name", struct conf_raw_node, name),
+	TEXT("id", struct conf_raw_node, id),
+	TEXT("data_dir", struct conf_raw_node, data_dir),
+	TEXT("workers", struct conf_raw_node, workers),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t log_fields[] = {
+	TEXT("level", struct conf_raw_log, level),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t admin_fields[] = {
+	TEXT("listen", struct conf_raw_admin, listen),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t cluster_fields[] = {
+	TEXT("listen", struct conf_raw_cluster, listen),
+	CYAML_FIELD_SEQUENCE("peers", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_cluster, peers, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t tls_fields[] = {
+	TEXT("listen", struct conf_raw_tls, listen),
+	TEXT("cert", struct conf_raw_tls, cert),
+	TEXT("key", struct conf_raw_tls, key),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t timers_fields[] = {
+	TEXT("t1", struct conf_raw_timers, t1),
+	TEXT("t2", struct conf_raw_timers, t2),
+	TEXT("t4", struct conf_raw_timers, t4),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t sip_fields[] = {
+	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_sip, listen, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("tls", SECTION, struct conf_raw_sip, tls,
+	                        tls_fields),
+	TEXT("max_message_size", struct conf_raw_sip, max_message_size),
+	CYAML_FIELD_MAPPING_PTR("timers", SECTION, struct conf_raw_sip, timers,
+	                        timers_fields),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_MAPPING_PTR("node", SECTION, struct conf_raw, node,
+	                        node_fields),
+	CYAML_FIELD_MAPPING_PTR("log", SECTION, struct conf_raw, log,
+	                        log_fields),
+	CYAML_FIELD_MAPPING_PTR("admin", SECTION, struct conf_raw, admin,
+	                        admin_fields),
+	CYAML_FIELD_MAPPING_PTR("cluster", SECTION, struct conf_raw, cluster,
+	                        cluster_fields),
+	CYAML_FIELD_MAPPING_PTR("sip", SECTION, struct conf_raw, sip,
+	                        sip_fields),
+	CYAML_FIELD_END,
+};
+
+const cyaml_schema_value_t conf_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct conf_raw, top_fields),
+};
+
+static const struct {
+	const char *path;
+	const char *expect;
+} expects[] = {
+	{ "", "a mapping of sections (node, log, admin, cluster, sip)" },
+	{ "node", "a mapping" },
+	{ "node.name", "a name" },
+	{ "node.id", "an integer" },
+	{ "node.data_dir", "a directory path" },
+	{ "node.workers", "an integer" },
+	{ "log", "a mapping" },
+	{ "log.level", "one of error, warn, info, debug" },
+	{ "admin", "a mapping" },
+	{ "admin.listen", "an nng URL" },
+	{ "cluster", "a mapping" },
+	{ "cluster.listen", "an nng URL" },
+	{ "cluster.peers", "a list of nng URLs" },
+	{ "cluster.peers[]", "an nng URL" },
+	{ "sip", "a mapping" },
+	{ "sip.listen", "a list of ADDR:PORT" },
+	{ "sip.listen[]", "an ADDR:PORT" },
+	{ "sip.tls", "a mapping" },
+	{ "sip.tls.listen", "an ADDR:PORT" },
+	{ "sip.tls.cert", "a file path" },
+	{ "sip.tls.key", "a file path" },
+	{ "sip.max_message_size", "an integer" },
+	{ "sip.timers", "a mapping" },
+	{ "sip.timers.t1", "an integer" },
+	{ "sip.timers.t2", "an integer" },
+	{ "sip.timers.t4", "an integer" },
+};
+
+const cyaml_schema_field_t *
+conf_schema_fields(const char *path)
+{
+	const cyaml_schema_field_t *f = top_fields;
+	const char *p = path;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ".");
+		const cyaml_schema_field_t *hit = NULL;
+
+		for (; f->key != NULL; f++) {
+			if (strlen(f->key) == n && memcmp(f->key, p, n) == 0) {
+				hit = f;
+				break;
+			}
+		}
+		if (hit == NULL || hit->value.type != CYAML_MAPPING)
+			return NULL;
+		f = hit->value.mapping.fields;
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return f;
+}
+
+const char *
+conf_schema_expect(const char *path)
+{
+	char norm[128];
+	size_t i = 0;
+	int in_index = 0;
+
+	/* "sip.listen[3]" is looked up as "sip.listen[]". */
+	for (; *path != '\0' && i + 1 < sizeof(norm); path++) {
+		if (*path == '[')
+			in_index = 1;
+		else if (*path == ']')
+			in_index = 0;
+		else if (in_index)
+			continue;
+		norm[i++] = *path;
+	}
+	norm[i] = '\0';
+
+	for (i = 0; i < sizeof(expects) / sizeof(expects[0]); i++) {
+		if (strcmp(expects[i].path, norm) == 0)
+			return expects[i].expect;
+	}
+	return "something else";
+}
+
+void
+conf_schema_names(char *buf, size_t len, const cyaml_schema_field_t *f)
+{
+	size_t used = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (; f != NULL && f->key != NULL; f++) {
+		int n = snprintf(buf + used, len - used, "%s%s",
+		                 used > 0 ? ", " : "", f->key);
+
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+}
