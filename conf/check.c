@@ -168,10 +168,11 @@ take_url(char **out, struct conf_doc *d, const char *path, const char *s)
 	return dup_str(out, s);
 }
 
-/* 0 when `s` is ADDR:PORT, filling `a`; else EINVAL and why it is not. */
+/* 0 and *out when `s` is ADDR:PORT, else EINVAL and why it is not. */
 static int
-parse_addr(struct conf_addr *a, const char *s, char *why, size_t wlen)
+parse_addr(struct conf_addr *out, const char *s, char *why, size_t wlen)
 {
+	struct conf_addr addr = { .port = 0 }, *a = &addr;
 	unsigned char bin[16];
 	const char *host = s, *colon;
 	size_t hlen;
@@ -179,7 +180,6 @@ parse_addr(struct conf_addr *a, const char *s, char *why, size_t wlen)
 	unsigned long port;
 	int rc = EINVAL;
 
-	memset(a, 0, sizeof(*a));
 	if (strlen(s) >= sizeof(a->text)) {
 		snprintf(why, wlen, "it is too long");
 		goto out;
@@ -232,6 +232,7 @@ parse_addr(struct conf_addr *a, const char *s, char *why, size_t wlen)
 	}
 	a->port = (uint16_t)port;
 	snprintf(a->text, sizeof(a->text), "%s", s);
+	*out = addr;
 	rc = 0;
 out:
 	return rc;
@@ -413,7 +414,6 @@ static int
 check_timers(struct conf_sip_timers *t, const struct conf_raw_timers *r,
              struct conf_doc *d)
 {
-	char what[64];
 	int rc;
 
 	if (r == NULL)
@@ -427,13 +427,15 @@ check_timers(struct conf_sip_timers *t, const struct conf_raw_timers *r,
 		               MAX_TIMER_MS);
 	if (rc || t->t2 >= t->t1)
 		return rc;
-	if (r->t2 == NULL) {
-		snprintf(what, sizeof(what),
-		         "must not exceed t2 (%u ms, the default)", t->t2);
-		return bad(d, "sip.timers.t1", what);
-	}
-	snprintf(what, sizeof(what), "must be at least t1 (%u ms)", t->t1);
-	return bad(d, "sip.timers.t2", what);
+	if (r->t2 == NULL)
+		return conf_doc_fail(d, conf_doc_mark(d, "sip.timers.t1", 0),
+		                     "sip.timers.t1",
+		                     "must not exceed t2 (%u ms, the default), "
+		                     "got %u",
+		                     t->t2, t->t1);
+	return conf_doc_fail(
+	    d, conf_doc_mark(d, "sip.timers.t2", 0), "sip.timers.t2",
+	    "must be at least t1 (%u ms), got %u", t->t1, t->t2);
 }
 
 static int
