@@ -214,7 +214,7 @@ rt_actor_dispatch(struct rt_worker *w, rt_msg *m)
 
 	atomic_fetch_add_explicit(&w->n_msgs, 1, memory_order_relaxed);
 	if (!a || a->stopping) {
-		rt_bounce(w->rt, m, ENOENT);
+		rt_return(w->rt, m, ENOENT);
 		return;
 	}
 	prev = rt_actor_enter(a);
@@ -229,7 +229,7 @@ rt_actor_dispatch(struct rt_worker *w, rt_msg *m)
 	} else if (env->body_case == PBX__ENVELOPE__BODY__NOT_SET) {
 		/* a body this release does not know (newer peer) */
 		rt_actor_leave(a, prev);
-		rt_bounce(w->rt, m, EPROTONOSUPPORT);
+		rt_return(w->rt, m, EPROTONOSUPPORT);
 		return;
 	} else {
 		a->kind->handle(a, env);
@@ -240,7 +240,7 @@ rt_actor_dispatch(struct rt_worker *w, rt_msg *m)
 
 /* Answer a message that reached nobody, then free it. */
 void
-rt_bounce(rt *r, rt_msg *m, int err)
+rt_return(rt *r, rt_msg *m, int err)
 {
 	Pbx__Envelope *env = m->env;
 	rt_addr from = rt_addr_from_pb(env->from);
@@ -328,7 +328,7 @@ rt_deliver(rt *r, rt_msg *m)
 	rt_addr to = rt_addr_from_pb(m->env->to);
 
 	if (to.node != r->node_id || to.worker >= r->n_workers) {
-		rt_bounce(r, m, ENOENT);
+		rt_return(r, m, ENOENT);
 		return;
 	}
 	if (atomic_load_explicit(&r->stopping, memory_order_relaxed)) {

@@ -67,8 +67,6 @@ struct rt_msg {
 	max_align_t data[];
 };
 
-void rt_msg_set_route(rt_msg *m, rt_addr from, rt_addr to);
-
 /* --- timers ------------------------------------------------------------ */
 
 struct rt_timer {
@@ -170,7 +168,6 @@ void rt_actor_spawn_here(struct rt_worker *w, const rt_kind *k, uint64_t id,
                          void *arg);
 void rt_actor_stop_all(struct rt_worker *w);
 int rt_route(rt *r, rt_addr to, rt_msg *m);
-void rt_bounce(rt *r, rt_msg *m, int err);
 
 /* timer.c */
 int rt_timers_init(struct rt_worker *w);

@@ -10,6 +10,7 @@ int rt_log_level_cur = RT_LOG_INFO;
 
 static char node_name[64] = "-";
 static _Thread_local int cur_worker = -1;
+static _Thread_local const char *cur_thread; /* a non-worker thread's name */
 static _Thread_local const char *cur_kind;
 static _Thread_local unsigned long long cur_id;
 
@@ -58,6 +59,12 @@ rt_log_set_worker(int worker)
 }
 
 void
+rt_log_set_thread(const char *name)
+{
+	cur_thread = name;
+}
+
+void
 rt_log_set_actor(const char *kind, unsigned long long id)
 {
 	cur_kind = kind;
@@ -78,7 +85,7 @@ rt_logf(enum rt_log_level l, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	if (cur_worker < 0)
-		snprintf(wk, sizeof(wk), "main");
+		snprintf(wk, sizeof(wk), "%s", cur_thread ? cur_thread : "io");
 	else
 		snprintf(wk, sizeof(wk), "w%d", cur_worker);
 	if (cur_kind)

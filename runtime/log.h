@@ -1,7 +1,8 @@
 /*
  * Logging: one line per event on stderr,
  *   2026-11-21T19:40:01.123Z INFO  pbx1 w0 registrar#1043 text
- * with time (UTC), level, node, worker ("main" outside the workers) and actor
+ * with time (UTC), level, node, worker (w0, w1...; "main" for the main thread,
+ * "io" for library threads such as nng's) and actor
  * ("-" outside any actor). Thread-safe; the level can change at run time.
  */
 #ifndef PBX_LOG_H
@@ -26,6 +27,8 @@ const char *rt_log_level_name(enum rt_log_level l);
 
 /* Context of the calling thread, set by the runtime's dispatcher. */
 void rt_log_set_worker(int worker);
+/* Name of a thread that is no worker ("main"); others log as "io". */
+void rt_log_set_thread(const char *name);
 void rt_log_set_actor(const char *kind, unsigned long long id);
 
 void rt_logf(enum rt_log_level l, const char *fmt, ...)

@@ -119,6 +119,8 @@ void *rt_msg_alloc(rt_msg *m, size_t n);
 char *rt_msg_strdup(rt_msg *m, const char *s);
 void *rt_msg_memdup(rt_msg *m, const void *p, size_t n);
 Pbx__Envelope *rt_msg_env(rt_msg *m);
+/* Set the envelope's addresses (rt_send does this; for link layers). */
+void rt_msg_set_route(rt_msg *m, rt_addr from, rt_addr to);
 void rt_msg_free(rt_msg *m);
 
 /* Pack an envelope (wire form) and unpack one into a new message. */
@@ -189,5 +191,8 @@ void rt_set_remote(rt *r, rt_remote_h send, rt_flush_h flush, void *arg);
 /* Hand a message that arrived from another node to its local target (any
  * thread). Takes m always: an undeliverable message is answered or freed. */
 void rt_deliver(rt *r, rt_msg *m);
+/* Tell the sender of m that it could not be delivered (an Undeliverable, or
+ * Down for a watch), then free m. Any thread. */
+void rt_return(rt *r, rt_msg *m, int err);
 
 #endif

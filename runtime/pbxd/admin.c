@@ -1,0 +1,285 @@
+/*
+ * The admin actor: one request at a time from the admin socket, answered
+ * from the runtime's and the cluster's state. A ping is asynchronous: it
+ * sends Ping requests through the actor path to the peer's node actor and
+ * answers when the last Pong (or a failure) is in.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin.h"
+#include "admin_server.h"
+#include "log.h"
+
+#define PING_TIMEOUT_MS 2000
+#define MAX_PEERS       64
+
+struct admin_state {
+	struct admin_ctx *ctx;
+	struct ping_op *ops;
+};
+
+struct ping_op {
+	struct ping_op *prev, *next; /* in flight, freed at stop */
+	uint64_t corr;               /* admin slot */
+	uint32_t node;
+	char name[64];
+	uint32_t count, done;
+	uint64_t rtt[32];
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+admin_mono_ms(void)
+{
+	return mono_ns() / 1000000u;
+}
+
+static void
+respond_error(struct admin_ctx *ctx, uint64_t corr, int err, const char *text)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+
+	r.error = err;
+	r.message = (char *)text;
+	admin_server_respond(ctx->server, corr, &r);
+}
+
+static void
+do_status(struct admin_ctx *ctx, uint64_t corr)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__StatusResponse st = PBX__STATUS_RESPONSE__INIT;
+	uint32_t nw = rt_workers(ctx->rt);
+	Pbx__WorkerStatus ws[nw], *wp[nw];
+	struct cluster_peer_info info[MAX_PEERS];
+	size_t np = cluster_peers(ctx->cluster, info, MAX_PEERS);
+	Pbx__PeerStatus ps[MAX_PEERS], *pp[MAX_PEERS];
+
+	st.node_name = (char *)rt_node_name(ctx->rt);
+	st.node_id = rt_node_id(ctx->rt);
+	st.version = PBX_VERSION;
+	st.uptime_ms = admin_mono_ms() - ctx->started_ms;
+	st.log_level = (char *)rt_log_level_name(rt_log_level_cur);
+	for (uint32_t i = 0; i < nw; i++) {
+		struct rt_worker_stats s;
+
+		rt_worker_stats(ctx->rt, i, &s);
+		pbx__worker_status__init(&ws[i]);
+		ws[i].index = i;
+		ws[i].actors = s.actors;
+		ws[i].messages = s.messages;
+		wp[i] = &ws[i];
+	}
+	st.n_workers = nw;
+	st.workers = wp;
+	for (size_t i = 0; i < np; i++) {
+		pbx__peer_status__init(&ps[i]);
+		ps[i].node = info[i].node;
+		ps[i].name = info[i].name;
+		ps[i].url = info[i].url;
+		ps[i].state = (char *)cluster_link_name(info[i].state);
+		ps[i].since_ms = info[i].since_ms;
+		ps[i].version = info[i].version;
+		pp[i] = &ps[i];
+	}
+	st.n_peers = np;
+	st.peers = pp;
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_STATUS;
+	r.status = &st;
+	admin_server_respond(ctx->server, corr, &r);
+}
+
+static void
+do_log_level(struct admin_ctx *ctx, uint64_t corr,
+             const Pbx__LogLevelRequest *q)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__LogLevelResponse lr = PBX__LOG_LEVEL_RESPONSE__INIT;
+	enum rt_log_level l;
+
+	if (q->level && q->level[0]) {
+		if (rt_log_level_parse(q->level, &l) != 0) {
+			respond_error(ctx, corr, EINVAL,
+			              "unknown level: use error, warn, info "
+			              "or debug");
+			return;
+		}
+		rt_log_set_level(l);
+		rt_info("log level set to %s", rt_log_level_name(l));
+	}
+	lr.level = (char *)rt_log_level_name(rt_log_level_cur);
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL;
+	r.log_level = &lr;
+	admin_server_respond(ctx->server, corr, &r);
+}
+
+static void ping_next(rt_actor *a, struct ping_op *op);
+
+static void
+ping_finish(rt_actor *a, struct ping_op *op, int err)
+{
+	struct admin_state *st = rt_state(a);
+	struct admin_ctx *ctx = st->ctx;
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__PingResponse pr = PBX__PING_RESPONSE__INIT;
+	char text[160];
+
+	if (err) {
+		snprintf(text, sizeof(text), "ping %s (node %u): %s", op->name,
+		         op->node, strerror(err));
+		respond_error(ctx, op->corr, err, text);
+	} else {
+		pr.node = op->name;
+		pr.node_id = op->node;
+		pr.n_rtt_ns = op->done;
+		pr.rtt_ns = op->rtt;
+		r.result_case = PBX__ADMIN_RESPONSE__RESULT_PING;
+		r.ping = &pr;
+		admin_server_respond(ctx->server, op->corr, &r);
+	}
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		st->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	free(op);
+}
+
+static void
+pong_cb(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
+{
+	struct ping_op *op = arg;
+
+	if (err) {
+		ping_finish(a, op, err);
+		return;
+	}
+	op->rtt[op->done++] = mono_ns() - reply->pong->sent_ns;
+	if (op->done == op->count)
+		ping_finish(a, op, 0);
+	else
+		ping_next(a, op);
+}
+
+static void
+ping_next(rt_actor *a, struct ping_op *op)
+{
+	rt_addr to = { op->node, 0, RT_ID_NODE };
+	Pbx__Ping *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 0, &p);
+	int err;
+
+	if (!m) {
+		ping_finish(a, op, ENOMEM);
+		return;
+	}
+	p->seq = op->done;
+	p->sent_ns = mono_ns();
+	err = rt_request(a, to, m, PING_TIMEOUT_MS, pong_cb, op);
+	if (err) {
+		rt_msg_free(m);
+		ping_finish(a, op, err);
+	}
+}
+
+static void
+do_ping(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
+        const Pbx__PingRequest *q)
+{
+	struct admin_state *st = rt_state(a);
+	struct ping_op *op;
+	uint32_t node;
+	char text[160];
+
+	if (!q->node || cluster_resolve(ctx->cluster, q->node, &node) != 0) {
+		snprintf(text, sizeof(text), "no peer named %s",
+		         q->node ? q->node : "(none)");
+		respond_error(ctx, corr, ENOENT, text);
+		return;
+	}
+	op = calloc(1, sizeof(*op));
+	if (!op) {
+		respond_error(ctx, corr, ENOMEM, "out of memory");
+		return;
+	}
+	op->corr = corr;
+	op->node = node;
+	snprintf(op->name, sizeof(op->name), "%s", q->node);
+	op->count = q->count ? q->count : 1;
+	if (op->count > 32)
+		op->count = 32;
+	op->next = st->ops;
+	if (st->ops)
+		st->ops->prev = op;
+	st->ops = op;
+	ping_next(a, op);
+}
+
+static int
+admin_init(rt_actor *a, void *arg)
+{
+	struct admin_state *st = rt_state(a);
+
+	st->ctx = arg;
+	return 0;
+}
+
+static void
+admin_fini(rt_actor *a, int reason)
+{
+	struct admin_state *st = rt_state(a);
+
+	while (st->ops) {
+		struct ping_op *op = st->ops;
+
+		st->ops = op->next;
+		free(op);
+	}
+}
+
+static void
+admin_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct admin_ctx *ctx = ((struct admin_state *)rt_state(a))->ctx;
+	const Pbx__AdminRequest *q;
+
+	if (env->body_case != PBX__ENVELOPE__BODY_ADMIN_REQUEST)
+		return;
+	q = env->admin_request;
+	switch (q->cmd_case) {
+	case PBX__ADMIN_REQUEST__CMD_STATUS:
+		do_status(ctx, env->correlation);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_PING:
+		do_ping(a, ctx, env->correlation, q->ping);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_LOG_LEVEL:
+		do_log_level(ctx, env->correlation, q->log_level);
+		break;
+	default:
+		respond_error(ctx, env->correlation, ENOTSUP,
+		              "command not supported by this node");
+		break;
+	}
+}
+
+const rt_kind admin_kind = {
+	.name = "admin",
+	.size = sizeof(struct admin_state),
+	.init = admin_init,
+	.handle = admin_handle,
+	.fini = admin_fini,
+};

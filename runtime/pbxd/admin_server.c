@@ -1,0 +1,177 @@
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "admin_server.h"
+#include "log.h"
+
+#define SLOTS 4
+
+enum slot_state { SLOT_RECV, SLOT_WAIT, SLOT_SEND };
+
+struct slot {
+	struct admin_server *s;
+	unsigned index;
+	nng_ctx ctx;
+	nng_aio *aio;
+	_Atomic int state;
+};
+
+struct admin_server {
+	rt *rt;
+	rt_addr actor;
+	nng_socket sock;
+	struct slot slots[SLOTS];
+	_Atomic bool closing;
+};
+
+/* Turn the packed AdminRequest into an Envelope with that body: the same
+ * bytes behind the body field's tag (field 48, length-delimited). */
+static int
+to_envelope(rt_msg **out, const uint8_t *p, size_t n)
+{
+	uint8_t *buf = malloc(n + 16);
+	size_t k = 0;
+	uint64_t v = n;
+	int err;
+
+	if (!buf)
+		return ENOMEM;
+	buf[k++] = (uint8_t)((48 << 3 | 2) | 0x80);
+	buf[k++] = (uint8_t)((48 << 3 | 2) >> 7);
+	while (v >= 0x80) {
+		buf[k++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	buf[k++] = (uint8_t)v;
+	for (size_t i = 0; i < n; i++)
+		buf[k + i] = p[i];
+	err = rt_msg_unpack(out, buf, k + n);
+	free(buf);
+	return err;
+}
+
+static void
+send_error(struct slot *sl, int err, const char *text)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+
+	r.error = err;
+	r.message = (char *)text;
+	admin_server_respond(sl->s, sl->index + 1, &r);
+}
+
+static void
+slot_cb(void *arg)
+{
+	struct slot *sl = arg;
+	struct admin_server *s = sl->s;
+	int rv = nng_aio_result(sl->aio);
+	rt_addr none = { 0, 0, 0 };
+	nng_msg *nm;
+	rt_msg *m;
+
+	if (atomic_load(&s->closing) || rv == NNG_ECLOSED)
+		return;
+	if (atomic_load(&sl->state) == SLOT_SEND) {
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(sl->aio));
+		goto recv;
+	}
+	if (rv != 0)
+		goto recv;
+	nm = nng_aio_get_msg(sl->aio);
+	rv = to_envelope(&m, nng_msg_body(nm), nng_msg_len(nm));
+	nng_msg_free(nm);
+	atomic_store(&sl->state, SLOT_WAIT);
+	if (rv != 0) {
+		send_error(sl, EBADMSG, "malformed admin request");
+		return;
+	}
+	rt_msg_env(m)->correlation = sl->index + 1;
+	if (rt_inject(s->rt, none, s->actor, m) != 0) {
+		rt_msg_free(m);
+		send_error(sl, ESHUTDOWN, "node is shutting down");
+	}
+	return;
+recv:
+	atomic_store(&sl->state, SLOT_RECV);
+	nng_ctx_recv(sl->ctx, sl->aio);
+}
+
+void
+admin_server_respond(struct admin_server *s, uint64_t correlation,
+                     const Pbx__AdminResponse *resp)
+{
+	struct slot *sl;
+	nng_msg *nm;
+	size_t n;
+
+	if (correlation == 0 || correlation > SLOTS)
+		return;
+	sl = &s->slots[correlation - 1];
+	n = pbx__admin_response__get_packed_size(resp);
+	if (nng_msg_alloc(&nm, n) != 0)
+		return;
+	pbx__admin_response__pack(resp, nng_msg_body(nm));
+	atomic_store(&sl->state, SLOT_SEND);
+	nng_aio_set_msg(sl->aio, nm);
+	nng_ctx_send(sl->ctx, sl->aio);
+}
+
+int
+admin_server_start(struct admin_server **out, rt *r, const char *url,
+                   rt_addr actor)
+{
+	struct admin_server *s = calloc(1, sizeof(*s));
+	int rv;
+
+	if (!s)
+		return ENOMEM;
+	s->rt = r;
+	s->actor = actor;
+	if ((rv = nng_rep0_open(&s->sock)) != 0)
+		goto fail;
+	if ((rv = nng_listen(s->sock, url, NULL, 0)) != 0) {
+		rt_err("admin: cannot listen on %s: %s", url, nng_strerror(rv));
+		nng_close(s->sock);
+		free(s);
+		return rv == NNG_EADDRINUSE ? EADDRINUSE : EINVAL;
+	}
+	for (unsigned i = 0; i < SLOTS; i++) {
+		struct slot *sl = &s->slots[i];
+
+		sl->s = s;
+		sl->index = i;
+		if ((rv = nng_ctx_open(&sl->ctx, s->sock)) != 0 ||
+		    (rv = nng_aio_alloc(&sl->aio, slot_cb, sl)) != 0)
+			goto fail;
+		atomic_store(&sl->state, SLOT_RECV);
+		nng_ctx_recv(sl->ctx, sl->aio);
+	}
+	rt_info("admin: listening on %s", url);
+	*out = s;
+	return 0;
+fail:
+	rt_err("admin: %s", nng_strerror(rv));
+	admin_server_stop(s);
+	return EIO;
+}
+
+void
+admin_server_stop(struct admin_server *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->closing, true);
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (s->slots[i].aio)
+			nng_aio_stop(s->slots[i].aio);
+	nng_close(s->sock);
+	for (unsigned i = 0; i < SLOTS; i++)
+		nng_aio_free(s->slots[i].aio);
+	free(s);
+}

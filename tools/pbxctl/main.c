@@ -1,0 +1,299 @@
+/*
+ * pbxctl: the operator's client for a node's admin socket (nng req/rep, a
+ * packed pbx.AdminRequest out, a pbx.AdminResponse back).
+ *
+ * Exit codes: 0 done, 1 the node answered with an error, 2 usage error or
+ * the node could not be reached.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "admin.pb-c.h"
+#include "out.h"
+
+#define DEFAULT_URL "tcp://127.0.0.1:7000"
+
+struct ctl {
+	const char *url;
+	bool json;
+	int timeout_ms;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: pbxctl [-s URL] [--json] COMMAND [ARGS]\n"
+	    "  -s, --socket URL    the node's admin URL (default " DEFAULT_URL
+	    ")\n"
+	    "      --json          JSON instead of tables\n"
+	    "  -t, --timeout MS    how long to wait for the node (default "
+	    "5000)\n"
+	    "commands:\n"
+	    "  status              node, version, uptime, workers, peers\n"
+	    "  ping NODE [-n N]    round trip from this node to peer NODE\n"
+	    "  log-level [LEVEL]   show or set the log level\n");
+}
+
+/* Send one request; 0 and *out, or 2 after printing why. */
+static int
+call(const struct ctl *c, const Pbx__AdminRequest *q, Pbx__AdminResponse **out)
+{
+	nng_socket s;
+	nng_msg *m;
+	int rv;
+
+	if ((rv = nng_req0_open(&s)) != 0) {
+		fprintf(stderr, "pbxctl: %s\n", nng_strerror(rv));
+		return 2;
+	}
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, c->timeout_ms);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, c->timeout_ms);
+	if ((rv = nng_dial(s, c->url, NULL, 0)) != 0) {
+		fprintf(stderr, "pbxctl: cannot reach %s: %s\n", c->url,
+		        nng_strerror(rv));
+		nng_close(s);
+		return 2;
+	}
+	nng_msg_alloc(&m, pbx__admin_request__get_packed_size(q));
+	pbx__admin_request__pack(q, nng_msg_body(m));
+	if ((rv = nng_sendmsg(s, m, 0)) != 0 ||
+	    (rv = nng_recvmsg(s, &m, 0)) != 0) {
+		fprintf(stderr, "pbxctl: %s: %s\n", c->url,
+		        rv == NNG_ETIMEDOUT ? "no answer in time"
+		                            : nng_strerror(rv));
+		nng_close(s);
+		return 2;
+	}
+	*out =
+	    pbx__admin_response__unpack(NULL, nng_msg_len(m), nng_msg_body(m));
+	nng_msg_free(m);
+	nng_close(s);
+	if (!*out) {
+		fprintf(stderr, "pbxctl: %s: undecodable answer\n", c->url);
+		return 2;
+	}
+	return 0;
+}
+
+static int
+failed(const struct ctl *c, const Pbx__AdminResponse *r)
+{
+	if (!r->error)
+		return 0;
+	if (c->json) {
+		struct json j;
+
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_u64(&j, "error", (uint64_t)r->error);
+		json_str(&j, "message", r->message);
+		json_end_obj(&j);
+	} else {
+		fprintf(stderr, "pbxctl: %s\n", r->message);
+	}
+	return 1;
+}
+
+static void
+print_status(const struct ctl *c, const Pbx__StatusResponse *s)
+{
+	char up[32], since[32], num[3][24];
+	struct table t;
+	struct json j;
+
+	fmt_duration(up, sizeof(up), s->uptime_ms);
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_str(&j, "node", s->node_name);
+		json_u64(&j, "node_id", s->node_id);
+		json_str(&j, "version", s->version);
+		json_u64(&j, "uptime_ms", s->uptime_ms);
+		json_str(&j, "log_level", s->log_level);
+		json_arr(&j, "workers");
+		for (size_t i = 0; i < s->n_workers; i++) {
+			json_obj(&j, NULL);
+			json_u64(&j, "index", s->workers[i]->index);
+			json_u64(&j, "actors", s->workers[i]->actors);
+			json_u64(&j, "messages", s->workers[i]->messages);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_arr(&j, "peers");
+		for (size_t i = 0; i < s->n_peers; i++) {
+			const Pbx__PeerStatus *p = s->peers[i];
+
+			json_obj(&j, NULL);
+			json_str(&j, "name", p->name);
+			json_u64(&j, "node_id", p->node);
+			json_str(&j, "url", p->url);
+			json_str(&j, "state", p->state);
+			json_u64(&j, "since_ms", p->since_ms);
+			json_str(&j, "version", p->version);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_end_obj(&j);
+		return;
+	}
+	printf("node       %s (id %u)\n", s->node_name, s->node_id);
+	printf("version    %s\n", s->version);
+	printf("uptime     %s\n", up);
+	printf("log level  %s\n\n", s->log_level);
+	table_init(&t, 3, "WORKER", "ACTORS", "MESSAGES");
+	for (size_t i = 0; i < s->n_workers; i++) {
+		snprintf(num[0], sizeof(num[0]), "%u", s->workers[i]->index);
+		snprintf(num[1], sizeof(num[1]), "%llu",
+		         (unsigned long long)s->workers[i]->actors);
+		snprintf(num[2], sizeof(num[2]), "%llu",
+		         (unsigned long long)s->workers[i]->messages);
+		table_row(&t, num[0], num[1], num[2]);
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+	printf("\n");
+	if (!s->n_peers) {
+		printf("no peers\n");
+		return;
+	}
+	table_init(&t, 6, "PEER", "NODE", "URL", "STATE", "FOR", "VERSION");
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const Pbx__PeerStatus *p = s->peers[i];
+
+		snprintf(num[0], sizeof(num[0]), "%u", p->node);
+		fmt_duration(since, sizeof(since), p->since_ms);
+		table_row(&t, p->name[0] ? p->name : "?",
+		          p->node ? num[0] : "?", p->url, p->state, since,
+		          p->version[0] ? p->version : "?");
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+}
+
+static void
+print_ping(const struct ctl *c, const Pbx__PingResponse *p)
+{
+	struct json j;
+
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_str(&j, "node", p->node);
+		json_u64(&j, "node_id", p->node_id);
+		json_arr(&j, "rtt_us");
+		for (size_t i = 0; i < p->n_rtt_ns; i++) {
+			json_f64(&j, NULL, (double)p->rtt_ns[i] / 1000.0);
+		}
+		json_end_arr(&j);
+		json_end_obj(&j);
+		return;
+	}
+	for (size_t i = 0; i < p->n_rtt_ns; i++)
+		printf("reply from %s (node %u): seq=%zu time=%.3f ms\n",
+		       p->node, p->node_id, i, (double)p->rtt_ns[i] / 1e6);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { DEFAULT_URL, false, 5000 };
+	Pbx__AdminRequest q = PBX__ADMIN_REQUEST__INIT;
+	Pbx__StatusRequest sq = PBX__STATUS_REQUEST__INIT;
+	Pbx__PingRequest pq = PBX__PING_REQUEST__INIT;
+	Pbx__LogLevelRequest lq = PBX__LOG_LEVEL_REQUEST__INIT;
+	Pbx__AdminResponse *r = NULL;
+	const char *cmd;
+	int o, rc;
+
+	/* "+": options after the command belong to it */
+	while ((o = getopt_long(argc, argv, "+s:t:h", lo, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			c.url = optarg;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 't':
+			c.timeout_ms = atoi(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	if (strcmp(cmd, "status") == 0) {
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_STATUS;
+		q.status = &sq;
+	} else if (strcmp(cmd, "ping") == 0) {
+		if (optind >= argc) {
+			fprintf(stderr, "pbxctl: ping: which node?\n");
+			return 2;
+		}
+		pq.node = argv[optind++];
+		pq.count = 1;
+		if (optind + 1 < argc && strcmp(argv[optind], "-n") == 0) {
+			pq.count = (uint32_t)atoi(argv[optind + 1]);
+			optind += 2;
+		}
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_PING;
+		q.ping = &pq;
+	} else if (strcmp(cmd, "log-level") == 0) {
+		lq.level = optind < argc ? argv[optind++] : "";
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_LOG_LEVEL;
+		q.log_level = &lq;
+	} else {
+		fprintf(stderr, "pbxctl: unknown command \"%s\"\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	for (; optind < argc; optind++)
+		if (strcmp(argv[optind], "--json") == 0)
+			c.json = true;
+	if ((rc = call(&c, &q, &r)) != 0)
+		return rc;
+	if ((rc = failed(&c, r)) == 0) {
+		if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_STATUS)
+			print_status(&c, r->status);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_PING)
+			print_ping(&c, r->ping);
+		else if (r->result_case ==
+		         PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
+			if (c.json) {
+				struct json j;
+
+				json_begin(&j, stdout);
+				json_obj(&j, NULL);
+				json_str(&j, "level", r->log_level->level);
+				json_end_obj(&j);
+			} else {
+				printf("log level %s\n", r->log_level->level);
+			}
+		}
+	}
+	pbx__admin_response__free_unpacked(r, NULL);
+	return rc;
+}
