@@ -24,13 +24,13 @@ test: build
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
-# Unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Unit tests, and a pbxd start/stop cycle, under AddressSanitizer and UBSan.
 asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPBX_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS) -L unit
+		ctest --output-on-failure -j $(JOBS) -L 'unit|sanitize'
 
 SOURCES = $(shell git ls-files '*.c' '*.h')
 format:
