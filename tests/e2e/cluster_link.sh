@@ -1,20 +1,19 @@
-#!/ usr / bin / env bash
-#Two pbxd processes on loopback : ping across with pbxctl, SIGKILL one, see
-#the link go down, restart it, see the link come back, stop both cleanly.
-source "$(dirname " $0 ")/lib.sh" B = $(port_base) A1 =
-    tcp :            // 127.0.0.1:$((B + 1)) C1=tcp://127.0.0.1:$((B + 11))
-          A2 = tcp : // 127.0.0.1:$((B + 2)) C2=tcp://127.0.0.1:$((B + 12))
+#!/usr/bin/env bash
+# Two pbxd processes on loopback: ping across with pbxctl, SIGKILL one, see
+# the link go down, restart it, see the link come back, stop both cleanly.
+source "$(dirname "$0")/lib.sh"
+B=$(port_base)
+A1=tcp://127.0.0.1:$((B + 1)) C1=tcp://127.0.0.1:$((B + 11))
+A2=tcp://127.0.0.1:$((B + 2)) C2=tcp://127.0.0.1:$((B + 12))
 
-                     start()
-{
-#start N : node N,
-	    its admin and cluster URLs local n = $1 a c if["$n" = 1];
-	then a = $A1 c = $C1;
-	else a = $A2 c = $C2;
-	fi "$BIN/pbxd" - c "$SRC/conf/pbx.yaml" --node "n$n" --node -
-	        id "$n" --data "$WORK/n$n" --admin "$a" --cluster -
-	        listen "$c" --peer "$C1" --peer "$C2" --workers 2 >>
-	    "$WORK/n$n.log" 2 > & 1 &PIDS += ($ !)eval "PID$n=$!"
+start() { # start N: node N, its admin and cluster URLs
+	local n=$1 a c
+	if [ "$n" = 1 ]; then a=$A1 c=$C1; else a=$A2 c=$C2; fi
+	"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --node "n$n" --node-id "$n" \
+		--data "$WORK/n$n" --admin "$a" --cluster-listen "$c" \
+		--peer "$C1" --peer "$C2" --workers 2 >>"$WORK/n$n.log" 2>&1 &
+	PIDS+=($!)
+	eval "PID$n=$!"
 }
 
 link_is() { # link_is ADMIN STATE
@@ -48,15 +47,14 @@ start 2
 wait_for 10 link_is "$A1" up || fail "link did not come back"
 wait_for 10 "$BIN/pbxctl" -s "$A1" ping n2 || fail "ping after restart"
 grep -q "restarted" "$WORK/n1.log" || fail "restart not noticed"
-#one line per state change, not per message or heartbeat
+# one line per state change, not per message or heartbeat
 downs=$(grep -c "link down" "$WORK/n1.log")
 [ "$downs" = 1 ] || fail "link down logged $downs times"
 pass "restart: link back up, logged once per change"
 
 kill -TERM "$PID1" "$PID2"
-wait "$PID1";
-r1 = $ ? wait "$PID2";
-r2 = $ ? ["$r1" = 0] && ["$r2" = 0] ||
-             fail "SIGTERM exit codes $r1 $r2" grep - q "pbxd stopped"
-                                                        "$WORK/n1.log" ||
-             fail "no clean stop" pass "SIGTERM: both exit 0"
+wait "$PID1"; r1=$?
+wait "$PID2"; r2=$?
+[ "$r1" = 0 ] && [ "$r2" = 0 ] || fail "SIGTERM exit codes $r1 $r2"
+grep -q "pbxd stopped" "$WORK/n1.log" || fail "no clean stop"
+pass "SIGTERM: both exit 0"

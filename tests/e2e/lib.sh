@@ -1,22 +1,20 @@
-#Helpers for end - to - end tests : started processes are killed on exit, waits
-#are bounded, and a failing check prints what it saw.
-set - u BUILD =
-${ 1 : ? build dir } SRC =
-   ${ 2 : ? source dir } BIN = $BUILD / bin WORK = $(mktemp - d / tmp / pbx -
-		                                     e2e.XXXXXX) PIDS = ()
+# Helpers for end-to-end tests: started processes are killed on exit, waits
+# are bounded, and a failing check prints what it saw.
+set -u
+BUILD=${1:?build dir}
+SRC=${2:?source dir}
+BIN=$BUILD/bin
+WORK=$(mktemp -d /tmp/pbx-e2e.XXXXXX)
+PIDS=()
 
-		                   cleanup()
-{
-	for
-		p in "${PIDS[@]}";
-	do
-		kill - 9 "$p" 2 > / dev / null;
-	done wait 2 > / dev / null rm - rf "$WORK"
+cleanup() {
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-fail()
-{
+fail() {
 	echo "FAIL: $*" >&2
 	for f in "$WORK"/*.log; do
 		[ -f "$f" ] && { echo "--- $f" >&2; tail -30 "$f" >&2; }

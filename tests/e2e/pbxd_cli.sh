@@ -1,6 +1,6 @@
-#!/ usr / bin / env bash
-#pbxd and pbxctl on the command line : version, bad config refused with the
-#file, line and field, bad flags, log level at run time, clean stop.
+#!/usr/bin/env bash
+# pbxd and pbxctl on the command line: version, bad config refused with the
+# file, line and field, bad flags, log level at run time, clean stop.
 source "$(dirname "$0")/lib.sh"
 B=$(port_base)
 A=tcp://127.0.0.1:$((B + 21))
@@ -36,7 +36,7 @@ pass "status table and JSON"
 [ $? = 1 ] || fail "unknown level must fail with exit 1"
 pass "log level at run time"
 
-#every log line : time, level, node, worker, actor, text
+# every log line: time, level, node, worker, actor, text
 bad=$(grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (ERROR|WARN |INFO |DEBUG) pbx1 (main|io|w[0-9]+) [^ ]+ ' "$WORK/pbxd.log" | head -3)
 [ -z "$bad" ] || fail "log lines not in the format: $bad"
 pass "log format"
