@@ -1,0 +1,220 @@
+/* Two nodes in one process, linked over real nng TCP sockets on loopback:
+ * the same actor code talks to a local and to a remote actor and cannot tell
+ * the difference; an unreachable node fails visibly. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../runtime/harness.h"
+#include "cluster.h"
+
+static struct probe P;
+
+struct node {
+	rt *rt;
+	struct cluster *cl;
+};
+
+static void
+node_up(struct node *n, uint32_t id, const char *listen, const char *peer)
+{
+	struct rt_config cfg = { .node_id = id,
+		                 .node_name = id == 1 ? "one" : "two",
+		                 .workers = 2 };
+	struct cluster_config cc = { .listen = listen,
+		                     .peers = (const char *const *)&peer,
+		                     .n_peers = peer ? 1 : 0,
+		                     .heartbeat_ms = 100 };
+
+	ck_assert_int_eq(rt_alloc(&n->rt, &cfg), 0);
+	ck_assert_int_eq(rt_start(n->rt), 0);
+	ck_assert_int_eq(cluster_start(&n->cl, n->rt, &cc), 0);
+}
+
+static void
+node_down(struct node *n)
+{
+	rt_shutdown(n->rt);
+	cluster_free(n->cl);
+	rt_free(n->rt);
+}
+
+static bool
+linked(struct node *n, uint32_t peer)
+{
+	struct cluster_peer_info info[4];
+	size_t k = cluster_peers(n->cl, info, 4);
+
+	for (size_t i = 0; i < k; i++)
+		if (info[i].node == peer && info[i].state == CLUSTER_UP)
+			return true;
+	return false;
+}
+
+static void
+wait_linked(struct node *n, uint32_t peer)
+{
+	for (int i = 0; i < 100 && !linked(n, peer); i++)
+		usleep(50 * 1000);
+	ck_assert(linked(n, peer));
+}
+
+/* An echo actor: answers every Ping request with a Pong of the same seq
+ * and payload, and says where the request came from. */
+static void
+echo_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	Pbx__Pong *p;
+	rt_msg *m;
+
+	if (env->body_case != PBX__ENVELOPE__BODY_PING)
+		return;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_PONG, 0, &p);
+	p->seq = env->ping->seq;
+	p->sent_ns = env->from->node; /* who asked */
+	p->payload.data =
+	    rt_msg_memdup(m, env->ping->payload.data, env->ping->payload.len);
+	p->payload.len = env->ping->payload.len;
+	ck_assert_int_eq(rt_reply(a, env, m), 0);
+}
+
+static const rt_kind echo_kind = { .name = "echo", .handle = echo_handle };
+
+struct asker {
+	rt_addr target;
+	int slot;
+};
+
+static void
+answered(rt_actor *a, int err, const Pbx__Envelope *r, void *arg)
+{
+	struct asker *k = arg;
+
+	if (!err) {
+		ck_assert_int_eq(r->body_case, PBX__ENVELOPE__BODY_PONG);
+		ck_assert_uint_eq(r->pong->seq, 77);
+		ck_assert_uint_eq(r->pong->sent_ns, rt_self(a).node);
+		ck_assert_uint_eq(r->pong->payload.len, 5);
+		ck_assert_mem_eq(r->pong->payload.data, "hello", 5);
+		ck_assert(rt_addr_eq(rt_addr_from_pb(r->from), k->target));
+	}
+	probe_set(&P, k->slot, err);
+	probe_add(&P, k->slot, 1);
+}
+
+static int
+asker_init(rt_actor *a, void *arg)
+{
+	struct asker *k = arg;
+	Pbx__Ping *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 8, &p);
+	int err;
+
+	p->seq = 77;
+	p->payload.data = rt_msg_memdup(m, "hello", 5);
+	p->payload.len = 5;
+	err = rt_request(a, k->target, m, 2000, answered, k);
+	if (err) {
+		rt_msg_free(m);
+		probe_set(&P, k->slot, err);
+		probe_add(&P, k->slot, 1);
+	}
+	return 0;
+}
+
+static const rt_kind asker_kind = { .name = "asker", .init = asker_init };
+
+START_TEST(request_reply_across_nodes_like_local)
+{
+	struct node a, b;
+	rt_addr echo_local, echo_remote, x;
+	struct asker k[3];
+
+	probe_init(&P);
+	node_up(&a, 1, "tcp://127.0.0.1:27301", "tcp://127.0.0.1:27302");
+	node_up(&b, 2, "tcp://127.0.0.1:27302", NULL); /* learns node 1 */
+	wait_linked(&a, 2);
+	wait_linked(&b, 1);
+
+	ck_assert_int_eq(rt_spawn(a.rt, &echo_kind, 1, NULL, &echo_local), 0);
+	ck_assert_int_eq(rt_spawn(b.rt, &echo_kind, 1, NULL, &echo_remote), 0);
+	k[0] = (struct asker){ echo_local, 0 };
+	k[1] = (struct asker){ echo_remote, 1 };
+	/* a dead actor on a live node: the remote node bounces it */
+	k[2] = (struct asker){ { 2, 1, 99999 }, 2 };
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(rt_spawn(a.rt, &asker_kind, 0, &k[i], &x), 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(probe_wait(&P, i, 1, 5000), 1);
+	ck_assert_int_eq(probe_val(&P, 0), 0);
+	ck_assert_int_eq(probe_val(&P, 1), 0);
+	ck_assert_int_eq(probe_val(&P, 2), ENOENT);
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
+START_TEST(unreachable_node_fails_at_once)
+{
+	struct node a;
+	rt_addr x;
+	struct asker k[2] = { { { 9, 0, RT_ID_NODE }, 0 },
+		              { { 2, 0, RT_ID_NODE }, 1 } };
+
+	probe_init(&P);
+	/* node 2 is configured but never started */
+	node_up(&a, 1, "tcp://127.0.0.1:27311", "tcp://127.0.0.1:27312");
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(rt_spawn(a.rt, &asker_kind, 0, &k[i], &x), 0);
+	ck_assert_int_eq(probe_wait(&P, 0, 1, 5000), 1);
+	ck_assert_int_eq(probe_wait(&P, 1, 1, 5000), 1);
+	ck_assert_int_eq(probe_val(&P, 0), EHOSTUNREACH);
+	ck_assert_int_eq(probe_val(&P, 1), EHOSTUNREACH);
+	node_down(&a);
+}
+END_TEST
+
+START_TEST(link_down_and_back)
+{
+	struct node a, b;
+
+	node_up(&a, 1, "tcp://127.0.0.1:27321", "tcp://127.0.0.1:27322");
+	node_up(&b, 2, "tcp://127.0.0.1:27322", NULL);
+	wait_linked(&a, 2);
+	node_down(&b);
+	for (int i = 0; i < 100 && linked(&a, 2); i++)
+		usleep(50 * 1000);
+	ck_assert(!linked(&a, 2));
+	node_up(&b, 2, "tcp://127.0.0.1:27322", NULL);
+	wait_linked(&a, 2);
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("cluster");
+	TCase *tc = tcase_create("links");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, request_reply_across_nodes_like_local);
+	tcase_add_test(tc, unreachable_node_fails_at_once);
+	tcase_add_test(tc, link_down_and_back);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
