@@ -7,9 +7,15 @@
  *   bench-actors cross [-n N] [-w WINDOW]   on two workers
  *   bench-actors node --peer URL --listen URL [-n N] [-w WINDOW]
  *                                           echo is pbxd's node actor (id 2)
+ *   bench-actors churn [-n N]               spawn N short-lived actors (each
+ *                                           starts a timer, gets a message,
+ *                                           stops): actors/s
+ *   bench-actors live [-n N]                N idle actors each holding a
+ *                                           timer: bytes of RSS per actor
  *
- * Prints one line: "MODE messages/s".
+ * Prints one line: "MODE figure".
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +96,110 @@ static const rt_kind pinger_kind = {
 	.handle = pinger_handle,
 };
 
+/* --- churn and live: many actors --------------------------------------- */
+
+struct crowd {
+	long n, stopped;
+	bool stop_at_once;
+	uint64_t t0, t1;
+	volatile int *done;
+};
+static struct crowd C;
+
+static void
+never(rt_actor *a, void *arg)
+{
+}
+
+static int
+member_init(rt_actor *a, void *arg)
+{
+	/* what a transaction does: a timer, then a message, then stop */
+	rt_timer_start(a, 32000, never, NULL);
+	if (C.stop_at_once) {
+		Pbx__Ping *p;
+		rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 0, &p);
+
+		if (rt_send(a, rt_self(a), m))
+			rt_msg_free(m);
+	}
+	return 0;
+}
+
+static void
+member_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	rt_stop(a, 0);
+}
+
+static void
+member_fini(rt_actor *a, int reason)
+{
+	if (++C.stopped == C.n) {
+		C.t1 = now_ns();
+		__atomic_store_n(C.done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static const rt_kind member_kind = {
+	.name = "member",
+	.init = member_init,
+	.handle = member_handle,
+	.fini = member_fini,
+};
+
+static void
+spawn_all(void *arg)
+{
+	rt *r = arg;
+	rt_addr x;
+
+	C.t0 = now_ns();
+	for (long i = 0; i < C.n; i++)
+		rt_spawn(r, &member_kind, 0, NULL, &x);
+	if (!C.stop_at_once) {
+		C.t1 = now_ns();
+		__atomic_store_n(C.done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static long
+rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int
+crowd(rt *r, const char *mode, long n)
+{
+	volatile int done = 0;
+	long before = rss_kb();
+
+	C = (struct crowd){ .n = n,
+		            .stop_at_once = !strcmp(mode, "churn"),
+		            .done = &done };
+	rt_call(r, 0, spawn_all, r);
+	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	if (C.stop_at_once)
+		printf("churn %.0f\n", (double)n * 1e9 / (double)(C.t1 - C.t0));
+	else
+		printf("live %.0f\n",
+		       (double)(rss_kb() - before) * 1024.0 / (double)n);
+	rt_shutdown(r);
+	rt_free(r);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,6 +228,8 @@ main(int argc, char **argv)
 	cfg.workers = strcmp(mode, "cross") == 0 ? 2 : 1;
 	if (rt_alloc(&r, &cfg) || rt_start(r))
 		return 1;
+	if (!strcmp(mode, "churn") || !strcmp(mode, "live"))
+		return crowd(r, mode, n);
 	p.echo = (rt_addr){ 1, 0, RT_ID_NODE };
 	if (!strcmp(mode, "cross")) {
 		pw = 1;
@@ -135,7 +247,7 @@ main(int argc, char **argv)
 		usleep(200000); /* both directions up */
 		p.echo = (rt_addr){ 2, 0, RT_ID_NODE };
 	} else if (strcmp(mode, "same") != 0) {
-		fprintf(stderr, "mode: same, cross or node\n");
+		fprintf(stderr, "mode: same, cross, node, churn or live\n");
 		return 2;
 	}
 	p.n = n;

@@ -33,7 +33,18 @@ for i in $(seq "$RUNS"); do
 	echo "  node run $i done" >&2
 done | median >"$TMP/node"
 
+for mode in churn live; do
+	n=1000000
+	[ "$mode" = live ] && n=500000
+	for i in $(seq "$RUNS"); do
+		"$BIN/bench-actors" "$mode" -n "$n" | awk '{print $2}'
+	done | median >"$TMP/$mode"
+done
+
 printf '%-14s %14s %12s\n' "path" "messages/s" "target"
 printf '%-14s %14s %12s\n' "same-worker" "$(cat "$TMP/same")" ">= 10000000"
 printf '%-14s %14s %12s\n' "cross-worker" "$(cat "$TMP/cross")" ">= 2000000"
 printf '%-14s %14s %12s\n' "cross-node" "$(cat "$TMP/node")" ">= 200000"
+echo
+echo "short-lived actors (spawn, timer, message, stop) on one worker: $(cat "$TMP/churn")/s"
+echo "memory per idle actor holding a timer: $(cat "$TMP/live") bytes (500k actors)"
