@@ -201,13 +201,27 @@ sip_build_request_line(struct sip_buf *b, const struct pl *method,
 	return err;
 }
 
+/* The reason as a slice: it may come from a parsed message. */
+static int
+status_line(struct sip_buf *b, uint16_t code, const struct pl *reason)
+{
+	size_t pos0 = b->pos;
+	int err;
+
+	if (code < 100 || code > 699)
+		return EINVAL;
+	err = sip_buf_printf(b, "SIP/2.0 %u ", code);
+	err = err ? err : sip_buf_pl(b, reason);
+	err = err ? err : sip_buf_write(b, "\r\n", 2);
+	UNDO_ON(err, b, pos0);
+	return err;
+}
+
 int
 sip_build_status_line(struct sip_buf *b, uint16_t code, const char *reason)
 {
-	if (code < 100 || code > 699)
-		return EINVAL;
-	return sip_buf_printf(b, "SIP/2.0 %u %s\r\n", code,
-	                      reason ? reason : sip_reason_phrase(code));
+	struct pl r = pl_from_str(reason ? reason : sip_reason_phrase(code));
+	return status_line(b, code, &r);
 }
 
 int
@@ -322,17 +336,10 @@ sip_msg_encode(struct sip_buf *b, const struct sip_msg *msg)
 	size_t pos0 = b->pos;
 	int err;
 
-	if (msg->req) {
+	if (msg->req)
 		err = sip_build_request_line(b, &msg->method, &msg->ruri);
-	} else {
-		char reason[256];
-		size_t n = msg->reason.l < sizeof(reason) - 1
-		               ? msg->reason.l
-		               : sizeof(reason) - 1;
-		memcpy(reason, msg->reason.p, n);
-		reason[n] = '\0';
-		err = sip_build_status_line(b, msg->scode, reason);
-	}
+	else
+		err = status_line(b, msg->scode, &msg->reason);
 	for (unsigned i = 0; i < msg->hdrc && !err; i++) {
 		const struct sip_hdr *h = &msg->hdrv[i];
 		if (h->id == SIP_HDR_CONTENT_LENGTH)

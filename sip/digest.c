@@ -118,13 +118,21 @@ sip_digest_challenge(struct sip_buf *b, const struct pl *realm,
 	size_t pos0 = b->pos;
 	int err;
 
-	err = sip_buf_printf(b, "Digest realm=\"%.*s\", nonce=\"%.*s\"",
-	                     PL_ARG(opt(realm)), PL_ARG(opt(nonce)));
-	if (!err && opaque && opaque->p)
-		err = sip_buf_printf(b, ", opaque=\"%.*s\"", PL_ARG(*opaque));
-	err = err ? err
-	          : sip_buf_printf(b, ", algorithm=%s, qop=\"auth\"",
-	                           sip_digest_alg_name(alg));
+	struct pl r = opt(realm), n = opt(nonce);
+
+	err = sip_buf_str(b, "Digest realm=\"");
+	err = err ? err : sip_buf_pl(b, &r);
+	err = err ? err : sip_buf_str(b, "\", nonce=\"");
+	err = err ? err : sip_buf_pl(b, &n);
+	err = err ? err : sip_buf_str(b, "\"");
+	if (!err && opaque && opaque->p) {
+		err = sip_buf_str(b, ", opaque=\"");
+		err = err ? err : sip_buf_pl(b, opaque);
+		err = err ? err : sip_buf_str(b, "\"");
+	}
+	err = err ? err : sip_buf_str(b, ", algorithm=");
+	err = err ? err : sip_buf_str(b, sip_digest_alg_name(alg));
+	err = err ? err : sip_buf_str(b, ", qop=\"auth\"");
 	if (!err && stale)
 		err = sip_buf_str(b, ", stale=true");
 	if (err)

@@ -392,6 +392,12 @@ sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
 	if (err)
 		goto out;
 
+	/* NUL has no place in a start line or header (RFC 3261 25.1) */
+	if (memchr(p, '\0', (size_t)(body - p))) {
+		msg->err = "NUL in header";
+		err = EBADMSG;
+		goto out;
+	}
 	clen = (size_t)(end - body);
 	if ((h = sip_msg_hdr(msg, SIP_HDR_CONTENT_LENGTH))) {
 		if (h->next) {

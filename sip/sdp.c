@@ -213,6 +213,10 @@ sdp_decode(struct sdp_session *sdp, const struct pl *body)
 			           */
 		if (line.l < 2 || line.p[1] != '=')
 			return EBADMSG;
+		/* RFC 8866 9: no NUL, CR or LF inside a line */
+		if (memchr(line.p, '\0', line.l) ||
+		    memchr(line.p, '\r', line.l))
+			return EBADMSG;
 		type = line.p[0];
 		v.p = line.p + 2;
 		v.l = line.l - 2;
