@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "sip_stack.h"
 
 #define PING_TIMEOUT_MS 2000
 #define MAX_PEERS       64
@@ -122,6 +123,26 @@ do_log_level(struct admin_ctx *ctx, uint64_t corr,
 	lr.level = (char *)rt_log_level_name(rt_log_level_cur);
 	r.result_case = PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL;
 	r.log_level = &lr;
+	admin_server_respond(ctx->server, corr, &r);
+}
+
+static void
+do_trace(struct admin_ctx *ctx, uint64_t corr, const Pbx__TraceRequest *q)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__TraceResponse tr = PBX__TRACE_RESPONSE__INIT;
+	enum sip_trace_level l = !q->on    ? SIP_TRACE_OFF
+	                         : q->full ? SIP_TRACE_FULL
+	                                   : SIP_TRACE_SUMMARY;
+
+	sip_trace_set(ctx->sip, l);
+	rt_info("sip trace %s", l == SIP_TRACE_OFF    ? "off"
+	                        : l == SIP_TRACE_FULL ? "on (full)"
+	                                              : "on");
+	tr.on = q->on;
+	tr.full = q->on && q->full;
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_TRACE;
+	r.trace = &tr;
 	admin_server_respond(ctx->server, corr, &r);
 }
 
@@ -268,6 +289,9 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ADMIN_REQUEST__CMD_LOG_LEVEL:
 		do_log_level(ctx, env->correlation, q->log_level);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_TRACE:
+		do_trace(ctx, env->correlation, q->trace);
 		break;
 	default:
 		respond_error(ctx, env->correlation, ENOTSUP,

@@ -6,10 +6,12 @@
 #include "rt.h"
 
 struct admin_server;
+struct sip_stack;
 
 struct admin_ctx {
 	rt *rt;
 	struct cluster *cluster;
+	struct sip_stack *sip;
 	struct admin_server *server; /* set before the first request */
 	uint64_t started_ms;         /* CLOCK_MONOTONIC */
 };

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "rt.h"
+#include "sip_stack.h"
 
 #define MAX_PEER_FLAGS 64
 
@@ -29,6 +30,8 @@ struct opts {
 	const char *node, *data, *admin, *cluster_listen, *log_level;
 	const char *peers[MAX_PEER_FLAGS];
 	size_t n_peers;
+	struct conf_addr sip[SIP_MAX_LISTEN];
+	size_t n_sip;
 	long node_id, workers; /* -1: not given */
 };
 
@@ -81,7 +84,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_PEER,
 		O_WORKERS,
 		O_LOG,
-		O_VERSION
+		O_VERSION,
+		O_SIP
 	};
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -93,6 +97,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "peer", required_argument, NULL, O_PEER },
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "log-level", required_argument, NULL, O_LOG },
+		{ "sip", required_argument, NULL, O_SIP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +142,17 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return 2;
 			}
 			o->peers[o->n_peers++] = optarg;
+			break;
+		case O_SIP:
+			if (o->n_sip == SIP_MAX_LISTEN ||
+			    sip_listen_parse(&o->sip[o->n_sip], optarg) != 0) {
+				fprintf(stderr,
+				        "pbxd: --sip: expected ADDR:PORT (at "
+				        "most %d), got \"%s\"\n",
+				        SIP_MAX_LISTEN, optarg);
+				return 2;
+			}
+			o->n_sip++;
 			break;
 		case O_VERSION:
 			printf("pbxd %s\n", PBX_VERSION);
@@ -212,6 +228,7 @@ main(int argc, char **argv)
 	rt *r = NULL;
 	struct cluster *cl = NULL;
 	struct admin_server *adm = NULL;
+	struct sip_stack *sip = NULL;
 	struct admin_ctx actx = { 0 };
 	struct rt_config rc_cfg;
 	struct cluster_config cc = { 0 };
@@ -283,8 +300,12 @@ main(int argc, char **argv)
 	if ((e = cluster_start(&cl, r, &cc)) != 0)
 		goto out;
 
+	if ((e = sip_stack_start(&sip, r, &cf->sip, o.sip, o.n_sip)) != 0)
+		goto out;
+
 	actx.rt = r;
 	actx.cluster = cl;
+	actx.sip = sip;
 	actx.started_ms = admin_mono_ms();
 	if ((e = rt_spawn_named(r, &admin_kind, 0, RT_ID_ADMIN, &actx,
 	                        &admin_addr)) != 0 ||
@@ -310,6 +331,7 @@ out:
 	/* actors first (no more answers), then the sockets that feed them */
 	rt_shutdown(r);
 	admin_server_stop(adm);
+	sip_stack_free(sip);
 	cluster_free(cl);
 	rt_free(r);
 	if (rc == 0)

@@ -216,6 +216,7 @@ main(int argc, char **argv)
 	Pbx__StatusRequest sq = PBX__STATUS_REQUEST__INIT;
 	Pbx__PingRequest pq = PBX__PING_REQUEST__INIT;
 	Pbx__LogLevelRequest lq = PBX__LOG_LEVEL_REQUEST__INIT;
+	Pbx__TraceRequest tq = PBX__TRACE_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
 	const char *cmd;
 	int o, rc;
@@ -265,6 +266,18 @@ main(int argc, char **argv)
 		lq.level = optind < argc ? argv[optind++] : "";
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_LOG_LEVEL;
 		q.log_level = &lq;
+	} else if (strcmp(cmd, "trace") == 0) {
+		if (optind >= argc || (strcmp(argv[optind], "on") != 0 &&
+		                       strcmp(argv[optind], "off") != 0)) {
+			fprintf(stderr, "pbxctl: trace on|off [--full]\n");
+			return 2;
+		}
+		tq.on = strcmp(argv[optind++], "on") == 0;
+		for (int i = optind; i < argc; i++)
+			if (strcmp(argv[i], "--full") == 0)
+				tq.full = true;
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_TRACE;
+		q.trace = &tq;
 	} else {
 		fprintf(stderr, "pbxctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);

@@ -1,0 +1,254 @@
+/*
+ * The SIP core actor, one per worker (id SIP_ID_CORE). Every message a
+ * transport reads lands here, on the worker its Call-ID belongs to:
+ *
+ *  - a message that does not parse: a request gets a stateless 400 whose
+ *    reason names the problem; a response is dropped;
+ *  - a request with an unknown SIP version: stateless 505;
+ *  - a request matching a live server transaction (§17.2.3, with the RFC
+ *    2543 fallback): handed to that transaction (retransmission or ACK);
+ *  - a request merged with one in progress (§8.2.2.2): stateless 482;
+ *  - any other request: a new server transaction, whose user (the UAS core,
+ *    sip_uas.c) decides the answer; an ACK matching nothing is for a dialog;
+ *  - a response: to the client transaction named in its Via branch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sip_reply.h"
+#include "sip_uas.h"
+#include "txn.h"
+#include "txn_table.h"
+
+struct core {
+	struct sip_stack *s;
+	struct txn_table txns;
+};
+
+#define KEY_MAX 1024
+
+/* §17.2.3: branch + sent-by + method (ACK matches its INVITE); without the
+ * magic cookie, the RFC 2543 fields. */
+static size_t
+txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
+        const char *method_override)
+{
+	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
+	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
+	struct pl meth =
+	    msg->meth == SIP_METHOD_ACK ? PL("INVITE") : msg->method;
+	struct sip_addr from;
+	int l;
+
+	if (method_override)
+		meth = pl_from_str(method_override);
+	if (v->branch.l > 7 && strncmp(v->branch.p, "z9hG4bK", 7) == 0)
+		l = snprintf(k, n, "b|%.*s|%.*s:%u|%.*s", PL_ARG(v->branch),
+		             PL_ARG(v->host), v->port, PL_ARG(meth));
+	else {
+		if (!fr || sip_addr_decode(&from, &fr->val) != 0)
+			from.tag = (struct pl)PL_INIT;
+		l = snprintf(k, n, "o|%.*s|%u|%.*s|%.*s|%.*s:%u|%.*s",
+		             ci ? (int)ci->val.l : 0, ci ? ci->val.p : "",
+		             msg->cseq, PL_ARG(from.tag), PL_ARG(msg->ruri),
+		             PL_ARG(v->host), v->port, PL_ARG(meth));
+	}
+	return l > 0 && (size_t)l < n ? (size_t)l : 0;
+}
+
+/* §8.2.2.2: From tag, Call-ID and CSeq of a request without To tag. */
+static size_t
+merge_key(char *k, size_t n, const struct sip_msg *msg)
+{
+	const struct sip_hdr *to = sip_msg_hdr(msg, SIP_HDR_TO);
+	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
+	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
+	struct sip_addr ta, fa;
+	int l;
+
+	if (!to || !fr || !ci || sip_addr_decode(&ta, &to->val) != 0 ||
+	    pl_isset(&ta.tag) || sip_addr_decode(&fa, &fr->val) != 0 ||
+	    !pl_isset(&fa.tag))
+		return 0;
+	l = snprintf(k, n, "m|%.*s|%.*s|%u|%.*s", PL_ARG(fa.tag),
+	             PL_ARG(ci->val), msg->cseq, PL_ARG(msg->method));
+	return l > 0 && (size_t)l < n ? (size_t)l : 0;
+}
+
+static void
+reply_stateless(rt_actor *a, struct core *c, const struct sip_msg *msg,
+                const Pbx__SipFlow *f, uint16_t code, const char *reason)
+{
+	struct sip_buf b;
+	char out[8192], tag[24];
+	struct pl totag;
+
+	if (!sip_msg_hdr(msg, SIP_HDR_VIA))
+		return; /* nowhere to send it */
+	sip_make_tag(tag, sizeof(tag), rt_self(a), msg->cseq);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
+		sip_send(a, f, out, b.pos);
+}
+
+static rt_msg *
+packet_copy(const Pbx__SipPacket *p)
+{
+	Pbx__SipPacket *q;
+	rt_msg *m =
+	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, p->data.len + 160, &q);
+
+	if (!m)
+		return NULL;
+	q->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
+	q->data.len = p->data.len;
+	q->flow = sip_flow_copy(m, p->flow);
+	return m;
+}
+
+static void
+forward(rt_actor *a, rt_addr to, const Pbx__SipPacket *p)
+{
+	rt_msg *m = packet_copy(p);
+
+	if (m && rt_send(a, to, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+on_response(rt_actor *a, const struct sip_msg *msg, const Pbx__SipPacket *p)
+{
+	const struct sip_hdr *vh = sip_msg_hdr(msg, SIP_HDR_VIA);
+	struct sip_via via;
+	rt_addr txn;
+
+	/* ours only: anything else matches no transaction (RFC 3261
+	 * §18.1.2) and is dropped */
+	if (vh && sip_via_decode(&via, &vh->val) == 0 &&
+	    sip_branch_decode(&via.branch, &txn) == 0)
+		forward(a, txn, p);
+}
+
+static void
+new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
+        size_t kl, const char *mkey, size_t ml)
+{
+	struct txn_server_arg *sa = malloc(sizeof(*sa));
+	rt_addr txn;
+
+	if (!sa)
+		return;
+	sa->s = c->s;
+	sa->req = packet_copy(p);
+	sa->tu = rt_self(a); /* the UAS core answers, for now */
+	if (!sa->req || rt_spawn(rt_of(a), &txn_server_kind, rt_self(a).worker,
+	                         sa, &txn) != 0) {
+		rt_msg_free(sa->req);
+		free(sa);
+		return;
+	}
+	txn_table_put(&c->txns, key, kl, txn);
+	if (ml)
+		txn_table_put(&c->txns, mkey, ml, txn);
+	rt_watch(a, txn); /* its keys go when it stops */
+}
+
+static void
+on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
+{
+	const char *data = (const char *)p->data.data;
+	struct sip_msg msg;
+	struct sip_via via;
+	const struct sip_hdr *vh;
+	char key[KEY_MAX], mkey[KEY_MAX];
+	size_t kl, ml;
+	rt_addr txn;
+
+	if (sip_msg_decode(&msg, data, p->data.len, &c->s->limits) != 0) {
+		atomic_fetch_add_explicit(&c->s->n_bad, 1,
+		                          memory_order_relaxed);
+		rt_debug("malformed message: %s", msg.err ? msg.err : "?");
+		if (p->data.len > 4 && memcmp(data, "SIP/", 4) != 0)
+			reply_stateless(a, c, &msg, p->flow, 400,
+			                msg.err ? msg.err : "Bad Request");
+		return;
+	}
+	if (!msg.req) {
+		on_response(a, &msg, p);
+		return;
+	}
+	if (!pl_eq_str(&msg.ver, "SIP/2.0")) {
+		reply_stateless(a, c, &msg, p->flow, 505, NULL);
+		return;
+	}
+	vh = sip_msg_hdr(&msg, SIP_HDR_VIA);
+	if (!vh || sip_via_decode(&via, &vh->val) != 0) {
+		reply_stateless(a, c, &msg, p->flow, 400, "Bad Via");
+		return;
+	}
+	kl = txn_key(key, sizeof(key), &msg, &via, NULL);
+	if (!kl) {
+		reply_stateless(a, c, &msg, p->flow, 400, "Header Too Long");
+		return;
+	}
+	if (txn_table_get(&c->txns, key, kl, &txn) == 0) {
+		forward(a, txn, p);
+		return;
+	}
+	if (msg.meth == SIP_METHOD_ACK)
+		return; /* an ACK for a 2xx: the dialog's business */
+	ml = merge_key(mkey, sizeof(mkey), &msg);
+	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {
+		reply_stateless(a, c, &msg, p->flow, 482, NULL);
+		return;
+	}
+	new_txn(a, c, p, key, kl, mkey, ml);
+}
+
+static int
+core_init(rt_actor *a, void *arg)
+{
+	struct core *c = rt_state(a);
+
+	c->s = arg;
+	return txn_table_init(&c->txns);
+}
+
+static void
+core_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct core *c = rt_state(a);
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		on_packet(a, c, env->sip_packet);
+		break;
+	case PBX__ENVELOPE__BODY_SIP_REQUEST:
+		sip_uas_request(a, c->s, env->sip_request);
+		break;
+	case PBX__ENVELOPE__BODY_DOWN:
+		txn_table_drop(&c->txns, rt_addr_from_pb(env->down->who));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+core_fini(rt_actor *a, int reason)
+{
+	struct core *c = rt_state(a);
+
+	txn_table_fini(&c->txns);
+}
+
+const rt_kind sip_core_kind = {
+	.name = "sip-core",
+	.size = sizeof(struct core),
+	.init = core_init,
+	.handle = core_handle,
+	.fini = core_fini,
+};

@@ -1,0 +1,254 @@
+/* Flows, sending, tracing, worker affinity and branch naming: the small
+ * pieces every actor of the SIP stack shares. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "sip_stack.h"
+
+static const char *const tp_names[] = { "?", "udp", "tcp", "tls" };
+
+void
+sip_flow_set(rt_msg *m, Pbx__SipFlow *f, enum sip_flow_tp tp,
+             const struct sockaddr *remote, unsigned listener,
+             const struct sip_stack *s)
+{
+	const struct sip_listener *l = &s->listen[listener];
+
+	f->transport = tp;
+	f->listener = listener;
+	if (remote->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *r6 = (const void *)remote;
+
+		f->remote_ip.data = rt_msg_memdup(m, &r6->sin6_addr, 16);
+		f->remote_ip.len = 16;
+		f->remote_port = ntohs(r6->sin6_port);
+	} else {
+		const struct sockaddr_in *r4 = (const void *)remote;
+
+		f->remote_ip.data = rt_msg_memdup(m, &r4->sin_addr, 4);
+		f->remote_ip.len = 4;
+		f->remote_port = ntohs(r4->sin_port);
+	}
+	if (l->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&l->ss;
+
+		f->local_ip.data = rt_msg_memdup(m, &a->sin6_addr, 16);
+		f->local_ip.len = 16;
+	} else {
+		const struct sockaddr_in *a = (const void *)&l->ss;
+
+		f->local_ip.data = rt_msg_memdup(m, &a->sin_addr, 4);
+		f->local_ip.len = 4;
+	}
+	f->local_port = l->port;
+}
+
+int
+sip_flow_remote(const Pbx__SipFlow *f, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (f->remote_ip.len == 4) {
+		struct sockaddr_in *a = (void *)ss;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, f->remote_ip.data, 4);
+		a->sin_port = htons((uint16_t)f->remote_port);
+		return 0;
+	}
+	if (f->remote_ip.len == 16) {
+		struct sockaddr_in6 *a = (void *)ss;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, f->remote_ip.data, 16);
+		a->sin6_port = htons((uint16_t)f->remote_port);
+		return 0;
+	}
+	return EINVAL;
+}
+
+Pbx__SipFlow *
+sip_flow_copy(rt_msg *m, const Pbx__SipFlow *src)
+{
+	Pbx__SipFlow *f = rt_msg_alloc(m, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	pbx__sip_flow__init(f);
+	f->transport = src->transport;
+	f->remote_port = src->remote_port;
+	f->local_port = src->local_port;
+	f->listener = src->listener;
+	f->remote_ip.len = src->remote_ip.len;
+	f->remote_ip.data =
+	    rt_msg_memdup(m, src->remote_ip.data, src->remote_ip.len);
+	f->local_ip.len = src->local_ip.len;
+	f->local_ip.data =
+	    rt_msg_memdup(m, src->local_ip.data, src->local_ip.len);
+	if (src->conn) {
+		f->conn = rt_msg_alloc(m, sizeof(*f->conn));
+		pbx__addr__init(f->conn);
+		*f->conn = *src->conn;
+		f->conn->base.unknown_fields = NULL;
+		f->conn->base.n_unknown_fields = 0;
+	}
+	return f;
+}
+
+static void
+ip_text(char *buf, size_t n, const ProtobufCBinaryData *ip, uint32_t port)
+{
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ip->len == 4)
+		inet_ntop(AF_INET, ip->data, a, sizeof(a));
+	else if (ip->len == 16)
+		inet_ntop(AF_INET6, ip->data, a, sizeof(a));
+	snprintf(buf, n, ip->len == 16 ? "[%s]:%u" : "%s:%u", a, port);
+}
+
+void
+sip_flow_text(char *buf, size_t n, const Pbx__SipFlow *f)
+{
+	char r[64], l[64];
+
+	ip_text(r, sizeof(r), &f->remote_ip, f->remote_port);
+	ip_text(l, sizeof(l), &f->local_ip, f->local_port);
+	snprintf(buf, n, "%s %s<->%s",
+	         tp_names[f->transport < 4 ? f->transport : 0], r, l);
+}
+
+rt_addr
+sip_flow_sender(rt_actor *a, const Pbx__SipFlow *f)
+{
+	rt_addr self = rt_self(a);
+
+	if (f->transport != SIP_FLOW_UDP && f->conn)
+		return rt_addr_from_pb(f->conn);
+	/* every worker has a UDP socket on each listening address */
+	return (rt_addr){ self.node, self.worker, SIP_ID_UDP(f->listener) };
+}
+
+int
+sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len)
+{
+	Pbx__SipSend *s;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_SEND, len + 128, &s);
+	int err;
+
+	if (!m)
+		return ENOMEM;
+	s->data.data = rt_msg_memdup(m, data, len);
+	s->data.len = len;
+	s->flow = sip_flow_copy(m, f);
+	err = rt_send(a, sip_flow_sender(a, f), m);
+	if (err)
+		rt_msg_free(m);
+	return err;
+}
+
+void
+sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f, const void *data,
+          size_t len)
+{
+	int level = atomic_load_explicit(&s->trace, memory_order_relaxed);
+	const char *p = data, *eol;
+	char ft[160];
+
+	if (level == SIP_TRACE_OFF)
+		return;
+	eol = memchr(p, '\r', len);
+	sip_flow_text(ft, sizeof(ft), f);
+	rt_info("sip %s %s %zu bytes: %.*s", in ? "in " : "out", ft, len,
+	        (int)((eol ? eol : p + (len < 120 ? len : 120)) - p), p);
+	if (level == SIP_TRACE_FULL)
+		fprintf(stderr, "%.*s%s", (int)len, p,
+		        len && p[len - 1] == '\n' ? "" : "\n");
+}
+
+/* The Call-ID's value, found by scanning header names (long or compact). */
+static int
+find_callid(const char *p, size_t len, const char **v, size_t *vl)
+{
+	const char *end = p + len, *line = memchr(p, '\n', len);
+
+	while (line && ++line < end) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		const char *c, *q;
+		size_t nl;
+
+		if (!eol)
+			eol = end;
+		if (*line == '\r' || *line == '\n')
+			break; /* end of headers */
+		c = memchr(line, ':', (size_t)(eol - line));
+		if (c) {
+			for (q = c;
+			     q > line && (q[-1] == ' ' || q[-1] == '\t');)
+				q--;
+			nl = (size_t)(q - line);
+			if ((nl == 7 && strncasecmp(line, "call-id", 7) == 0) ||
+			    (nl == 1 && (*line == 'i' || *line == 'I'))) {
+				for (c++; c < eol && (*c == ' ' || *c == '\t');)
+					c++;
+				for (q = eol;
+				     q > c && isspace((unsigned char)q[-1]);)
+					q--;
+				*v = c;
+				*vl = (size_t)(q - c);
+				return 0;
+			}
+		}
+		line = eol;
+	}
+	return ENOENT;
+}
+
+uint32_t
+sip_worker_for(rt *r, const char *data, size_t len)
+{
+	const char *v;
+	size_t vl;
+
+	if (find_callid(data, len, &v, &vl) != 0)
+		return 0; /* malformed: any core answers it */
+	return rt_worker_of(r, v, vl);
+}
+
+#define BRANCH_PREFIX "z9hG4bK-pbx-"
+
+int
+sip_branch_encode(char *buf, size_t n, rt_addr t)
+{
+	int k =
+	    snprintf(buf, n, BRANCH_PREFIX "%" PRIx32 ".%" PRIx32 ".%" PRIx64,
+	             t.node, t.worker, t.id);
+
+	return k > 0 && (size_t)k < n ? 0 : ENOSPC;
+}
+
+int
+sip_branch_decode(const struct pl *b, rt_addr *t)
+{
+	char tmp[80];
+	unsigned long long id;
+	unsigned node, worker;
+	size_t pl = sizeof(BRANCH_PREFIX) - 1;
+
+	if (b->l <= pl || b->l >= sizeof(tmp) ||
+	    strncmp(b->p, BRANCH_PREFIX, pl) != 0)
+		return ENOENT;
+	memcpy(tmp, b->p + pl, b->l - pl);
+	tmp[b->l - pl] = '\0';
+	if (sscanf(tmp, "%x.%x.%llx", &node, &worker, &id) != 3)
+		return ENOENT;
+	t->node = node;
+	t->worker = worker;
+	t->id = id;
+	return 0;
+}

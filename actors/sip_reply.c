@@ -1,0 +1,139 @@
+/*
+ * Responses to requests as they arrived: the top Via gets received= and the
+ * value of rport= (RFC 3261 §18.2.1, RFC 3581), so the response finds its
+ * way back to a client behind NAT; then the other Vias, From, To (with our
+ * tag), Call-ID and CSeq.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sip_reply.h"
+
+static void
+ip_str(char *buf, size_t n, const ProtobufCBinaryData *ip)
+{
+	buf[0] = '\0';
+	if (ip->len == 4)
+		inet_ntop(AF_INET, ip->data, buf, (socklen_t)n);
+	else if (ip->len == 16)
+		inet_ntop(AF_INET6, ip->data, buf, (socklen_t)n);
+}
+
+/* The first Via value with our parameters. */
+static int
+top_via(struct sip_buf *b, const struct pl *v, const Pbx__SipFlow *f)
+{
+	const char *semi = memchr(v->p, ';', v->l);
+	struct pl head = { v->p, semi ? (size_t)(semi - v->p) : v->l };
+	struct pl rest = { semi ? semi : v->p + v->l,
+		           semi ? v->l - head.l : 0 };
+	struct pl name, val;
+	struct sip_via via;
+	char ip[INET6_ADDRSTRLEN];
+	bool rport = false;
+	int err;
+
+	ip_str(ip, sizeof(ip), &f->remote_ip);
+	if ((err = sip_buf_str(b, "Via: ")) || (err = sip_buf_pl(b, &head)))
+		return err;
+	while (sip_param_next(&name, &val, &rest) == 0) {
+		if (pl_eqi_str(&name, "received"))
+			continue;
+		if (pl_eqi_str(&name, "rport")) {
+			rport = true;
+			err = sip_buf_printf(b, ";rport=%u", f->remote_port);
+		} else if (pl_isset(&val)) {
+			err = sip_buf_printf(b, ";%.*s=%.*s", (int)name.l,
+			                     name.p, (int)val.l, val.p);
+		} else {
+			err = sip_buf_printf(b, ";%.*s", (int)name.l, name.p);
+		}
+		if (err)
+			return err;
+	}
+	/* RFC 3581: always with rport; RFC 3261: when sent-by differs */
+	if (rport || sip_via_decode(&via, v) != 0 || !pl_eq_str(&via.host, ip))
+		if ((err = sip_buf_printf(b, ";received=%s", ip)))
+			return err;
+	return sip_buf_str(b, "\r\n");
+}
+
+static int
+copy_hdrs(struct sip_buf *b, const struct sip_msg *req, enum sip_hdr_id id,
+          const char *name)
+{
+	const struct sip_hdr *h;
+	int err;
+
+	for (h = sip_msg_hdr(req, id); h; h = sip_msg_hdr_next(req, h))
+		if ((err = sip_build_hdr(b, name, &h->val)))
+			return err;
+	return 0;
+}
+
+int
+sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
+                const Pbx__SipFlow *f, uint16_t code, const char *reason,
+                const struct pl *totag)
+{
+	struct sip_hdr_iter it;
+	const struct sip_hdr *to = sip_msg_hdr(req, SIP_HDR_TO);
+	struct sip_addr ta;
+	struct pl v;
+	bool first = true;
+	int err;
+
+	if ((err = sip_build_status_line(b, code, reason)))
+		return err;
+	sip_hdr_iter_init(&it, req, SIP_HDR_VIA);
+	while (sip_hdr_iter_next(&v, &it) == 0) {
+		err = first && f ? top_via(b, &v, f)
+		                 : sip_build_hdr(b, "Via", &v);
+		if (err)
+			return err;
+		first = false;
+	}
+	if ((err = copy_hdrs(b, req, SIP_HDR_FROM, "From")))
+		return err;
+	if (to) {
+		bool tagged =
+		    sip_addr_decode(&ta, &to->val) == 0 && pl_isset(&ta.tag);
+
+		if (!tagged && totag && code > 100)
+			err = sip_build_hdrf(b, "To", "%.*s;tag=%.*s",
+			                     (int)to->val.l, to->val.p,
+			                     (int)totag->l, totag->p);
+		else
+			err = sip_build_hdr(b, "To", &to->val);
+		if (err)
+			return err;
+	}
+	if ((err = copy_hdrs(b, req, SIP_HDR_CALL_ID, "Call-ID")) ||
+	    (err = copy_hdrs(b, req, SIP_HDR_CSEQ, "CSeq")))
+		return err;
+	return sip_build_hdrf(b, "Server", "%s", SIP_SERVER_NAME);
+}
+
+int
+sip_reply_simple(struct sip_buf *b, const struct sip_msg *req,
+                 const Pbx__SipFlow *f, uint16_t code, const char *reason,
+                 const struct pl *totag)
+{
+	int err = sip_reply_start(b, req, f, code, reason, totag);
+
+	return err ? err : sip_build_end(b, NULL, NULL);
+}
+
+void
+sip_make_tag(char *buf, size_t n, rt_addr who, uint64_t salt)
+{
+	/* unique per actor and moment; no secret in it */
+	uint64_t x = who.id * 0x9e3779b97f4a7c15ull ^ salt ^
+	             ((uint64_t)who.worker << 56) ^ ((uint64_t)who.node << 40);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	snprintf(buf, n, "%016llx", (unsigned long long)x);
+}

@@ -1,0 +1,25 @@
+/* Building responses along the flow their request came in on. */
+#ifndef PBX_SIP_REPLY_H
+#define PBX_SIP_REPLY_H
+
+#include "sip_stack.h"
+
+#define SIP_SERVER_NAME "pbx/" PBX_VERSION
+#define SIP_ALLOW       "OPTIONS" /* grows as the PBX serves more methods */
+#define SIP_ACCEPT      "application/sdp"
+#define SIP_SUPPORTED   "path, outbound, timer"
+
+/* Status line, Vias (the top one with received/rport from flow; flow may be
+ * NULL), From, To with totag added if it has none (not on 100), Call-ID,
+ * CSeq, Server. The caller adds headers and ends with sip_build_end. */
+int sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
+                    const Pbx__SipFlow *f, uint16_t code, const char *reason,
+                    const struct pl *totag);
+/* A complete response without body. */
+int sip_reply_simple(struct sip_buf *b, const struct sip_msg *req,
+                     const Pbx__SipFlow *f, uint16_t code, const char *reason,
+                     const struct pl *totag);
+/* A To tag (16 hex digits) unique to an actor and a salt. */
+void sip_make_tag(char *buf, size_t n, rt_addr who, uint64_t salt);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * The SIP stack on the actor runtime: transports, the per-worker SIP core
+ * and the transactions.
+ *
+ * Every worker runs a SIP core actor (id SIP_ID_CORE) and, per listening
+ * address, a UDP transport actor (id SIP_ID_UDP(i)) on a socket of its own
+ * bound with SO_REUSEPORT, so datagrams are received and parsed on every
+ * worker. A message goes to the core of the worker chosen by its Call-ID,
+ * where its transactions live; a response to a client transaction goes
+ * straight to the transaction actor named in its Via branch.
+ */
+#ifndef PBX_SIP_STACK_H
+#define PBX_SIP_STACK_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+#include "conf.h"
+#include "rt.h"
+#include "sip.h"
+
+#define SIP_ID_CORE     8
+#define SIP_MAX_LISTEN  16
+#define SIP_ID_UDP(i)   (16 + (uint64_t)(i))
+#define SIP_ID_TCP(i)   (32 + (uint64_t)(i)) /* listeners, worker 0 */
+#define SIP_MAX_WORKERS 256
+
+enum sip_flow_tp {
+	SIP_FLOW_UDP = 1,
+	SIP_FLOW_TCP = 2,
+	SIP_FLOW_TLS = 3,
+};
+
+struct sip_listener {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64]; /* "127.0.0.1:5060" */
+	char host[48]; /* for Via sent-by */
+	uint16_t port;
+	int udp_fd[SIP_MAX_WORKERS];
+	int tcp_fd;
+};
+
+enum sip_trace_level {
+	SIP_TRACE_OFF = 0,
+	SIP_TRACE_SUMMARY,
+	SIP_TRACE_FULL,
+};
+
+struct sip_stack {
+	rt *rt;
+	struct sip_limits limits;
+	uint32_t t1, t2, t4;
+	size_t n_listen;
+	struct sip_listener listen[SIP_MAX_LISTEN];
+	_Atomic int trace; /* enum sip_trace_level */
+	/* counters for status (relaxed atomics) */
+	_Atomic uint64_t n_in, n_out, n_bad;
+};
+
+/* Bind every listening socket (refusing an address already in use), then
+ * spawn the SIP core and the transports on every worker. Call after
+ * rt_start. `listen` replaces cf->listen when n_listen > 0. On an error
+ * after actors were spawned, *out is still set: free it after rt_shutdown. */
+int sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
+                    const struct conf_addr *listen, size_t n_listen);
+/* "127.0.0.1:5060" or "[::1]:5060" into a listen address. */
+int sip_listen_parse(struct conf_addr *a, const char *text);
+/* After rt_shutdown: close what the actors did not. */
+void sip_stack_free(struct sip_stack *s);
+
+void sip_trace_set(struct sip_stack *s, enum sip_trace_level l);
+
+/* --- shared by the stack's actors ------------------------------------- */
+
+/* Flows: sockaddr <-> SipFlow. The ip bytes are allocated in m. */
+void sip_flow_set(rt_msg *m, Pbx__SipFlow *f, enum sip_flow_tp tp,
+                  const struct sockaddr *remote, unsigned listener,
+                  const struct sip_stack *s);
+int sip_flow_remote(const Pbx__SipFlow *f, struct sockaddr_storage *ss);
+/* A deep copy of src into m. */
+Pbx__SipFlow *sip_flow_copy(rt_msg *m, const Pbx__SipFlow *src);
+void sip_flow_text(char *buf, size_t n, const Pbx__SipFlow *f);
+
+/* The transport actor that sends along a flow, from this worker. */
+rt_addr sip_flow_sender(rt_actor *a, const Pbx__SipFlow *f);
+/* Send bytes along a flow (a SipSend to its transport actor). */
+int sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len);
+
+/* One trace line (and the message with SIP_TRACE_FULL). */
+void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
+               const void *data, size_t len);
+
+/* Worker that owns a message's transactions: by Call-ID. */
+uint32_t sip_worker_for(rt *r, const char *data, size_t len);
+
+/* Branch parameter naming a client transaction actor, and back. */
+int sip_branch_encode(char *buf, size_t n, rt_addr txn);
+int sip_branch_decode(const struct pl *branch, rt_addr *txn);
+
+#endif

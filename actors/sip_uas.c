@@ -1,0 +1,197 @@
+/*
+ * The UAS core (RFC 3261 §8.2). Checks in the RFC's order, each with the
+ * answer an operator of Kamailio or FreeSWITCH expects:
+ *   400 for what the parser let through but a UAS must refuse (a CSeq
+ *       method other than the request's, missing or repeated single
+ *       headers), 416 for a Request-URI scheme it does not serve, 420 with
+ *       Unsupported for unknown Require/Proxy-Require options, 415 with
+ *       Accept for a body it cannot read, 483 when Max-Forwards is spent on
+ *       a request that would be forwarded, 405/501 with Allow for methods it
+ *       does not serve; OPTIONS gets 200 with Allow, Accept and Supported.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "sip_reply.h"
+#include "sip_uas.h"
+
+struct answer {
+	uint16_t code;
+	const char *reason;
+	char extra[512]; /* header lines, each ending in CRLF */
+};
+
+static void
+say(struct answer *an, uint16_t code, const char *reason)
+{
+	an->code = code;
+	an->reason = reason;
+}
+
+static bool
+supported(const struct pl *opt)
+{
+	char buf[] = SIP_SUPPORTED;
+	struct pl rest = pl_from_str(buf), tok;
+
+	while (sip_token_next(&tok, &rest) == 0)
+		if (pl_eqi(&tok, opt))
+			return true;
+	return false;
+}
+
+/* 420: every option of Require and Proxy-Require we do not support. */
+static bool
+check_require(const struct sip_msg *msg, struct answer *an)
+{
+	static const enum sip_hdr_id ids[] = { SIP_HDR_REQUIRE,
+		                               SIP_HDR_PROXY_REQUIRE };
+	size_t n = 0;
+	struct pl v;
+
+	for (size_t i = 0; i < 2; i++) {
+		struct sip_hdr_iter it;
+
+		sip_hdr_iter_init(&it, msg, ids[i]);
+		while (sip_hdr_iter_next(&v, &it) == 0) {
+			if (!v.l || supported(&v))
+				continue;
+			n += (size_t)snprintf(
+			    an->extra + n,
+			    n < sizeof(an->extra) ? sizeof(an->extra) - n : 0,
+			    "Unsupported: %.*s\r\n", PL_ARG(v));
+		}
+	}
+	if (!n)
+		return false;
+	say(an, 420, "Bad Extension");
+	return true;
+}
+
+static bool
+check_body(const struct sip_msg *msg, struct answer *an)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+	struct sip_ctype ct;
+
+	if (!msg->body.l)
+		return false;
+	if (h && sip_ctype_decode(&ct, &h->val) == 0 &&
+	    sip_ctype_is(&ct, "application", "sdp"))
+		return false;
+	say(an, 415, "Unsupported Media Type");
+	snprintf(an->extra, sizeof(an->extra), "Accept: " SIP_ACCEPT "\r\n");
+	return true;
+}
+
+/* What the parser accepts but a UAS must not (RFC 4475 §3.1.2.17, 3.3.1,
+ * 3.3.8): the reason names the problem. */
+static bool
+check_shape(const struct sip_msg *msg, struct answer *an)
+{
+	static const struct {
+		enum sip_hdr_id id;
+		const char *missing, *repeated;
+	} one[] = {
+		{ SIP_HDR_CALL_ID, "Missing Call-ID", "Multiple Call-ID" },
+		{ SIP_HDR_FROM, "Missing From", "Multiple From" },
+		{ SIP_HDR_TO, "Missing To", "Multiple To" },
+		{ SIP_HDR_CSEQ, "Missing CSeq", "Multiple CSeq" },
+		{ SIP_HDR_MAX_FORWARDS, NULL, "Multiple Max-Forwards" },
+		{ SIP_HDR_CONTENT_TYPE, NULL, "Multiple Content-Type" },
+	};
+
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		unsigned n = sip_msg_hdr_count(msg, one[i].id);
+
+		if (n == 0 && one[i].missing) {
+			say(an, 400, one[i].missing);
+			return true;
+		}
+		if (n > 1) {
+			say(an, 400, one[i].repeated);
+			return true;
+		}
+	}
+	if (!pl_eq(&msg->cseq_method, &msg->method)) {
+		say(an, 400, "CSeq Method Does Not Match Request");
+		return true;
+	}
+	return false;
+}
+
+static void
+decide(const struct sip_msg *msg, struct answer *an)
+{
+	struct sip_uri uri;
+
+	if (check_shape(msg, an))
+		return;
+	if (sip_uri_decode(&uri, &msg->ruri) != 0 ||
+	    (uri.scheme != SIP_SCHEME_SIP && uri.scheme != SIP_SCHEME_SIPS)) {
+		say(an, 416, "Unsupported URI Scheme");
+		return;
+	}
+	if (msg->meth != SIP_METHOD_CANCEL && check_require(msg, an))
+		return;
+	if (check_body(msg, an))
+		return;
+	switch (msg->meth) {
+	case SIP_METHOD_OPTIONS:
+		say(an, 200, NULL);
+		snprintf(an->extra, sizeof(an->extra),
+		         "Allow: " SIP_ALLOW "\r\nAccept: " SIP_ACCEPT
+		         "\r\nSupported: " SIP_SUPPORTED
+		         "\r\nAccept-Language: en\r\n");
+		return;
+	case SIP_METHOD_CANCEL:
+		say(an, 481, NULL); /* no INVITE of ours to cancel */
+		return;
+	case SIP_METHOD_OTHER:
+		say(an, 501, NULL);
+		break;
+	default:
+		/* a request we would route: Max-Forwards spent? */
+		if (msg->max_forwards == 0 &&
+		    msg->meth != SIP_METHOD_REGISTER) {
+			say(an, 483, NULL);
+			return;
+		}
+		say(an, 405, NULL);
+		break;
+	}
+	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
+}
+
+void
+sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
+{
+	struct answer an = { 0 };
+	struct sip_msg msg;
+	struct sip_buf b;
+	char out[8192], tag[24];
+	struct pl totag, extra;
+	Pbx__SipResponse *resp;
+	rt_msg *m;
+
+	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
+	                   &s->limits) != 0 ||
+	    msg.meth == SIP_METHOD_ACK)
+		return;
+	decide(&msg, &an);
+	sip_make_tag(tag, sizeof(tag), rt_addr_from_pb(r->txn), msg.cseq);
+	totag = pl_from_str(tag);
+	extra = pl_from_str(an.extra);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_start(&b, &msg, r->flow, an.code, an.reason, &totag) ||
+	    sip_buf_pl(&b, &extra) || sip_build_end(&b, NULL, NULL))
+		return;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, b.pos, &resp);
+	if (!m)
+		return;
+	resp->data.data = rt_msg_memdup(m, out, b.pos);
+	resp->data.len = b.pos;
+	if (rt_send(a, rt_addr_from_pb(r->txn), m) != 0)
+		rt_msg_free(m);
+}

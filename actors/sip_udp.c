@@ -1,0 +1,171 @@
+/*
+ * The UDP transport actor: one per worker and listening address, each on a
+ * socket of its own bound with SO_REUSEPORT (bound by sip_stack_start, so a
+ * busy port fails the start). Datagrams are read on the loop, wrapped in a
+ * SipPacket with their flow, and handed to the SIP core of the worker their
+ * Call-ID belongs to. SipSend messages are written out along their flow.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sip_stack.h"
+
+struct udp_sock {
+	uv_udp_t h;
+	struct sip_stack *s;
+	rt_addr self;
+	unsigned listener;
+	char buf[65536];
+};
+
+struct udp_state {
+	struct udp_sock *sock; /* freed in its close callback */
+};
+
+struct udp_arg {
+	struct sip_stack *s;
+	unsigned listener;
+	int fd;
+};
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct udp_sock *u = h->data;
+
+	b->base = u->buf;
+	b->len = sizeof(u->buf);
+}
+
+static void
+recv_cb(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
+        unsigned flags)
+{
+	struct udp_sock *u = h->data;
+	struct sip_stack *s = u->s;
+	Pbx__SipPacket *pkt;
+	rt_msg *m;
+	rt_addr core;
+
+	if (n <= 0 || !from)
+		return;
+	if (flags & UV_UDP_PARTIAL) {
+		atomic_fetch_add_explicit(&s->n_bad, 1, memory_order_relaxed);
+		return; /* larger than any message we accept */
+	}
+	/* a keep-alive (RFC 5626 §4.4.2 on UDP is STUN; bare CRLFs too) */
+	if (n <= 4 && (b->base[0] == '\r' || b->base[0] == '\n'))
+		return;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, (size_t)n + 128, &pkt);
+	if (!m)
+		return;
+	pkt->data.data = rt_msg_memdup(m, b->base, (size_t)n);
+	pkt->data.len = (size_t)n;
+	pkt->flow = rt_msg_alloc(m, sizeof(*pkt->flow));
+	pbx__sip_flow__init(pkt->flow);
+	sip_flow_set(m, pkt->flow, SIP_FLOW_UDP, from, u->listener, s);
+	atomic_fetch_add_explicit(&s->n_in, 1, memory_order_relaxed);
+	sip_trace(s, true, pkt->flow, b->base, (size_t)n);
+	core =
+	    (rt_addr){ u->self.node, sip_worker_for(s->rt, b->base, (size_t)n),
+		       SIP_ID_CORE };
+	if (rt_inject(s->rt, u->self, core, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static int
+udp_init(rt_actor *a, void *arg)
+{
+	struct udp_state *st = rt_state(a);
+	struct udp_arg *ua = arg;
+	struct udp_sock *u = calloc(1, sizeof(*u));
+	uv_loop_t *loop = rt_loop(rt_of(a), rt_self(a).worker);
+	int err;
+
+	if (!u) {
+		free(ua);
+		return ENOMEM;
+	}
+	u->s = ua->s;
+	u->self = rt_self(a);
+	u->listener = ua->listener;
+	u->h.data = u;
+	uv_udp_init(loop, &u->h);
+	err = uv_udp_open(&u->h, ua->fd);
+	if (!err)
+		err = uv_udp_recv_start(&u->h, alloc_cb, recv_cb);
+	free(ua);
+	st->sock = u;
+	if (err) {
+		rt_err("udp %s: %s", u->s->listen[u->listener].text,
+		       uv_strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+static void
+udp_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct udp_state *st = rt_state(a);
+	struct udp_sock *u = st->sock;
+	struct sockaddr_storage ss;
+	const Pbx__SipSend *snd;
+	uv_buf_t b;
+	int r;
+
+	if (env->body_case != PBX__ENVELOPE__BODY_SIP_SEND)
+		return;
+	snd = env->sip_send;
+	if (!snd->flow || sip_flow_remote(snd->flow, &ss) != 0)
+		return;
+	sip_trace(u->s, false, snd->flow, snd->data.data, snd->data.len);
+	atomic_fetch_add_explicit(&u->s->n_out, 1, memory_order_relaxed);
+	b = uv_buf_init((char *)snd->data.data, (unsigned)snd->data.len);
+	r = uv_udp_try_send(&u->h, &b, 1, (const struct sockaddr *)&ss);
+	if (r == UV_EAGAIN) {
+		/* socket buffer full: the transaction retransmits */
+		rt_debug("udp send: socket buffer full, datagram dropped");
+	} else if (r < 0) {
+		rt_debug("udp send: %s", uv_strerror(r));
+	}
+}
+
+static void
+udp_fini(rt_actor *a, int reason)
+{
+	struct udp_state *st = rt_state(a);
+
+	if (st->sock)
+		uv_close((uv_handle_t *)&st->sock->h, close_cb);
+}
+
+const rt_kind sip_udp_kind = {
+	.name = "udp",
+	.size = sizeof(struct udp_state),
+	.init = udp_init,
+	.handle = udp_handle,
+	.fini = udp_fini,
+};
+
+/* Spawn argument, freed by init. */
+void *
+sip_udp_arg(struct sip_stack *s, unsigned listener, int fd)
+{
+	struct udp_arg *a = malloc(sizeof(*a));
+
+	if (a) {
+		a->s = s;
+		a->listener = listener;
+		a->fd = fd;
+	}
+	return a;
+}

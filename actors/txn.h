@@ -1,0 +1,21 @@
+/* The transaction actors and what their creators pass them. */
+#ifndef PBX_TXN_H
+#define PBX_TXN_H
+
+#include "sip_stack.h"
+
+/* Spawn argument of a server transaction, freed by it. */
+struct txn_server_arg {
+	struct sip_stack *s;
+	rt_msg *req; /* a SipPacket the transaction takes over */
+	rt_addr tu;
+};
+extern const rt_kind txn_server_kind;
+
+/* Small looks at raw messages, without a full parse. */
+bool txn_is_invite(const void *data, size_t len);
+bool txn_is_ack(const void *data, size_t len);
+/* Status code of a response, 0 if it is none. */
+uint16_t txn_status_code(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * The server transaction actor (RFC 3261 §17.2, INVITE and non-INVITE).
+ * Spawned by the SIP core for a new request, it hands the request to its
+ * transaction user, sends the TU's responses along the request's flow,
+ * absorbs retransmitted requests by resending the latest response, and
+ * stops when the state machine terminates.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sip_reply.h"
+#include "txn.h"
+#include "txn_fsm.h"
+
+struct txs {
+	struct sip_stack *s;
+	struct txn_fsm fsm;
+	rt_msg *req; /* the SipPacket that created us: data and flow */
+	rt_addr tu;
+	char *resp; /* latest response sent */
+	size_t resp_len;
+	uint64_t timer[TXN_TIMER_COUNT];
+};
+
+static const Pbx__SipPacket *
+request(struct txs *t)
+{
+	return rt_msg_env(t->req)->sip_packet;
+}
+
+static void
+tell_tu(rt_actor *a, struct txs *t, const Pbx__SipPacket *p)
+{
+	Pbx__SipRequest *r;
+	rt_msg *m =
+	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, p->data.len + 160, &r);
+
+	if (!m)
+		return;
+	r->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
+	r->data.len = p->data.len;
+	r->flow = sip_flow_copy(m, p->flow);
+	r->txn = rt_msg_alloc(m, sizeof(*r->txn));
+	pbx__addr__init(r->txn);
+	rt_addr_to_pb(r->txn, rt_self(a));
+	if (rt_send(a, t->tu, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+tell_tu_failed(rt_actor *a, struct txs *t, uint16_t code)
+{
+	Pbx__SipTxnFailed *f;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_TXN_FAILED, 32, &f);
+
+	if (!m)
+		return;
+	f->code = code;
+	f->reason = code == 408 ? "Request Timeout" : "Service Unavailable";
+	f->txn = rt_msg_alloc(m, sizeof(*f->txn));
+	pbx__addr__init(f->txn);
+	rt_addr_to_pb(f->txn, rt_self(a));
+	if (rt_send(a, t->tu, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+send_100(rt_actor *a, struct txs *t)
+{
+	const Pbx__SipPacket *p = request(t);
+	struct sip_msg msg;
+	struct sip_buf b;
+	char out[4096];
+
+	if (sip_msg_decode(&msg, (const char *)p->data.data, p->data.len,
+	                   &t->s->limits) != 0)
+		return;
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_simple(&b, &msg, p->flow, 100, NULL, NULL) == 0)
+		sip_send(a, p->flow, out, b.pos);
+}
+
+static void timer_cb(rt_actor *a, void *arg);
+
+static void
+apply(rt_actor *a, struct txs *t, const struct txn_out *o,
+      const Pbx__SipPacket *in)
+{
+	for (int i = 0; i < TXN_TIMER_COUNT; i++)
+		if ((o->cancel & (1u << i)) && t->timer[i]) {
+			rt_timer_cancel(a, t->timer[i]);
+			t->timer[i] = 0;
+		}
+	for (unsigned i = 0; i < o->n_start; i++) {
+		enum txn_timer w = o->start[i].timer;
+
+		if (t->timer[w])
+			rt_timer_cancel(a, t->timer[w]);
+		t->timer[w] = rt_timer_start(a, o->start[i].ms, timer_cb,
+		                             (void *)(uintptr_t)w);
+	}
+	if (o->send == TXN_SEND_RESPONSE && t->resp)
+		sip_send(a, request(t)->flow, t->resp, t->resp_len);
+	else if (o->send == TXN_SEND_100)
+		send_100(a, t);
+	if (o->to_tu)
+		tell_tu(a, t, in ? in : request(t));
+	if (o->tu_error)
+		tell_tu_failed(a, t, o->tu_error);
+	if (o->terminated)
+		rt_stop(a, 0);
+}
+
+static void
+event(rt_actor *a, struct txs *t, enum txn_ev_type type, uint16_t code,
+      enum txn_timer timer, const Pbx__SipPacket *in)
+{
+	struct txn_ev ev = { .type = type, .code = code, .timer = timer };
+	struct txn_out o;
+
+	txn_fsm_event(&t->fsm, &ev, &o);
+	apply(a, t, &o, in);
+}
+
+static void
+timer_cb(rt_actor *a, void *arg)
+{
+	struct txs *t = rt_state(a);
+	enum txn_timer w = (enum txn_timer)(uintptr_t)arg;
+
+	t->timer[w] = 0;
+	event(a, t, TXN_EV_TIMER, 0, w, NULL);
+}
+
+static int
+txs_init(rt_actor *a, void *arg)
+{
+	struct txs *t = rt_state(a);
+	struct txn_server_arg *sa = arg;
+	const Pbx__SipPacket *p;
+
+	t->s = sa->s;
+	t->req = sa->req;
+	t->tu = sa->tu;
+	free(sa);
+	p = request(t);
+	txn_fsm_init(
+	    &t->fsm,
+	    txn_is_invite(p->data.data, p->data.len) ? TXN_IST : TXN_NIST,
+	    p->flow->transport != SIP_FLOW_UDP, t->s->t1, t->s->t2, t->s->t4);
+	event(a, t, TXN_EV_START, 0, 0, NULL);
+	return 0;
+}
+
+static void
+txs_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct txs *t = rt_state(a);
+	const Pbx__SipPacket *p;
+	uint16_t code;
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_PACKET: /* from the core */
+		p = env->sip_packet;
+		event(a, t,
+		      txn_is_ack(p->data.data, p->data.len) ? TXN_EV_ACK
+		                                            : TXN_EV_REQUEST,
+		      0, 0, p);
+		break;
+	case PBX__ENVELOPE__BODY_SIP_RESPONSE: /* from the TU */
+		code = txn_status_code(env->sip_response->data.data,
+		                       env->sip_response->data.len);
+		if (!code)
+			break;
+		if (t->fsm.state == TXN_PROCEEDING ||
+		    t->fsm.state == TXN_TRYING ||
+		    (t->fsm.state == TXN_ACCEPTED && code >= 200 &&
+		     code < 300)) {
+			char *c = malloc(env->sip_response->data.len);
+
+			if (!c)
+				break;
+			memcpy(c, env->sip_response->data.data,
+			       env->sip_response->data.len);
+			free(t->resp);
+			t->resp = c;
+			t->resp_len = env->sip_response->data.len;
+		}
+		event(a, t, TXN_EV_TU_RESPONSE, code, 0, NULL);
+		break;
+	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
+		/* our transport (a TCP connection) is gone */
+		if (env->undeliverable->body_case ==
+		    PBX__ENVELOPE__BODY_SIP_SEND)
+			event(a, t, TXN_EV_TRANSPORT_ERROR, 0, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+txs_fini(rt_actor *a, int reason)
+{
+	struct txs *t = rt_state(a);
+
+	rt_msg_free(t->req);
+	free(t->resp);
+}
+
+const rt_kind txn_server_kind = {
+	.name = "txn-server",
+	.size = sizeof(struct txs),
+	.init = txs_init,
+	.handle = txs_handle,
+	.fini = txs_fini,
+};
