@@ -3,88 +3,94 @@
 
 #include "sip_int.h"
 
-/* Parameters after an address: ";name[=value]" each well formed. */
-static int
-addr_params(struct pl *params, struct pl r)
+int
+sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 {
-	struct pl n, v, rest;
+	struct sip_addr a;
+	struct pl n, v;
+	const char *pstart;
+	size_t i;
 	int err;
 
-	sip_skip_ws(&r);
-	if (r.l == 0) {
-		*params = (struct pl){ r.p, 0 };
-		return 0;
-	}
-	if (r.p[0] != ';')
+	sip_skip_ws(r);
+	if (!r->l)
 		return EBADMSG;
-	rest = r;
-	while ((err = sip_param_next(&n, &v, &rest)) == 0)
-		;
-	if (err != ENOENT)
+	a.dname = (struct pl)PL_INIT;
+	a.dname_quoted = false;
+	a.tag = (struct pl)PL_INIT;
+	if (r->p[0] == '"') {
+		err = sip_take_qstr(&a.dname, r);
+		if (err)
+			return err;
+		a.dname_quoted = true;
+		sip_skip_ws(r);
+		if (!r->l || r->p[0] != '<')
+			return EBADMSG;
+	} else if (r->p[0] != '<') {
+		i = sip_span(r, SIP_C_TOKEN | SIP_C_WS);
+		if (i < r->l && r->p[i] == '<') {
+			a.dname.p = r->p;
+			a.dname.l = i;
+			sip_trim(&a.dname);
+			sip_advance(r, i);
+		}
+	}
+	if (r->p[0] == '<') {
+		const char *gt = memchr(r->p, '>', r->l);
+		if (!gt)
+			return EBADMSG;
+		a.auri.p = r->p + 1;
+		a.auri.l = (size_t)(gt - r->p - 1);
+		sip_advance(r, a.auri.l + 2);
+	} else {
+		/* addr-spec: parameters belong to the header, not the URI */
+		for (i = 0; i < r->l && r->p[i] != ';' && r->p[i] != ',' &&
+		            !sip_is((unsigned char)r->p[i], SIP_C_WS);
+		     i++) {
+			if (r->p[i] == '?')
+				return EBADMSG;
+		}
+		a.auri.p = r->p;
+		a.auri.l = i;
+		sip_advance(r, i);
+	}
+	err = sip_uri_decode(&a.uri, &a.auri);
+	if (err)
 		return err;
-	sip_advance(&r, 1);
-	sip_skip_ws(&r);
-	*params = r;
+	sip_skip_ws(r);
+	pstart = r->p;
+	while (r->l && r->p[0] == ';') {
+		if (sip_param_take(&n, &v, r))
+			return EBADMSG;
+		if (n.l == 3 && sip_casecmp(n.p, "tag", 3))
+			a.tag = v;
+		if (ph && ph(arg, &n, &v))
+			return EBADMSG;
+	}
+	if (r->l && r->p[0] != ',')
+		return EBADMSG;
+	a.params.p = pstart;
+	a.params.l = (size_t)(r->p - pstart);
+	if (a.params.l) {
+		sip_advance(&a.params, 1);
+		sip_trim(&a.params);
+	}
+	*addr = a;
 	return 0;
 }
 
 int
 sip_addr_decode(struct sip_addr *addr, const struct pl *pl)
 {
-	struct sip_addr a;
 	struct pl r = *pl;
-	size_t i;
+	struct sip_addr a;
 	int err;
 
-	sip_trim(&r);
-	if (!r.l)
-		return EBADMSG;
-	a.dname = (struct pl)PL_INIT;
-	a.dname_quoted = false;
-	if (r.p[0] == '"') {
-		err = sip_take_qstr(&a.dname, &r);
-		if (err)
-			return err;
-		a.dname_quoted = true;
-		sip_skip_ws(&r);
-		if (!r.l || r.p[0] != '<')
-			return EBADMSG;
-	} else {
-		i = sip_span(&r, SIP_C_TOKEN | SIP_C_WS);
-		if (i < r.l && r.p[i] == '<') {
-			a.dname.p = r.p;
-			a.dname.l = i;
-			sip_trim(&a.dname);
-			sip_advance(&r, i);
-		}
-	}
-	if (r.p[0] == '<') {
-		const char *gt = memchr(r.p, '>', r.l);
-		if (!gt)
-			return EBADMSG;
-		a.auri.p = r.p + 1;
-		a.auri.l = (size_t)(gt - r.p - 1);
-		sip_advance(&r, a.auri.l + 2);
-	} else {
-		/* addr-spec: parameters belong to the header, not the URI */
-		for (i = 0; i < r.l && r.p[i] != ';' &&
-		            !sip_is((unsigned char)r.p[i], SIP_C_WS);
-		     i++) {
-			if (r.p[i] == '?' || r.p[i] == ',')
-				return EBADMSG;
-		}
-		a.auri.p = r.p;
-		a.auri.l = i;
-		sip_advance(&r, i);
-	}
-	err = sip_uri_decode(&a.uri, &a.auri);
+	err = sip_addr_take(&a, &r, NULL, NULL);
 	if (err)
 		return err;
-	err = addr_params(&a.params, r);
-	if (err)
-		return err;
-	a.tag = (struct pl)PL_INIT;
-	(void)sip_param_get(&a.tag, &a.params, "tag");
+	if (r.l)
+		return EBADMSG; /* several values: iterate instead */
 	*addr = a;
 	return 0;
 }
@@ -140,42 +146,74 @@ qvalue_decode(uint16_t *q, const struct pl *v)
 	return 0;
 }
 
+static int
+contact_param(void *arg, const struct pl *n, const struct pl *v)
+{
+	struct sip_contact *ct = arg;
+
+	if (pl_eqi_str(n, "expires")) {
+		if (sip_u32_decode(&ct->expires, v, UINT32_MAX))
+			return EBADMSG;
+		ct->has_expires = true;
+	} else if (pl_eqi_str(n, "q")) {
+		if (qvalue_decode(&ct->q, v))
+			return EBADMSG;
+		ct->has_q = true;
+	} else if (pl_eqi_str(n, "+sip.instance")) {
+		struct pl u = *v;
+		sip_unquote(&u);
+		ct->instance = u;
+	} else if (pl_eqi_str(n, "reg-id")) {
+		if (sip_u32_decode(&ct->reg_id, v, UINT32_MAX))
+			return EBADMSG;
+		ct->has_reg_id = true;
+	}
+	return 0;
+}
+
+int
+sip_contact_take(struct sip_contact *c, struct pl *r)
+{
+	struct sip_contact ct;
+	int err;
+
+	sip_skip_ws(r);
+	ct.star = false;
+	ct.has_expires = ct.has_q = ct.has_reg_id = false;
+	ct.expires = ct.reg_id = 0;
+	ct.q = 0;
+	ct.instance = (struct pl)PL_INIT;
+	if (r->l && r->p[0] == '*') {
+		struct pl t = *r;
+		sip_advance(&t, 1);
+		sip_skip_ws(&t);
+		if (!t.l || t.p[0] == ',') {
+			memset(&ct.addr, 0, sizeof(ct.addr));
+			ct.star = true;
+			*r = t;
+			*c = ct;
+			return 0;
+		}
+	}
+	err = sip_addr_take(&ct.addr, r, contact_param, &ct);
+	if (err)
+		return err;
+	*c = ct;
+	return 0;
+}
+
 int
 sip_contact_decode(struct sip_contact *c, const struct pl *pl)
 {
+	struct pl r = *pl;
 	struct sip_contact ct;
-	struct pl r = *pl, v;
 	int err;
 
-	sip_trim(&r);
-	memset(&ct, 0, sizeof(ct));
-	if (r.l == 1 && r.p[0] == '*') {
-		ct.star = true;
-		*c = ct;
-		return 0;
-	}
-	err = sip_addr_decode(&ct.addr, &r);
+	err = sip_contact_take(&ct, &r);
 	if (err)
 		return err;
-	if (sip_param_get(&v, &ct.addr.params, "expires") == 0) {
-		if (sip_u32_decode(&ct.expires, &v, UINT32_MAX))
-			return EBADMSG;
-		ct.has_expires = true;
-	}
-	if (sip_param_get(&v, &ct.addr.params, "q") == 0) {
-		if (qvalue_decode(&ct.q, &v))
-			return EBADMSG;
-		ct.has_q = true;
-	}
-	if (sip_param_get(&v, &ct.addr.params, "+sip.instance") == 0) {
-		sip_unquote(&v);
-		ct.instance = v;
-	}
-	if (sip_param_get(&v, &ct.addr.params, "reg-id") == 0) {
-		if (sip_u32_decode(&ct.reg_id, &v, UINT32_MAX))
-			return EBADMSG;
-		ct.has_reg_id = true;
-	}
+	if (r.l)
+		return EBADMSG; /* several values: iterate instead */
 	*c = ct;
 	return 0;
 }

@@ -7,30 +7,31 @@
 static void
 auth_set(struct sip_auth *a, const struct pl *n, const struct pl *v)
 {
+#define F(n, f)                                                                \
+	{                                                                      \
+		n, sizeof(n) - 1, offsetof(struct sip_auth, f)                 \
+	}
 	static const struct {
 		const char *name;
+		size_t len;
 		size_t off;
 	} fields[] = {
-		{ "realm", offsetof(struct sip_auth, realm) },
-		{ "nonce", offsetof(struct sip_auth, nonce) },
-		{ "opaque", offsetof(struct sip_auth, opaque) },
-		{ "algorithm", offsetof(struct sip_auth, algorithm) },
-		{ "qop", offsetof(struct sip_auth, qop) },
-		{ "stale", offsetof(struct sip_auth, stale) },
-		{ "domain", offsetof(struct sip_auth, domain) },
-		{ "username", offsetof(struct sip_auth, username) },
-		{ "uri", offsetof(struct sip_auth, uri) },
-		{ "response", offsetof(struct sip_auth, response) },
-		{ "cnonce", offsetof(struct sip_auth, cnonce) },
-		{ "nc", offsetof(struct sip_auth, nc) },
+		F("realm", realm),   F("nonce", nonce),
+		F("opaque", opaque), F("algorithm", algorithm),
+		F("qop", qop),       F("stale", stale),
+		F("domain", domain), F("username", username),
+		F("uri", uri),       F("response", response),
+		F("cnonce", cnonce), F("nc", nc),
 	};
 
+#undef F
 	if (pl_eqi_str(n, "userhash")) {
 		a->userhash = pl_eqi_str(v, "true");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (pl_eqi_str(n, fields[i].name)) {
+		if (n->l == fields[i].len &&
+		    sip_casecmp(n->p, fields[i].name, n->l)) {
 			*(struct pl *)((char *)a + fields[i].off) = *v;
 			return;
 		}

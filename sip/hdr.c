@@ -12,264 +12,45 @@
 #define H SIP_C_HOST
 #define C SIP_C_URIC
 #define S SIP_C_SCHEME
+#define L SIP_C_LISTSEP
+#define N SIP_C_NEST
+#define P SIP_C_PVAL
 
-const uint8_t sip_ctab[256] = {
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	W,
-	W,
-	0,
-	0,
-	W,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	W,
-	T | U | C,
-	0,
-	C,
-	U | C,
-	T | U | C,
-	U | C,
-	T | U | C,
-	U | C,
-	U | C,
-	T | U | C,
-	T | U | C | S,
-	U | C,
-	T | U | H | C | S,
-	T | U | H | C | S,
-	U | C,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	T | D | U | H | C | S,
-	U | C,
-	U | C,
-	0,
-	U | C,
-	0,
-	U | C,
-	C,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	C,
-	C,
-	C,
-	C,
-	T | U | C,
-	T | C,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	T | A | U | H | C | S,
-	C,
-	C,
-	C,
-	T | U | C,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
-	0,
+const uint16_t sip_ctab[256] = {
+	/* clang-format off */
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, W, W, 0, 0, W, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	W, T|U|C|P, L|N, C, U|C, T|U|C|P, U|C, T|U|C|P,
+	U|C|N, U|C|N, T|U|C|P, T|U|C|S|P, U|C|L, T|U|H|C|S|P, T|U|H|C|S|P, U|C,
+	T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P,
+	T|D|U|H|C|S|P, T|D|U|H|C|S|P, U|C|P, U|C, L|N, U|C, L|N, U|C,
+	C, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, C|P, C, C|P, C, T|U|C|P,
+	T|C|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
+	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, C, C, C, T|U|C|P, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0,
+	/* clang-format on */
 };
 
 #undef T
@@ -280,78 +61,90 @@ const uint8_t sip_ctab[256] = {
 #undef H
 #undef C
 #undef S
+#undef L
+#undef N
+#undef P
 
-static const char *const hdr_names[SIP_HDR_COUNT_] = {
-	[SIP_HDR_ACCEPT] = "Accept",
-	[SIP_HDR_ACCEPT_CONTACT] = "Accept-Contact",
-	[SIP_HDR_ACCEPT_ENCODING] = "Accept-Encoding",
-	[SIP_HDR_ACCEPT_LANGUAGE] = "Accept-Language",
-	[SIP_HDR_ALERT_INFO] = "Alert-Info",
-	[SIP_HDR_ALLOW] = "Allow",
-	[SIP_HDR_ALLOW_EVENTS] = "Allow-Events",
-	[SIP_HDR_AUTHENTICATION_INFO] = "Authentication-Info",
-	[SIP_HDR_AUTHORIZATION] = "Authorization",
-	[SIP_HDR_CALL_ID] = "Call-ID",
-	[SIP_HDR_CALL_INFO] = "Call-Info",
-	[SIP_HDR_CONTACT] = "Contact",
-	[SIP_HDR_CONTENT_DISPOSITION] = "Content-Disposition",
-	[SIP_HDR_CONTENT_ENCODING] = "Content-Encoding",
-	[SIP_HDR_CONTENT_LANGUAGE] = "Content-Language",
-	[SIP_HDR_CONTENT_LENGTH] = "Content-Length",
-	[SIP_HDR_CONTENT_TYPE] = "Content-Type",
-	[SIP_HDR_CSEQ] = "CSeq",
-	[SIP_HDR_DATE] = "Date",
-	[SIP_HDR_ERROR_INFO] = "Error-Info",
-	[SIP_HDR_EVENT] = "Event",
-	[SIP_HDR_EXPIRES] = "Expires",
-	[SIP_HDR_FROM] = "From",
-	[SIP_HDR_IDENTITY] = "Identity",
-	[SIP_HDR_IN_REPLY_TO] = "In-Reply-To",
-	[SIP_HDR_MAX_FORWARDS] = "Max-Forwards",
-	[SIP_HDR_MIME_VERSION] = "MIME-Version",
-	[SIP_HDR_MIN_EXPIRES] = "Min-Expires",
-	[SIP_HDR_MIN_SE] = "Min-SE",
-	[SIP_HDR_ORGANIZATION] = "Organization",
-	[SIP_HDR_P_ASSERTED_IDENTITY] = "P-Asserted-Identity",
-	[SIP_HDR_PATH] = "Path",
-	[SIP_HDR_PRIORITY] = "Priority",
-	[SIP_HDR_PRIVACY] = "Privacy",
-	[SIP_HDR_PROXY_AUTHENTICATE] = "Proxy-Authenticate",
-	[SIP_HDR_PROXY_AUTHORIZATION] = "Proxy-Authorization",
-	[SIP_HDR_PROXY_REQUIRE] = "Proxy-Require",
-	[SIP_HDR_RACK] = "RAck",
-	[SIP_HDR_REASON] = "Reason",
-	[SIP_HDR_RECORD_ROUTE] = "Record-Route",
-	[SIP_HDR_REFER_TO] = "Refer-To",
-	[SIP_HDR_REFERRED_BY] = "Referred-By",
-	[SIP_HDR_REJECT_CONTACT] = "Reject-Contact",
-	[SIP_HDR_REPLACES] = "Replaces",
-	[SIP_HDR_REPLY_TO] = "Reply-To",
-	[SIP_HDR_REQUEST_DISPOSITION] = "Request-Disposition",
-	[SIP_HDR_REQUIRE] = "Require",
-	[SIP_HDR_RETRY_AFTER] = "Retry-After",
-	[SIP_HDR_ROUTE] = "Route",
-	[SIP_HDR_RSEQ] = "RSeq",
-	[SIP_HDR_SERVER] = "Server",
-	[SIP_HDR_SESSION_EXPIRES] = "Session-Expires",
-	[SIP_HDR_SUBJECT] = "Subject",
-	[SIP_HDR_SUBSCRIPTION_STATE] = "Subscription-State",
-	[SIP_HDR_SUPPORTED] = "Supported",
-	[SIP_HDR_TIMESTAMP] = "Timestamp",
-	[SIP_HDR_TO] = "To",
-	[SIP_HDR_UNSUPPORTED] = "Unsupported",
-	[SIP_HDR_USER_AGENT] = "User-Agent",
-	[SIP_HDR_VIA] = "Via",
-	[SIP_HDR_WARNING] = "Warning",
-	[SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
+/* Names with their lengths, so that lookups need no strlen. */
+#define N(s)                                                                   \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
+	}
+static const struct {
+	const char *s;
+	size_t l;
+} hdr_names[SIP_HDR_COUNT_] = {
+	[SIP_HDR_ACCEPT] = N("Accept"),
+	[SIP_HDR_ACCEPT_CONTACT] = N("Accept-Contact"),
+	[SIP_HDR_ACCEPT_ENCODING] = N("Accept-Encoding"),
+	[SIP_HDR_ACCEPT_LANGUAGE] = N("Accept-Language"),
+	[SIP_HDR_ALERT_INFO] = N("Alert-Info"),
+	[SIP_HDR_ALLOW] = N("Allow"),
+	[SIP_HDR_ALLOW_EVENTS] = N("Allow-Events"),
+	[SIP_HDR_AUTHENTICATION_INFO] = N("Authentication-Info"),
+	[SIP_HDR_AUTHORIZATION] = N("Authorization"),
+	[SIP_HDR_CALL_ID] = N("Call-ID"),
+	[SIP_HDR_CALL_INFO] = N("Call-Info"),
+	[SIP_HDR_CONTACT] = N("Contact"),
+	[SIP_HDR_CONTENT_DISPOSITION] = N("Content-Disposition"),
+	[SIP_HDR_CONTENT_ENCODING] = N("Content-Encoding"),
+	[SIP_HDR_CONTENT_LANGUAGE] = N("Content-Language"),
+	[SIP_HDR_CONTENT_LENGTH] = N("Content-Length"),
+	[SIP_HDR_CONTENT_TYPE] = N("Content-Type"),
+	[SIP_HDR_CSEQ] = N("CSeq"),
+	[SIP_HDR_DATE] = N("Date"),
+	[SIP_HDR_ERROR_INFO] = N("Error-Info"),
+	[SIP_HDR_EVENT] = N("Event"),
+	[SIP_HDR_EXPIRES] = N("Expires"),
+	[SIP_HDR_FROM] = N("From"),
+	[SIP_HDR_IDENTITY] = N("Identity"),
+	[SIP_HDR_IN_REPLY_TO] = N("In-Reply-To"),
+	[SIP_HDR_MAX_FORWARDS] = N("Max-Forwards"),
+	[SIP_HDR_MIME_VERSION] = N("MIME-Version"),
+	[SIP_HDR_MIN_EXPIRES] = N("Min-Expires"),
+	[SIP_HDR_MIN_SE] = N("Min-SE"),
+	[SIP_HDR_ORGANIZATION] = N("Organization"),
+	[SIP_HDR_P_ASSERTED_IDENTITY] = N("P-Asserted-Identity"),
+	[SIP_HDR_PATH] = N("Path"),
+	[SIP_HDR_PRIORITY] = N("Priority"),
+	[SIP_HDR_PRIVACY] = N("Privacy"),
+	[SIP_HDR_PROXY_AUTHENTICATE] = N("Proxy-Authenticate"),
+	[SIP_HDR_PROXY_AUTHORIZATION] = N("Proxy-Authorization"),
+	[SIP_HDR_PROXY_REQUIRE] = N("Proxy-Require"),
+	[SIP_HDR_RACK] = N("RAck"),
+	[SIP_HDR_REASON] = N("Reason"),
+	[SIP_HDR_RECORD_ROUTE] = N("Record-Route"),
+	[SIP_HDR_REFER_TO] = N("Refer-To"),
+	[SIP_HDR_REFERRED_BY] = N("Referred-By"),
+	[SIP_HDR_REJECT_CONTACT] = N("Reject-Contact"),
+	[SIP_HDR_REPLACES] = N("Replaces"),
+	[SIP_HDR_REPLY_TO] = N("Reply-To"),
+	[SIP_HDR_REQUEST_DISPOSITION] = N("Request-Disposition"),
+	[SIP_HDR_REQUIRE] = N("Require"),
+	[SIP_HDR_RETRY_AFTER] = N("Retry-After"),
+	[SIP_HDR_ROUTE] = N("Route"),
+	[SIP_HDR_RSEQ] = N("RSeq"),
+	[SIP_HDR_SERVER] = N("Server"),
+	[SIP_HDR_SESSION_EXPIRES] = N("Session-Expires"),
+	[SIP_HDR_SUBJECT] = N("Subject"),
+	[SIP_HDR_SUBSCRIPTION_STATE] = N("Subscription-State"),
+	[SIP_HDR_SUPPORTED] = N("Supported"),
+	[SIP_HDR_TIMESTAMP] = N("Timestamp"),
+	[SIP_HDR_TO] = N("To"),
+	[SIP_HDR_UNSUPPORTED] = N("Unsupported"),
+	[SIP_HDR_USER_AGENT] = N("User-Agent"),
+	[SIP_HDR_VIA] = N("Via"),
+	[SIP_HDR_WARNING] = N("Warning"),
+	[SIP_HDR_WWW_AUTHENTICATE] = N("WWW-Authenticate"),
 };
+#undef N
 
 const char *
 sip_hdr_name(enum sip_hdr_id id)
 {
 	if ((unsigned)id >= SIP_HDR_COUNT_)
 		return NULL;
-	return hdr_names[id];
+	return hdr_names[id].s;
 }
 
 static enum sip_hdr_id
@@ -404,8 +197,8 @@ hdr_compact(char c)
 /* Candidates are picked by first letter, then matched by length and name. */
 #define TRY(id)                                                                \
 	do {                                                                   \
-		const char *n_ = hdr_names[id];                                \
-		if (len == strlen(n_) && strncasecmp(name, n_, len) == 0)      \
+		if (len == hdr_names[id].l &&                                  \
+		    sip_casecmp(name, hdr_names[id].s, len))                   \
 			return id;                                             \
 	} while (0)
 
@@ -589,40 +382,46 @@ sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id)
 int
 sip_list_next(struct pl *elem, struct pl *rest)
 {
-	size_t i = 0;
+	const char *p = rest->p;
+	size_t i = 0, l = rest->l;
 	int angle = 0;
-	bool quoted = false;
 
-	if (!rest->p || rest->l == 0)
+	if (!p || l == 0)
 		return ENOENT;
-	for (; i < rest->l; i++) {
-		char c = rest->p[i];
-		if (quoted) {
-			if (c == '\\' && i + 1 < rest->l)
-				i++;
-			else if (c == '"')
-				quoted = false;
-			continue;
-		}
-		if (c == '"')
-			quoted = true;
-		else if (c == '<')
-			angle++;
-		else if (c == '>' && angle > 0)
-			angle--;
-		else if (c == ',' && angle == 0)
+	for (; i < l; i++) {
+		char c;
+		/* most bytes are none of " < > , */
+		while (i < l && !sip_is((unsigned char)p[i], SIP_C_LISTSEP))
+			i++;
+		if (i == l)
 			break;
+		c = p[i];
+		if (c == '"') {
+			for (i++; i < l && p[i] != '"'; i++) {
+				if (p[i] == '\\')
+					i++;
+			}
+		} else if (c == '<') {
+			angle++;
+		} else if (c == '>') {
+			if (angle > 0)
+				angle--;
+		} else if (angle == 0) {
+			break; /* ',' */
+		}
 	}
-	elem->p = rest->p;
+	if (i > l)
+		i = l;
+	elem->p = p;
 	elem->l = i;
 	sip_trim(elem);
-	if (i < rest->l) {
+	if (i < l) {
 		/* a trailing comma is dropped; ",," yields an empty element */
-		rest->p += i + 1;
-		rest->l -= i + 1;
+		rest->p = p + i + 1;
+		rest->l = l - i - 1;
 		sip_skip_ws(rest);
 	} else {
-		rest->p += rest->l;
+		rest->p = p + l;
 		rest->l = 0;
 	}
 	return 0;
@@ -699,49 +498,60 @@ sip_unquote(struct pl *v)
 }
 
 int
+sip_param_take(struct pl *name, struct pl *val, struct pl *r)
+{
+	struct pl n, v = PL_INIT;
+	size_t i;
+
+	if (r->l && r->p[0] == ';') {
+		sip_advance(r, 1);
+		sip_skip_ws(r);
+	}
+	n.p = r->p;
+	n.l = sip_span(r, SIP_C_TOKEN);
+	if (!n.l)
+		return EBADMSG;
+	sip_advance(r, n.l);
+	sip_skip_ws(r);
+	if (r->l && r->p[0] == '=') {
+		sip_advance(r, 1);
+		sip_skip_ws(r);
+		if (r->l && r->p[0] == '"') {
+			const char *start = r->p;
+			struct pl q;
+			if (sip_take_qstr(&q, r))
+				return EBADMSG;
+			v.p = start;
+			v.l = (size_t)(r->p - start);
+		} else {
+			/* '[' ']' ':' appear in values such as received=[::1]
+			 */
+			i = sip_span(r, SIP_C_PVAL);
+			if (i == 0)
+				return EBADMSG;
+			v.p = r->p;
+			v.l = i;
+			sip_advance(r, i);
+		}
+		sip_skip_ws(r);
+	}
+	*name = n;
+	*val = v;
+	return 0;
+}
+
+int
 sip_param_next(struct pl *name, struct pl *val, struct pl *rest)
 {
-	struct pl r = *rest, n, v = PL_INIT;
+	struct pl r = *rest, n, v;
 	int err;
 
 	sip_skip_ws(&r);
 	if (r.l == 0)
 		return ENOENT;
-	if (r.p[0] == ';') {
-		sip_advance(&r, 1);
-		sip_skip_ws(&r);
-	}
-	/* '[' ']' ':' appear in unquoted values such as received=[::1] */
-	err = sip_take_token(&n, &r);
+	err = sip_param_take(&n, &v, &r);
 	if (err)
 		return err;
-	sip_skip_ws(&r);
-	if (r.l && r.p[0] == '=') {
-		sip_advance(&r, 1);
-		sip_skip_ws(&r);
-		if (r.l && r.p[0] == '"') {
-			const char *start = r.p;
-			struct pl q;
-			err = sip_take_qstr(&q, &r);
-			if (err)
-				return err;
-			v.p = start;
-			v.l = (size_t)(r.p - start);
-		} else {
-			size_t i = 0;
-			while (i < r.l &&
-			       (sip_is((unsigned char)r.p[i], SIP_C_TOKEN) ||
-			        r.p[i] == '[' || r.p[i] == ']' ||
-			        r.p[i] == ':'))
-				i++;
-			if (i == 0)
-				return EBADMSG;
-			v.p = r.p;
-			v.l = i;
-			sip_advance(&r, i);
-		}
-		sip_skip_ws(&r);
-	}
 	if (r.l && r.p[0] != ';')
 		return EBADMSG;
 	*name = n;

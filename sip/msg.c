@@ -124,21 +124,25 @@ static unsigned
 nesting(const struct pl *v)
 {
 	unsigned d = 0, max = 0;
-	bool q = false;
+	const char *p = v->p;
+	size_t l = v->l;
 
-	for (size_t i = 0; i < v->l; i++) {
-		char c = v->p[i];
-		if (q) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				q = false;
-		} else if (c == '"') {
-			q = true;
+	for (size_t i = 0; i < l; i++) {
+		char c;
+		while (i < l && !sip_is((unsigned char)p[i], SIP_C_NEST))
+			i++;
+		if (i == l)
+			break;
+		c = p[i];
+		if (c == '"') {
+			for (i++; i < l && p[i] != '"'; i++) {
+				if (p[i] == '\\')
+					i++;
+			}
 		} else if (c == '<' || c == '(') {
 			if (++d > max)
 				max = d;
-		} else if ((c == '>' || c == ')') && d) {
+		} else if (d) {
 			d--;
 		}
 	}
@@ -156,9 +160,12 @@ static const char *const multiple_err[] = {
 	"Multiple Expires", "Multiple Content-Type",
 };
 
+/* Comments nest in these; addresses cannot nest (a URI holds no <>), and
+ * their decoders refuse what would. */
 static const enum sip_hdr_id nested[] = {
-	SIP_HDR_FROM,   SIP_HDR_TO,    SIP_HDR_CONTACT,      SIP_HDR_USER_AGENT,
-	SIP_HDR_SERVER, SIP_HDR_ROUTE, SIP_HDR_RECORD_ROUTE,
+	SIP_HDR_USER_AGENT,
+	SIP_HDR_SERVER,
+	SIP_HDR_RETRY_AFTER,
 };
 
 /* What the parser itself must refuse (RFC 4475 3.1.2, 3.3). */
@@ -166,17 +173,14 @@ static int
 validate(struct sip_msg *msg, const struct sip_limits *lim)
 {
 	const struct sip_hdr *h;
-	struct sip_hdr_iter it;
 	struct sip_cseq cseq;
-	struct sip_addr addr;
 	struct sip_via via;
 	struct sip_contact ct;
-	struct pl v;
 	uint32_t u;
 
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
-		h = sip_msg_hdr(msg, single[i]);
-		if (h && h->next) {
+		unsigned k = msg->first[single[i]];
+		if (k && msg->hdrv[k - 1].next) {
 			msg->err = multiple_err[i];
 			return EBADMSG;
 		}
@@ -184,7 +188,8 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 	for (size_t i = 0; i < sizeof(nested) / sizeof(nested[0]); i++) {
 		for (h = sip_msg_hdr(msg, nested[i]); h;
 		     h = sip_msg_hdr_next(msg, h)) {
-			if (nesting(&h->val) > lim->max_depth) {
+			if (memchr(h->val.p, '(', h->val.l) &&
+			    nesting(&h->val) > lim->max_depth) {
 				msg->err = "Nesting too deep";
 				return EMSGSIZE;
 			}
@@ -195,11 +200,19 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing Via";
 		return EBADMSG;
 	}
-	sip_hdr_iter_init(&it, msg, SIP_HDR_VIA);
-	while (sip_hdr_iter_next(&v, &it) == 0) {
-		if (sip_via_decode(&via, &v)) {
-			msg->err = "Bad Via";
-			return EBADMSG;
+	/* values are taken off each line in turn: no separate list split */
+	for (bool top = true; h; h = sip_msg_hdr_next(msg, h)) {
+		struct pl r = h->val;
+		if (!r.l)
+			goto bad_via;
+		while (r.l) {
+			if (sip_via_take(top ? &msg->via : &via, &r))
+				goto bad_via;
+			top = false;
+			if (r.l) {
+				sip_advance(&r, 1); /* the ',' */
+				sip_skip_ws(&r);
+			}
 		}
 	}
 	if (!(h = sip_msg_hdr(msg, SIP_HDR_CSEQ))) {
@@ -220,7 +233,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing Call-ID";
 		return EBADMSG;
 	}
-	if (sip_callid_decode(&v, &h->val)) {
+	if (sip_callid_decode(&msg->callid, &h->val)) {
 		msg->err = "Bad Call-ID";
 		return EBADMSG;
 	}
@@ -228,7 +241,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing From";
 		return EBADMSG;
 	}
-	if (sip_addr_decode(&addr, &h->val)) {
+	if (sip_addr_decode(&msg->from, &h->val)) {
 		msg->err = "Bad From";
 		return EBADMSG;
 	}
@@ -236,7 +249,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing To";
 		return EBADMSG;
 	}
-	if (sip_addr_decode(&addr, &h->val)) {
+	if (sip_addr_decode(&msg->to, &h->val)) {
 		msg->err = "Bad To";
 		return EBADMSG;
 	}
@@ -259,14 +272,29 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 			return EBADMSG;
 		}
 	}
-	sip_hdr_iter_init(&it, msg, SIP_HDR_CONTACT);
-	while (sip_hdr_iter_next(&v, &it) == 0) {
-		if (sip_contact_decode(&ct, &v)) {
-			msg->err = "Bad Contact";
-			return EBADMSG;
+	for (h = sip_msg_hdr(msg, SIP_HDR_CONTACT); h;
+	     h = sip_msg_hdr_next(msg, h)) {
+		struct pl r = h->val;
+		if (!r.l)
+			goto bad_contact;
+		while (r.l) {
+			if (sip_contact_take(
+			        msg->has_contact ? &ct : &msg->contact, &r))
+				goto bad_contact;
+			msg->has_contact = true;
+			if (r.l) {
+				sip_advance(&r, 1);
+				sip_skip_ws(&r);
+			}
 		}
 	}
 	return 0;
+bad_via:
+	msg->err = "Bad Via";
+	return EBADMSG;
+bad_contact:
+	msg->err = "Bad Contact";
+	return EBADMSG;
 }
 
 /* Index the header lines starting at p; *endp gets the first body byte. */
@@ -364,6 +392,8 @@ sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
 	msg->cseq = 0;
 	msg->cseq_method = (struct pl)PL_INIT;
 	msg->max_forwards = -1;
+	msg->has_contact = false;
+	msg->callid = (struct pl)PL_INIT;
 	msg->clen = 0;
 	msg->body = (struct pl)PL_INIT;
 	msg->err = NULL;
@@ -392,12 +422,7 @@ sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
 	if (err)
 		goto out;
 
-	/* NUL has no place in a start line or header (RFC 3261 25.1) */
-	if (memchr(p, '\0', (size_t)(body - p))) {
-		msg->err = "NUL in header";
-		err = EBADMSG;
-		goto out;
-	}
+	/* NUL may appear in headers (escaped in quoted strings): no check */
 	clen = (size_t)(end - body);
 	if ((h = sip_msg_hdr(msg, SIP_HDR_CONTENT_LENGTH))) {
 		if (h->next) {

@@ -47,12 +47,28 @@ pl_eq_str(const struct pl *pl, const char *s)
 	return pl->p && pl->l == n && memcmp(pl->p, s, n) == 0;
 }
 
+/* ASCII case-insensitive equality of n bytes (no locale, no libc call). */
+static inline bool
+pl_casecmp_(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
 /* Case-insensitive comparison with a C string (ASCII). */
 static inline bool
 pl_eqi_str(const struct pl *pl, const char *s)
 {
 	size_t n = strlen(s);
-	return pl->p && pl->l == n && strncasecmp(pl->p, s, n) == 0;
+	return pl->p && pl->l == n && pl_casecmp_(pl->p, s, n);
 }
 
 static inline bool
@@ -68,7 +84,7 @@ pl_eqi(const struct pl *a, const struct pl *b)
 {
 	if (!a->p || !b->p)
 		return a->p == b->p;
-	return a->l == b->l && strncasecmp(a->p, b->p, a->l) == 0;
+	return a->l == b->l && pl_casecmp_(a->p, b->p, a->l);
 }
 
 #endif

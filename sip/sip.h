@@ -104,109 +104,6 @@ enum sip_hdr_id sip_hdr_lookup(const char *name, size_t len);
 /* Canonical long name of an id ("Call-ID"); NULL for SIP_HDR_OTHER. */
 const char *sip_hdr_name(enum sip_hdr_id id);
 
-/* ---- the message ----------------------------------------------------- */
-
-enum sip_method {
-	SIP_METHOD_OTHER = 0,
-	SIP_METHOD_INVITE,
-	SIP_METHOD_ACK,
-	SIP_METHOD_BYE,
-	SIP_METHOD_CANCEL,
-	SIP_METHOD_OPTIONS,
-	SIP_METHOD_REGISTER,
-	SIP_METHOD_PRACK,
-	SIP_METHOD_SUBSCRIBE,
-	SIP_METHOD_NOTIFY,
-	SIP_METHOD_PUBLISH,
-	SIP_METHOD_INFO,
-	SIP_METHOD_REFER,
-	SIP_METHOD_MESSAGE,
-	SIP_METHOD_UPDATE,
-};
-
-enum sip_method sip_method_lookup(const struct pl *name);
-
-/* One header line. val is trimmed and may contain folding (CRLF + WSP),
- * which every decoder treats as whitespace. */
-struct sip_hdr {
-	struct pl name;
-	struct pl val;
-	uint16_t id; /* enum sip_hdr_id */
-	uint16_t
-	    next; /* 1 + index of the next line with the same id; 0 = none */
-};
-
-struct sip_msg {
-	struct pl raw; /* the message from its start line to its body's end */
-	bool req;
-	/* request line */
-	struct pl method;
-	enum sip_method meth;
-	struct pl ruri;
-	/* "SIP/2.0" in either line; not checked to be 2.0 (answer 505) */
-	struct pl ver;
-	/* status line */
-	uint16_t scode;
-	struct pl reason;
-	/* header index, in message order */
-	struct sip_hdr hdrv[SIP_MAX_HDRS];
-	unsigned hdrc;
-	uint16_t first[SIP_HDR_COUNT_]; /* 1 + index of first line; 0 = none */
-	/* scalars the eager pass validates anyway */
-	uint32_t cseq;
-	struct pl cseq_method;
-	int32_t max_forwards; /* -1 when absent */
-	size_t clen;          /* body length */
-	struct pl body;
-	/* on EBADMSG/EMSGSIZE: the reason, fit for a 400 reason phrase */
-	const char *err;
-};
-
-/* Parse one datagram or one stream frame of len bytes (see sip_msg_frame).
- * Indexes every header, validates what RFC 4475 requires (start line,
- * Content-Length, CSeq, Max-Forwards, Expires, Retry-After, From, To, Via,
- * Contact, mandatory headers). On failure returns EBADMSG or EMSGSIZE and
- * sets msg->err; msg then holds what was indexed so far, which is often
- * enough to answer 400. Trailing octets after Content-Length are ignored.
- * lim may be NULL for the defaults. */
-int sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
-                   const struct sip_limits *lim);
-
-/* For streams: the length of the first complete message in buf (leading
- * CRLFs, i.e. keep-alives, included). ENODATA: need more bytes;
- * EBADMSG: no usable Content-Length; EMSGSIZE: over lim->max_size. */
-int sip_msg_frame(size_t *framelen, const char *buf, size_t len,
-                  const struct sip_limits *lim);
-
-/* First header line with this id, or NULL. */
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
-                                  enum sip_hdr_id id);
-/* Next line with the same id, or NULL. */
-const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
-                                       const struct sip_hdr *hdr);
-/* First header with this name (case-insensitive), for unknown headers. */
-const struct sip_hdr *sip_msg_hdr_byname(const struct sip_msg *msg,
-                                         const char *name);
-/* Number of header lines with this id. */
-unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id);
-
-/* Iterator over every comma-separated value of every line of one header
- * (quotes and <> respected). */
-struct sip_hdr_iter {
-	const struct sip_msg *msg;
-	const struct sip_hdr *hdr;
-	struct pl rest;
-};
-void sip_hdr_iter_init(struct sip_hdr_iter *it, const struct sip_msg *msg,
-                       enum sip_hdr_id id);
-/* Next value (trimmed) into val; ENOENT when done. Empty values are
- * returned as empty slices so that decoders can refuse them. */
-int sip_hdr_iter_next(struct pl *val, struct sip_hdr_iter *it);
-
-/* Split one element off a comma-separated list: elem gets the trimmed
- * element, rest what follows the comma. ENOENT when rest is empty. */
-int sip_list_next(struct pl *elem, struct pl *rest);
-
 /* ---- parameters (";name=value" lists) -------------------------------- */
 
 /* Next ";name[=value]" of params (leading ';' optional). val is empty with
@@ -306,6 +203,117 @@ struct sip_via {
 };
 
 int sip_via_decode(struct sip_via *via, const struct pl *pl);
+
+/* ---- the message ----------------------------------------------------- */
+
+enum sip_method {
+	SIP_METHOD_OTHER = 0,
+	SIP_METHOD_INVITE,
+	SIP_METHOD_ACK,
+	SIP_METHOD_BYE,
+	SIP_METHOD_CANCEL,
+	SIP_METHOD_OPTIONS,
+	SIP_METHOD_REGISTER,
+	SIP_METHOD_PRACK,
+	SIP_METHOD_SUBSCRIBE,
+	SIP_METHOD_NOTIFY,
+	SIP_METHOD_PUBLISH,
+	SIP_METHOD_INFO,
+	SIP_METHOD_REFER,
+	SIP_METHOD_MESSAGE,
+	SIP_METHOD_UPDATE,
+};
+
+enum sip_method sip_method_lookup(const struct pl *name);
+
+/* One header line. val is trimmed and may contain folding (CRLF + WSP),
+ * which every decoder treats as whitespace. */
+struct sip_hdr {
+	struct pl name;
+	struct pl val;
+	uint16_t id; /* enum sip_hdr_id */
+	uint16_t
+	    next; /* 1 + index of the next line with the same id; 0 = none */
+};
+
+struct sip_msg {
+	struct pl raw; /* the message from its start line to its body's end */
+	bool req;
+	/* request line */
+	struct pl method;
+	enum sip_method meth;
+	struct pl ruri;
+	/* "SIP/2.0" in either line; not checked to be 2.0 (answer 505) */
+	struct pl ver;
+	/* status line */
+	uint16_t scode;
+	struct pl reason;
+	/* header index, in message order */
+	struct sip_hdr hdrv[SIP_MAX_HDRS];
+	unsigned hdrc;
+	uint16_t first[SIP_HDR_COUNT_]; /* 1 + index of first line; 0 = none */
+	/* What every message needs for transaction and dialog matching, which
+	 * the eager pass decodes while validating: read these rather than
+	 * decoding the headers again. */
+	struct sip_via via;   /* the top Via value */
+	struct sip_addr from; /* From, with its tag */
+	struct sip_addr to;
+	struct pl callid;
+	bool has_contact;
+	struct sip_contact contact; /* the first Contact value */
+	uint32_t cseq;
+	struct pl cseq_method;
+	int32_t max_forwards; /* -1 when absent */
+	size_t clen;          /* body length */
+	struct pl body;
+	/* on EBADMSG/EMSGSIZE: the reason, fit for a 400 reason phrase */
+	const char *err;
+};
+
+/* Parse one datagram or one stream frame of len bytes (see sip_msg_frame).
+ * Indexes every header, validates what RFC 4475 requires (start line,
+ * Content-Length, CSeq, Max-Forwards, Expires, Retry-After, From, To, Via,
+ * Contact, mandatory headers). On failure returns EBADMSG or EMSGSIZE and
+ * sets msg->err; msg then holds what was indexed so far, which is often
+ * enough to answer 400. Trailing octets after Content-Length are ignored.
+ * lim may be NULL for the defaults. */
+int sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
+                   const struct sip_limits *lim);
+
+/* For streams: the length of the first complete message in buf (leading
+ * CRLFs, i.e. keep-alives, included). ENODATA: need more bytes;
+ * EBADMSG: no usable Content-Length; EMSGSIZE: over lim->max_size. */
+int sip_msg_frame(size_t *framelen, const char *buf, size_t len,
+                  const struct sip_limits *lim);
+
+/* First header line with this id, or NULL. */
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
+                                  enum sip_hdr_id id);
+/* Next line with the same id, or NULL. */
+const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
+                                       const struct sip_hdr *hdr);
+/* First header with this name (case-insensitive), for unknown headers. */
+const struct sip_hdr *sip_msg_hdr_byname(const struct sip_msg *msg,
+                                         const char *name);
+/* Number of header lines with this id. */
+unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id);
+
+/* Iterator over every comma-separated value of every line of one header
+ * (quotes and <> respected). */
+struct sip_hdr_iter {
+	const struct sip_msg *msg;
+	const struct sip_hdr *hdr;
+	struct pl rest;
+};
+void sip_hdr_iter_init(struct sip_hdr_iter *it, const struct sip_msg *msg,
+                       enum sip_hdr_id id);
+/* Next value (trimmed) into val; ENOENT when done. Empty values are
+ * returned as empty slices so that decoders can refuse them. */
+int sip_hdr_iter_next(struct pl *val, struct sip_hdr_iter *it);
+
+/* Split one element off a comma-separated list: elem gets the trimmed
+ * element, rest what follows the comma. ENOENT when rest is empty. */
+int sip_list_next(struct pl *elem, struct pl *rest);
 
 /* ---- scalar and small headers ---------------------------------------- */
 

@@ -11,18 +11,39 @@ enum {
 	SIP_C_WS = 1 << 1,    /* SP, HT, CR, LF (folding inside values) */
 	SIP_C_DIGIT = 1 << 2,
 	SIP_C_ALPHA = 1 << 3,
-	SIP_C_USER = 1 << 4,   /* userinfo: unreserved, user-unreserved, ':' */
-	SIP_C_HOST = 1 << 5,   /* hostname / IPv4 characters */
-	SIP_C_URIC = 1 << 6,   /* anything allowed in a URI outside <> */
-	SIP_C_SCHEME = 1 << 7, /* alpha digit + - . */
+	SIP_C_USER = 1 << 4,    /* userinfo: unreserved, user-unreserved, ':' */
+	SIP_C_HOST = 1 << 5,    /* hostname / IPv4 characters */
+	SIP_C_URIC = 1 << 6,    /* anything allowed in a URI outside <> */
+	SIP_C_SCHEME = 1 << 7,  /* alpha digit + - . */
+	SIP_C_LISTSEP = 1 << 8, /* " < > , : what list splitting looks at */
+	SIP_C_NEST = 1 << 9,    /* " < > ( ) */
+	SIP_C_PVAL = 1 << 10,   /* unquoted parameter value: token [ ] : */
 };
 
-extern const uint8_t sip_ctab[256];
+extern const uint16_t sip_ctab[256];
 
 static inline int
 sip_is(unsigned char c, int cls)
 {
 	return sip_ctab[c] & cls;
+}
+
+/* ASCII case-insensitive equality of n bytes. */
+static inline bool
+sip_casecmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y) {
+			if (x >= 'A' && x <= 'Z')
+				x += 32;
+			if (y >= 'A' && y <= 'Z')
+				y += 32;
+			if (x != y)
+				return false;
+		}
+	}
+	return true;
 }
 
 /* Trim whitespace (incl. folding) at both ends. */
@@ -69,8 +90,20 @@ int sip_take_token(struct pl *tok, struct pl *pl);
 int sip_take_qstr(struct pl *q, struct pl *pl);
 /* Strip surrounding quotes from a parameter value, if any. */
 void sip_unquote(struct pl *v);
-/* Host [":" port] with IPv6 references; host without []. */
-int sip_hostport_decode(struct pl *host, bool *ipv6, uint16_t *port,
-                        const struct pl *pl);
+/* One ";name[=value]" (leading ';' optional) off the front of r, with the
+ * whitespace after it; what follows is the caller's to check. */
+int sip_param_take(struct pl *name, struct pl *val, struct pl *r);
+/* Called for each parameter of a value being decoded; non-zero refuses. */
+typedef int(sip_param_h)(void *arg, const struct pl *name,
+                         const struct pl *val);
+/* One Via value off the front of r; r is left at what follows (a ',' or
+ * nothing), whitespace skipped. */
+int sip_via_take(struct sip_via *via, struct pl *r);
+/* One name-addr/addr-spec off the front of r, each parameter also passed
+ * to ph when given; r is left as with sip_via_take. */
+int sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph,
+                  void *arg);
+/* One Contact value (or '*') off the front of r. */
+int sip_contact_take(struct sip_contact *c, struct pl *r);
 
 #endif

@@ -40,51 +40,6 @@ sip_uri_unescape(char *buf, size_t size, size_t *len, const struct pl *in)
 	return 0;
 }
 
-int
-sip_hostport_decode(struct pl *host, bool *ipv6, uint16_t *port,
-                    const struct pl *pl)
-{
-	struct pl r = *pl, h;
-	uint32_t p = 0;
-	bool v6 = false;
-
-	if (r.l && r.p[0] == '[') {
-		const char *e = memchr(r.p, ']', r.l);
-		if (!e || e == r.p + 1)
-			return EBADMSG;
-		h.p = r.p + 1;
-		h.l = (size_t)(e - r.p - 1);
-		for (size_t i = 0; i < h.l; i++) {
-			char c = h.p[i];
-			if (!(hexval(c) >= 0 || c == ':' || c == '.'))
-				return EBADMSG;
-		}
-		v6 = true;
-		sip_advance(&r, h.l + 2);
-	} else {
-		h.p = r.p;
-		h.l = sip_span(&r, SIP_C_HOST);
-		if (h.l == 0)
-			return EBADMSG;
-		sip_advance(&r, h.l);
-	}
-	if (r.l && r.p[0] == ':') {
-		struct pl d;
-		sip_advance(&r, 1);
-		d.p = r.p;
-		d.l = r.l;
-		if (sip_u32_decode(&p, &d, 65535) || p == 0)
-			return EBADMSG;
-		r.l = 0;
-	}
-	if (r.l)
-		return EBADMSG;
-	*host = h;
-	*ipv6 = v6;
-	*port = (uint16_t)p;
-	return 0;
-}
-
 /* ';'-separated parameters inside a URI: non-empty names, URI characters. */
 static bool
 uri_params_ok(const struct pl *p)
@@ -119,49 +74,81 @@ uric_only(const struct pl *p)
 static int
 sip_part(struct sip_uri *uri, struct pl r)
 {
-	size_t i, hl;
-	struct pl hp;
+	const char *at = memchr(r.p, '@', r.l);
+	size_t i;
+	uint32_t port = 0;
 
-	/* userinfo ends at the first '@' reached over userinfo characters */
-	i = sip_span(&r, SIP_C_USER);
-	if (i < r.l && r.p[i] == '@') {
+	/* userinfo: what precedes an '@' reached over userinfo characters */
+	if (at && (i = sip_span(&r, SIP_C_USER)) == (size_t)(at - r.p)) {
 		const char *colon = memchr(r.p, ':', i);
+		uri->user.p = r.p;
+		uri->user.l = colon ? (size_t)(colon - r.p) : i;
 		if (colon) {
-			uri->user.p = r.p;
-			uri->user.l = (size_t)(colon - r.p);
 			uri->password.p = colon + 1;
-			uri->password.l = (size_t)(r.p + i - colon - 1);
-		} else {
-			uri->user.p = r.p;
-			uri->user.l = i;
+			uri->password.l = (size_t)(at - colon - 1);
 		}
 		if (uri->user.l == 0)
 			return EBADMSG;
 		sip_advance(&r, i + 1);
 	}
-	/* hostport runs to the first ';' or '?' */
-	for (hl = 0; hl < r.l && r.p[hl] != ';' && r.p[hl] != '?'; hl++)
-		;
-	hp.p = r.p;
-	hp.l = hl;
-	if (sip_hostport_decode(&uri->host, &uri->host_ipv6, &uri->port, &hp))
-		return EBADMSG;
-	sip_advance(&r, hl);
-	if (r.l && r.p[0] == ';') {
-		const char *q = memchr(r.p, '?', r.l);
-		uri->params.p = r.p + 1;
-		uri->params.l = (size_t)((q ? q : r.p + r.l) - r.p - 1);
-		if (!uri_params_ok(&uri->params))
+	/* host */
+	if (r.l && r.p[0] == '[') {
+		const char *e = memchr(r.p, ']', r.l);
+		if (!e || e == r.p + 1)
 			return EBADMSG;
-		sip_advance(&r, uri->params.l + 1);
+		for (const char *c = r.p + 1; c < e; c++) {
+			if (hexval(*c) < 0 && *c != ':' && *c != '.')
+				return EBADMSG;
+		}
+		uri->host.p = r.p + 1;
+		uri->host.l = (size_t)(e - r.p - 1);
+		uri->host_ipv6 = true;
+		sip_advance(&r, uri->host.l + 2);
+	} else {
+		uri->host.p = r.p;
+		uri->host.l = sip_span(&r, SIP_C_HOST);
+		if (!uri->host.l)
+			return EBADMSG;
+		sip_advance(&r, uri->host.l);
+	}
+	if (r.l && r.p[0] == ':') {
+		struct pl d;
+		sip_advance(&r, 1);
+		d.p = r.p;
+		d.l = sip_span(&r, SIP_C_DIGIT);
+		if (sip_u32_decode(&port, &d, 65535) || port == 0)
+			return EBADMSG;
+		uri->port = (uint16_t)port;
+		sip_advance(&r, d.l);
+	}
+	if (r.l && r.p[0] == ';') {
+		bool empty = true;
+		for (i = 1; i < r.l && r.p[i] != '?'; i++) {
+			char c = r.p[i];
+			if (c == ';') {
+				if (empty)
+					return EBADMSG;
+				empty = true;
+			} else if (!sip_is((unsigned char)c, SIP_C_URIC)) {
+				return EBADMSG;
+			} else {
+				empty = false;
+			}
+		}
+		if (empty)
+			return EBADMSG;
+		uri->params.p = r.p + 1;
+		uri->params.l = i - 1;
+		sip_advance(&r, i);
 	}
 	if (r.l && r.p[0] == '?') {
 		uri->headers.p = r.p + 1;
 		uri->headers.l = r.l - 1;
 		if (!uric_only(&uri->headers))
 			return EBADMSG;
+		r.l = 0;
 	}
-	return 0;
+	return r.l ? EBADMSG : 0;
 }
 
 static int
@@ -190,7 +177,11 @@ sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
 	size_t i;
 	int err;
 
-	memset(&u, 0, sizeof(u));
+	u.scheme = SIP_SCHEME_OTHER;
+	u.user = u.password = u.host = u.params = u.headers =
+	    (struct pl)PL_INIT;
+	u.host_ipv6 = false;
+	u.port = 0;
 	if (!r.p || !r.l || !sip_is((unsigned char)r.p[0], SIP_C_ALPHA))
 		return EBADMSG;
 	i = sip_span(&r, SIP_C_SCHEME);
@@ -202,7 +193,8 @@ sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
 	if (r.l == 0)
 		return EBADMSG;
 	u.opaque = r;
-	if (pl_eqi_str(&u.scheme_pl, "sip"))
+	if (i == 3 && (r.p[-4] | 0x20) == 's' && (r.p[-3] | 0x20) == 'i' &&
+	    (r.p[-2] | 0x20) == 'p')
 		u.scheme = SIP_SCHEME_SIP;
 	else if (pl_eqi_str(&u.scheme_pl, "sips"))
 		u.scheme = SIP_SCHEME_SIPS;

@@ -67,66 +67,81 @@ via_param(struct sip_via *v, const struct pl *n, const struct pl *val)
 }
 
 int
-sip_via_decode(struct sip_via *via, const struct pl *pl)
+sip_via_take(struct sip_via *via, struct pl *r)
 {
 	struct sip_via v;
-	struct pl r = *pl, n, val, rest;
-	int err;
+	struct pl n, val;
+	const char *pstart;
 
 	memset(&v, 0, sizeof(v));
-	sip_trim(&r);
-	if (sip_take_token(&v.proto, &r) || take_slash(&r) ||
-	    sip_take_token(&v.ver, &r) || take_slash(&r) ||
-	    sip_take_token(&v.transport, &r))
+	sip_skip_ws(r);
+	if (sip_take_token(&v.proto, r) || take_slash(r) ||
+	    sip_take_token(&v.ver, r) || take_slash(r) ||
+	    sip_take_token(&v.transport, r))
 		return EBADMSG;
 	v.tp = transport_lookup(&v.transport);
-	if (!r.l || !sip_is((unsigned char)r.p[0], SIP_C_WS))
+	if (!r->l || !sip_is((unsigned char)r->p[0], SIP_C_WS))
 		return EBADMSG;
-	sip_skip_ws(&r);
+	sip_skip_ws(r);
 
-	if (r.l && r.p[0] == '[') {
-		const char *e = memchr(r.p, ']', r.l);
-		if (!e || e == r.p + 1)
+	if (r->l && r->p[0] == '[') {
+		const char *e = memchr(r->p, ']', r->l);
+		if (!e || e == r->p + 1)
 			return EBADMSG;
-		v.host.p = r.p + 1;
-		v.host.l = (size_t)(e - r.p - 1);
+		v.host.p = r->p + 1;
+		v.host.l = (size_t)(e - r->p - 1);
 		v.host_ipv6 = true;
-		sip_advance(&r, v.host.l + 2);
+		sip_advance(r, v.host.l + 2);
 	} else {
-		v.host.p = r.p;
-		v.host.l = sip_span(&r, SIP_C_HOST);
+		v.host.p = r->p;
+		v.host.l = sip_span(r, SIP_C_HOST);
 		if (!v.host.l)
 			return EBADMSG;
-		sip_advance(&r, v.host.l);
+		sip_advance(r, v.host.l);
 	}
-	sip_skip_ws(&r);
-	if (r.l && r.p[0] == ':') {
+	sip_skip_ws(r);
+	if (r->l && r->p[0] == ':') {
 		struct pl d;
 		uint32_t port;
-		sip_advance(&r, 1);
-		sip_skip_ws(&r);
-		d.p = r.p;
-		d.l = sip_span(&r, SIP_C_DIGIT);
+		sip_advance(r, 1);
+		sip_skip_ws(r);
+		d.p = r->p;
+		d.l = sip_span(r, SIP_C_DIGIT);
 		if (sip_u32_decode(&port, &d, 65535) || !port)
 			return EBADMSG;
 		v.port = (uint16_t)port;
-		sip_advance(&r, d.l);
-		sip_skip_ws(&r);
+		sip_advance(r, d.l);
+		sip_skip_ws(r);
 	}
-	if (r.l && r.p[0] != ';')
-		return EBADMSG;
-	rest = r;
-	while ((err = sip_param_next(&n, &val, &rest)) == 0) {
-		if (via_param(&v, &n, &val))
+	pstart = r->p;
+	while (r->l && r->p[0] == ';') {
+		if (sip_param_take(&n, &val, r) || via_param(&v, &n, &val))
 			return EBADMSG;
 	}
-	if (err != ENOENT)
-		return err;
-	if (r.l) {
-		sip_advance(&r, 1);
-		sip_skip_ws(&r);
+	if (r->l && r->p[0] != ',')
+		return EBADMSG;
+	v.params.p = pstart;
+	v.params.l = (size_t)(r->p - pstart);
+	if (v.params.l) {
+		sip_advance(&v.params, 1);
+		sip_trim(&v.params);
 	}
-	v.params = r;
+	*via = v;
+	return 0;
+}
+
+int
+sip_via_decode(struct sip_via *via, const struct pl *pl)
+{
+	struct pl r = *pl;
+	struct sip_via v;
+	int err;
+
+	err = sip_via_take(&v, &r);
+	if (err)
+		return err;
+	if (r.l)
+		return EBADMSG; /* several values: iterate instead */
 	*via = v;
 	return 0;
 }
