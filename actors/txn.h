@@ -12,6 +12,23 @@ struct txn_server_arg {
 };
 extern const rt_kind txn_server_kind;
 
+/* Spawn argument of a client transaction: a request without a top Via (the
+ * transaction adds its own) and the flow to send it along. */
+struct txn_client_arg {
+	struct sip_stack *s;
+	rt_addr tu;
+	const void *data;
+	size_t len;
+	Pbx__SipFlow *flow; /* lives in keep */
+	rt_msg *keep;
+	char bytes[];
+};
+extern const rt_kind txn_client_kind;
+struct txn_client_arg *txn_client_arg_new(struct sip_stack *s, const void *data,
+                                          size_t len, const Pbx__SipFlow *flow,
+                                          rt_addr tu);
+void txn_client_arg_free(struct txn_client_arg *a);
+
 /* Small looks at raw messages, without a full parse. */
 bool txn_is_invite(const void *data, size_t len);
 bool txn_is_ack(const void *data, size_t len);

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "sip_ping.h"
 #include "sip_stack.h"
 
 #define PING_TIMEOUT_MS 2000
@@ -146,6 +147,36 @@ do_trace(struct admin_ctx *ctx, uint64_t corr, const Pbx__TraceRequest *q)
 	admin_server_respond(ctx->server, corr, &r);
 }
 
+static void
+do_sip_ping(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
+            const Pbx__SipPingRequest *q)
+{
+	void *arg =
+	    sip_ping_arg(ctx->sip, q->uri ? q->uri : "", rt_self(a), corr);
+	rt_addr x;
+
+	if (!arg ||
+	    rt_spawn(ctx->rt, &sip_ping_kind, RT_WORKER_ANY, arg, &x) != 0) {
+		free(arg);
+		respond_error(ctx, corr, ENOMEM, "cannot start the ping");
+	}
+}
+
+static void
+sip_ping_done(struct admin_ctx *ctx, const Pbx__Envelope *env)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	const Pbx__SipPingResult *p = env->sip_ping_result;
+
+	if (p->code == 0) {
+		respond_error(ctx, env->correlation, EINVAL, p->reason);
+		return;
+	}
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_SIP_PING;
+	r.sip_ping = (Pbx__SipPingResult *)p;
+	admin_server_respond(ctx->server, env->correlation, &r);
+}
+
 static void ping_next(rt_actor *a, struct ping_op *op);
 
 static void
@@ -277,6 +308,10 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 	struct admin_ctx *ctx = ((struct admin_state *)rt_state(a))->ctx;
 	const Pbx__AdminRequest *q;
 
+	if (env->body_case == PBX__ENVELOPE__BODY_SIP_PING_RESULT) {
+		sip_ping_done(ctx, env);
+		return;
+	}
 	if (env->body_case != PBX__ENVELOPE__BODY_ADMIN_REQUEST)
 		return;
 	q = env->admin_request;
@@ -292,6 +327,9 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ADMIN_REQUEST__CMD_TRACE:
 		do_trace(ctx, env->correlation, q->trace);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_SIP_PING:
+		do_sip_ping(a, ctx, env->correlation, q->sip_ping);
 		break;
 	default:
 		respond_error(ctx, env->correlation, ENOTSUP,

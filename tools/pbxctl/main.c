@@ -201,6 +201,26 @@ print_ping(const struct ctl *c, const Pbx__PingResponse *p)
 		       p->node, p->node_id, i, (double)p->rtt_ns[i] / 1e6);
 }
 
+static void
+print_sip_ping(const struct ctl *c, const Pbx__SipPingResult *p)
+{
+	struct json j;
+
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_u64(&j, "code", p->code);
+		json_str(&j, "reason", p->reason);
+		json_f64(&j, "rtt_ms", (double)p->rtt_ns / 1e6);
+		json_str(&j, "server", p->server);
+		json_end_obj(&j);
+		return;
+	}
+	printf("%u %s in %.3f ms%s%s\n", p->code, p->reason,
+	       (double)p->rtt_ns / 1e6, p->server[0] ? " from " : "",
+	       p->server);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,6 +237,7 @@ main(int argc, char **argv)
 	Pbx__PingRequest pq = PBX__PING_REQUEST__INIT;
 	Pbx__LogLevelRequest lq = PBX__LOG_LEVEL_REQUEST__INIT;
 	Pbx__TraceRequest tq = PBX__TRACE_REQUEST__INIT;
+	Pbx__SipPingRequest spq = PBX__SIP_PING_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
 	const char *cmd;
 	int o, rc;
@@ -266,6 +287,16 @@ main(int argc, char **argv)
 		lq.level = optind < argc ? argv[optind++] : "";
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_LOG_LEVEL;
 		q.log_level = &lq;
+	} else if (strcmp(cmd, "sip-ping") == 0) {
+		if (optind >= argc) {
+			fprintf(stderr, "pbxctl: sip-ping: which URI?\n");
+			return 2;
+		}
+		spq.uri = argv[optind++];
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_SIP_PING;
+		q.sip_ping = &spq;
+		if (c.timeout_ms < 40000)
+			c.timeout_ms = 40000; /* Timer F is 32 s by default */
 	} else if (strcmp(cmd, "trace") == 0) {
 		if (optind >= argc || (strcmp(argv[optind], "on") != 0 &&
 		                       strcmp(argv[optind], "off") != 0)) {
@@ -289,10 +320,21 @@ main(int argc, char **argv)
 	if ((rc = call(&c, &q, &r)) != 0)
 		return rc;
 	if ((rc = failed(&c, r)) == 0) {
+		/* a SIP ping that got a failure answer is a failure too */
+		if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_SIP_PING &&
+		    r->sip_ping->code >= 300)
+			rc = 1;
 		if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_STATUS)
 			print_status(&c, r->status);
 		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_PING)
 			print_ping(&c, r->ping);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_SIP_PING)
+			print_sip_ping(&c, r->sip_ping);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
+			printf("sip trace %s\n", !r->trace->on ? "off"
+			                         : r->trace->full
+			                             ? "on (full messages)"
+			                             : "on");
 		else if (r->result_case ==
 		         PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
 			if (c.json) {

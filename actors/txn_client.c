@@ -1,0 +1,276 @@
+/*
+ * The client transaction actor (RFC 3261 §17.1, INVITE and non-INVITE).
+ * Its user hands it a request without a top Via; it adds its own, whose
+ * branch names this actor, so the SIP core routes every response straight
+ * here. It retransmits on unreliable transports, passes responses to its
+ * user, ACKs non-2xx finals of an INVITE itself, and reports a timeout (408)
+ * or a transport failure (503) when no response comes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sip_reply.h"
+#include "txn.h"
+#include "txn_fsm.h"
+
+struct txc {
+	struct sip_stack *s;
+	struct txn_fsm fsm;
+	rt_msg *dest; /* a SipPacket: the request as sent, and its flow */
+	rt_addr tu;
+	uint64_t timer[TXN_TIMER_COUNT];
+};
+
+static const Pbx__SipPacket *
+sent(struct txc *t)
+{
+	return rt_msg_env(t->dest)->sip_packet;
+}
+
+/* The request with our Via after its request line. */
+static rt_msg *
+with_via(struct sip_stack *s, rt_addr self, const struct txn_client_arg *ca)
+{
+	const struct sip_listener *l = &s->listen[ca->flow->listener];
+	const char *eol = memchr(ca->data, '\n', ca->len);
+	static const char *const tp[] = { "UDP", "UDP", "TCP", "TLS" };
+	char via[256], branch[64];
+	Pbx__SipPacket *p;
+	size_t vl, head;
+	rt_msg *m;
+	uint8_t *d;
+
+	if (!eol)
+		return NULL;
+	head = (size_t)(eol - (const char *)ca->data) + 1;
+	sip_branch_encode(branch, sizeof(branch), self);
+	vl = (size_t)snprintf(
+	    via, sizeof(via),
+	    l->ss.ss_family == AF_INET6
+	        ? "Via: SIP/2.0/%s [%s]:%u;branch=%s;rport\r\n"
+	        : "Via: SIP/2.0/%s %s:%u;branch=%s;rport\r\n",
+	    tp[ca->flow->transport < 4 ? ca->flow->transport : 0], l->host,
+	    l->port, branch);
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, ca->len + vl + 160, &p);
+	if (!m)
+		return NULL;
+	d = rt_msg_alloc(m, ca->len + vl);
+	memcpy(d, ca->data, head);
+	memcpy(d + head, via, vl);
+	memcpy(d + head + vl, (const char *)ca->data + head, ca->len - head);
+	p->data.data = d;
+	p->data.len = ca->len + vl;
+	p->flow = sip_flow_copy(m, ca->flow);
+	return m;
+}
+
+/* ACK for a non-2xx final (§17.1.1.3): same Request-URI, Via, From,
+ * Call-ID, CSeq number and Route as the INVITE; To of the response. */
+static void
+send_ack(rt_actor *a, struct txc *t, const Pbx__SipPacket *resp)
+{
+	const Pbx__SipPacket *inv = sent(t);
+	struct sip_msg req, rsp;
+	const struct sip_hdr *h;
+	struct sip_buf b;
+	char out[8192];
+	int err;
+
+	if (sip_msg_decode(&req, (const char *)inv->data.data, inv->data.len,
+	                   &t->s->limits) != 0 ||
+	    sip_msg_decode(&rsp, (const char *)resp->data.data, resp->data.len,
+	                   &t->s->limits) != 0)
+		return;
+	sip_buf_init(&b, out, sizeof(out));
+	err = sip_build_request_line(&b, &(struct pl)PL("ACK"), &req.ruri);
+	h = sip_msg_hdr(&req, SIP_HDR_VIA);
+	err = err ? err : sip_build_hdr(&b, "Via", &h->val);
+	for (h = sip_msg_hdr(&req, SIP_HDR_ROUTE); h && !err;
+	     h = sip_msg_hdr_next(&req, h))
+		err = sip_build_hdr(&b, "Route", &h->val);
+	h = sip_msg_hdr(&req, SIP_HDR_FROM);
+	err = err || !h ? EBADMSG : sip_build_hdr(&b, "From", &h->val);
+	h = sip_msg_hdr(&rsp, SIP_HDR_TO);
+	err = err || !h ? EBADMSG : sip_build_hdr(&b, "To", &h->val);
+	h = sip_msg_hdr(&req, SIP_HDR_CALL_ID);
+	err = err || !h ? EBADMSG : sip_build_hdr(&b, "Call-ID", &h->val);
+	err = err ? err : sip_build_hdrf(&b, "CSeq", "%u ACK", req.cseq);
+	err = err ? err : sip_build_hdrf(&b, "Max-Forwards", "70");
+	err = err ? err : sip_build_end(&b, NULL, NULL);
+	if (!err)
+		sip_send(a, inv->flow, out, b.pos);
+}
+
+static void
+tell_tu(rt_actor *a, struct txc *t, const Pbx__SipPacket *p, uint16_t fail)
+{
+	rt_msg *m;
+
+	if (fail) {
+		Pbx__SipTxnFailed *f;
+
+		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_TXN_FAILED, 48, &f);
+		if (!m)
+			return;
+		f->code = fail;
+		f->reason =
+		    fail == 408 ? "Request Timeout" : "Service Unavailable";
+		f->txn = rt_msg_alloc(m, sizeof(*f->txn));
+		pbx__addr__init(f->txn);
+		rt_addr_to_pb(f->txn, rt_self(a));
+	} else {
+		Pbx__SipResponseIn *r;
+
+		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE_IN,
+		               p->data.len + 160, &r);
+		if (!m)
+			return;
+		r->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
+		r->data.len = p->data.len;
+		r->flow = sip_flow_copy(m, p->flow);
+		r->txn = rt_msg_alloc(m, sizeof(*r->txn));
+		pbx__addr__init(r->txn);
+		rt_addr_to_pb(r->txn, rt_self(a));
+	}
+	if (rt_send(a, t->tu, m) != 0)
+		rt_msg_free(m);
+}
+
+static void timer_cb(rt_actor *a, void *arg);
+
+static void
+event(rt_actor *a, struct txc *t, enum txn_ev_type type, uint16_t code,
+      enum txn_timer timer, const Pbx__SipPacket *in)
+{
+	struct txn_ev ev = { .type = type, .code = code, .timer = timer };
+	struct txn_out o;
+
+	txn_fsm_event(&t->fsm, &ev, &o);
+	for (int i = 0; i < TXN_TIMER_COUNT; i++)
+		if ((o.cancel & (1u << i)) && t->timer[i]) {
+			rt_timer_cancel(a, t->timer[i]);
+			t->timer[i] = 0;
+		}
+	for (unsigned i = 0; i < o.n_start; i++) {
+		enum txn_timer w = o.start[i].timer;
+
+		if (t->timer[w])
+			rt_timer_cancel(a, t->timer[w]);
+		t->timer[w] = rt_timer_start(a, o.start[i].ms, timer_cb,
+		                             (void *)(uintptr_t)w);
+	}
+	if (o.send == TXN_SEND_REQUEST)
+		sip_send(a, sent(t)->flow, sent(t)->data.data,
+		         sent(t)->data.len);
+	else if (o.send == TXN_SEND_ACK && in)
+		send_ack(a, t, in);
+	if (o.to_tu && in)
+		tell_tu(a, t, in, 0);
+	if (o.tu_error)
+		tell_tu(a, t, NULL, o.tu_error);
+	if (o.terminated)
+		rt_stop(a, 0);
+}
+
+static void
+timer_cb(rt_actor *a, void *arg)
+{
+	struct txc *t = rt_state(a);
+	enum txn_timer w = (enum txn_timer)(uintptr_t)arg;
+
+	t->timer[w] = 0;
+	event(a, t, TXN_EV_TIMER, 0, w, NULL);
+}
+
+static int
+txc_init(rt_actor *a, void *arg)
+{
+	struct txc *t = rt_state(a);
+	struct txn_client_arg *ca = arg;
+	bool invite = txn_is_invite(ca->data, ca->len);
+
+	t->s = ca->s;
+	t->tu = ca->tu;
+	t->dest = with_via(ca->s, rt_self(a), ca);
+	txn_client_arg_free(ca);
+	if (!t->dest)
+		return EINVAL;
+	txn_fsm_init(&t->fsm, invite ? TXN_ICT : TXN_NICT,
+	             sent(t)->flow->transport != SIP_FLOW_UDP, t->s->t1,
+	             t->s->t2, t->s->t4);
+	event(a, t, TXN_EV_START, 0, 0, NULL);
+	return 0;
+}
+
+static void
+txc_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct txc *t = rt_state(a);
+	const Pbx__SipPacket *p;
+	uint16_t code;
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		p = env->sip_packet;
+		code = txn_status_code(p->data.data, p->data.len);
+		if (code >= 100 && code <= 699)
+			event(a, t, TXN_EV_RESPONSE, code, 0, p);
+		break;
+	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
+		if (env->undeliverable->body_case ==
+		    PBX__ENVELOPE__BODY_SIP_SEND)
+			event(a, t, TXN_EV_TRANSPORT_ERROR, 0, 0, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+txc_fini(rt_actor *a, int reason)
+{
+	struct txc *t = rt_state(a);
+
+	rt_msg_free(t->dest);
+}
+
+const rt_kind txn_client_kind = {
+	.name = "txn-client",
+	.size = sizeof(struct txc),
+	.init = txc_init,
+	.handle = txc_handle,
+	.fini = txc_fini,
+};
+
+struct txn_client_arg *
+txn_client_arg_new(struct sip_stack *s, const void *data, size_t len,
+                   const Pbx__SipFlow *flow, rt_addr tu)
+{
+	struct txn_client_arg *a = calloc(1, sizeof(*a) + len);
+
+	if (!a)
+		return NULL;
+	a->s = s;
+	a->tu = tu;
+	a->len = len;
+	a->data = a->bytes;
+	memcpy(a->bytes, data, len);
+	a->keep = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, NULL);
+	if (!a->keep) {
+		free(a);
+		return NULL;
+	}
+	a->flow = sip_flow_copy(a->keep, flow);
+	return a;
+}
+
+void
+txn_client_arg_free(struct txn_client_arg *a)
+{
+	if (a) {
+		rt_msg_free(a->keep);
+		free(a);
+	}
+}
