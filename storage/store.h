@@ -1,0 +1,62 @@
+/*
+ * The node's event log and its projections, in one LMDB environment in the
+ * data directory (storage/README.md has the layout).
+ *
+ * Writes: any thread calls store_append(); the events are packed there and
+ * queued to the store's one writer thread, which puts every waiting append
+ * into ONE write transaction (group commit): the events, and the projection
+ * changes they cause, commit together. After the commit (fsync) the writer
+ * answers each appender with a StoreCommitted message carrying its
+ * correlation (or StoreFailed). LMDB never commits on a worker.
+ *
+ * Reads: any thread, short read transactions; values are copied out
+ * (unpacked) before the transaction ends.
+ */
+#ifndef PBX_STORE_H
+#define PBX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.pb-c.h"
+#include "rt.h"
+
+struct store;
+
+struct store_stats {
+	uint64_t events;  /* in the log */
+	uint64_t last_seq; /* of this node */
+	uint64_t commits;  /* write transactions since open */
+	uint64_t appends;  /* store_append calls since open */
+	uint64_t locations; /* AORs in the projection */
+};
+
+/* Open (creating) the environment in dir, take the directory's lock (EBUSY
+ * if another process holds it), start the writer. r may be NULL in tests
+ * that only read. */
+int store_open(struct store **out, rt *r, const char *dir, uint32_t node_id);
+/* Finish the queued appends, stop the writer, close. */
+void store_close(struct store *s);
+
+/* Queue events for the next commit. origin, seq and at_ms are set by the
+ * store; events are only read (packed) before this returns. The answer
+ * (StoreCommitted/StoreFailed) goes to reply_to with `correlation`. */
+int store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
+		 Pbx__Event *const *events, size_t n);
+
+/* The live bindings of one AOR from the locations projection: 0 and *out
+ * (free with pbx__aor_bindings__free_unpacked(*out, NULL)), ENOENT. */
+int store_locations_get(struct store *s, const char *aor,
+			Pbx__AorBindings **out);
+/* Every AOR of the projection, in key order; stop when cb returns nonzero.
+ * The bindings are borrowed for the call. */
+int store_locations_each(struct store *s,
+			 int (*cb)(void *arg, const Pbx__AorBindings *b),
+			 void *arg);
+
+/* Drop the projections and replay the whole log into them. */
+int store_rebuild(struct store *s);
+
+void store_stats(struct store *s, struct store_stats *st);
+
+#endif
