@@ -194,119 +194,198 @@ hdr_compact(char c)
 	}
 }
 
-/* Candidates are picked by first letter, then matched by length and name. */
-#define TRY(id)                                                                \
-	do {                                                                   \
-		if (len == hdr_names[id].l &&                                  \
-		    sip_casecmp(name, hdr_names[id].s, len))                   \
-			return id;                                             \
-	} while (0)
-
-enum sip_hdr_id
-sip_hdr_lookup(const char *name, size_t len)
+/* Header id of a name already lowercased (ASCII), by length then bytes:
+ * each memcmp has a constant size and compiles to a few compares. */
+static enum sip_hdr_id
+hdr_lookup_lc(const char *lc, size_t len)
 {
-	if (len == 0)
-		return SIP_HDR_OTHER;
-	if (len == 1)
-		return hdr_compact(name[0]);
-	switch (name[0] | 0x20) {
-	case 'a':
-		TRY(SIP_HDR_ACCEPT);
-		TRY(SIP_HDR_ALLOW);
-		TRY(SIP_HDR_AUTHORIZATION);
-		TRY(SIP_HDR_ACCEPT_CONTACT);
-		TRY(SIP_HDR_ACCEPT_ENCODING);
-		TRY(SIP_HDR_ACCEPT_LANGUAGE);
-		TRY(SIP_HDR_ALERT_INFO);
-		TRY(SIP_HDR_ALLOW_EVENTS);
-		TRY(SIP_HDR_AUTHENTICATION_INFO);
+	switch (len) {
+	case 1:
+		return hdr_compact(lc[0]);
+	case 2:
+		if (!memcmp(lc, "to", 2))
+			return SIP_HDR_TO;
 		break;
-	case 'c':
-		TRY(SIP_HDR_CALL_ID);
-		TRY(SIP_HDR_CSEQ);
-		TRY(SIP_HDR_CONTACT);
-		TRY(SIP_HDR_CONTENT_LENGTH);
-		TRY(SIP_HDR_CONTENT_TYPE);
-		TRY(SIP_HDR_CALL_INFO);
-		TRY(SIP_HDR_CONTENT_DISPOSITION);
-		TRY(SIP_HDR_CONTENT_ENCODING);
-		TRY(SIP_HDR_CONTENT_LANGUAGE);
+	case 3:
+		if (!memcmp(lc, "via", 3))
+			return SIP_HDR_VIA;
 		break;
-	case 'd':
-		TRY(SIP_HDR_DATE);
+	case 4:
+		if (!memcmp(lc, "cseq", 4))
+			return SIP_HDR_CSEQ;
+		if (!memcmp(lc, "date", 4))
+			return SIP_HDR_DATE;
+		if (!memcmp(lc, "from", 4))
+			return SIP_HDR_FROM;
+		if (!memcmp(lc, "path", 4))
+			return SIP_HDR_PATH;
+		if (!memcmp(lc, "rack", 4))
+			return SIP_HDR_RACK;
+		if (!memcmp(lc, "rseq", 4))
+			return SIP_HDR_RSEQ;
 		break;
-	case 'e':
-		TRY(SIP_HDR_EXPIRES);
-		TRY(SIP_HDR_EVENT);
-		TRY(SIP_HDR_ERROR_INFO);
+	case 5:
+		if (!memcmp(lc, "allow", 5))
+			return SIP_HDR_ALLOW;
+		if (!memcmp(lc, "event", 5))
+			return SIP_HDR_EVENT;
+		if (!memcmp(lc, "route", 5))
+			return SIP_HDR_ROUTE;
 		break;
-	case 'f':
-		TRY(SIP_HDR_FROM);
+	case 6:
+		if (!memcmp(lc, "accept", 6))
+			return SIP_HDR_ACCEPT;
+		if (!memcmp(lc, "min-se", 6))
+			return SIP_HDR_MIN_SE;
+		if (!memcmp(lc, "reason", 6))
+			return SIP_HDR_REASON;
+		if (!memcmp(lc, "server", 6))
+			return SIP_HDR_SERVER;
 		break;
-	case 'i':
-		TRY(SIP_HDR_IDENTITY);
-		TRY(SIP_HDR_IN_REPLY_TO);
+	case 7:
+		if (!memcmp(lc, "call-id", 7))
+			return SIP_HDR_CALL_ID;
+		if (!memcmp(lc, "contact", 7))
+			return SIP_HDR_CONTACT;
+		if (!memcmp(lc, "expires", 7))
+			return SIP_HDR_EXPIRES;
+		if (!memcmp(lc, "privacy", 7))
+			return SIP_HDR_PRIVACY;
+		if (!memcmp(lc, "require", 7))
+			return SIP_HDR_REQUIRE;
+		if (!memcmp(lc, "subject", 7))
+			return SIP_HDR_SUBJECT;
+		if (!memcmp(lc, "warning", 7))
+			return SIP_HDR_WARNING;
 		break;
-	case 'm':
-		TRY(SIP_HDR_MAX_FORWARDS);
-		TRY(SIP_HDR_MIN_EXPIRES);
-		TRY(SIP_HDR_MIN_SE);
-		TRY(SIP_HDR_MIME_VERSION);
+	case 8:
+		if (!memcmp(lc, "identity", 8))
+			return SIP_HDR_IDENTITY;
+		if (!memcmp(lc, "priority", 8))
+			return SIP_HDR_PRIORITY;
+		if (!memcmp(lc, "refer-to", 8))
+			return SIP_HDR_REFER_TO;
+		if (!memcmp(lc, "replaces", 8))
+			return SIP_HDR_REPLACES;
+		if (!memcmp(lc, "reply-to", 8))
+			return SIP_HDR_REPLY_TO;
 		break;
-	case 'o':
-		TRY(SIP_HDR_ORGANIZATION);
+	case 9:
+		if (!memcmp(lc, "call-info", 9))
+			return SIP_HDR_CALL_INFO;
+		if (!memcmp(lc, "supported", 9))
+			return SIP_HDR_SUPPORTED;
+		if (!memcmp(lc, "timestamp", 9))
+			return SIP_HDR_TIMESTAMP;
 		break;
-	case 'p':
-		TRY(SIP_HDR_PROXY_AUTHORIZATION);
-		TRY(SIP_HDR_PROXY_AUTHENTICATE);
-		TRY(SIP_HDR_PROXY_REQUIRE);
-		TRY(SIP_HDR_PATH);
-		TRY(SIP_HDR_PRIVACY);
-		TRY(SIP_HDR_PRIORITY);
-		TRY(SIP_HDR_P_ASSERTED_IDENTITY);
+	case 10:
+		if (!memcmp(lc, "alert-info", 10))
+			return SIP_HDR_ALERT_INFO;
+		if (!memcmp(lc, "error-info", 10))
+			return SIP_HDR_ERROR_INFO;
+		if (!memcmp(lc, "user-agent", 10))
+			return SIP_HDR_USER_AGENT;
 		break;
-	case 'r':
-		TRY(SIP_HDR_ROUTE);
-		TRY(SIP_HDR_RECORD_ROUTE);
-		TRY(SIP_HDR_REQUIRE);
-		TRY(SIP_HDR_REASON);
-		TRY(SIP_HDR_RETRY_AFTER);
-		TRY(SIP_HDR_RACK);
-		TRY(SIP_HDR_RSEQ);
-		TRY(SIP_HDR_REFER_TO);
-		TRY(SIP_HDR_REFERRED_BY);
-		TRY(SIP_HDR_REJECT_CONTACT);
-		TRY(SIP_HDR_REPLACES);
-		TRY(SIP_HDR_REPLY_TO);
-		TRY(SIP_HDR_REQUEST_DISPOSITION);
+	case 11:
+		if (!memcmp(lc, "in-reply-to", 11))
+			return SIP_HDR_IN_REPLY_TO;
+		if (!memcmp(lc, "min-expires", 11))
+			return SIP_HDR_MIN_EXPIRES;
+		if (!memcmp(lc, "referred-by", 11))
+			return SIP_HDR_REFERRED_BY;
+		if (!memcmp(lc, "retry-after", 11))
+			return SIP_HDR_RETRY_AFTER;
+		if (!memcmp(lc, "unsupported", 11))
+			return SIP_HDR_UNSUPPORTED;
 		break;
-	case 's':
-		TRY(SIP_HDR_SUPPORTED);
-		TRY(SIP_HDR_SERVER);
-		TRY(SIP_HDR_SESSION_EXPIRES);
-		TRY(SIP_HDR_SUBJECT);
-		TRY(SIP_HDR_SUBSCRIPTION_STATE);
+	case 12:
+		if (!memcmp(lc, "allow-events", 12))
+			return SIP_HDR_ALLOW_EVENTS;
+		if (!memcmp(lc, "content-type", 12))
+			return SIP_HDR_CONTENT_TYPE;
+		if (!memcmp(lc, "max-forwards", 12))
+			return SIP_HDR_MAX_FORWARDS;
+		if (!memcmp(lc, "mime-version", 12))
+			return SIP_HDR_MIME_VERSION;
+		if (!memcmp(lc, "organization", 12))
+			return SIP_HDR_ORGANIZATION;
+		if (!memcmp(lc, "record-route", 12))
+			return SIP_HDR_RECORD_ROUTE;
 		break;
-	case 't':
-		TRY(SIP_HDR_TO);
-		TRY(SIP_HDR_TIMESTAMP);
+	case 13:
+		if (!memcmp(lc, "authorization", 13))
+			return SIP_HDR_AUTHORIZATION;
+		if (!memcmp(lc, "proxy-require", 13))
+			return SIP_HDR_PROXY_REQUIRE;
 		break;
-	case 'u':
-		TRY(SIP_HDR_USER_AGENT);
-		TRY(SIP_HDR_UNSUPPORTED);
+	case 14:
+		if (!memcmp(lc, "accept-contact", 14))
+			return SIP_HDR_ACCEPT_CONTACT;
+		if (!memcmp(lc, "content-length", 14))
+			return SIP_HDR_CONTENT_LENGTH;
+		if (!memcmp(lc, "reject-contact", 14))
+			return SIP_HDR_REJECT_CONTACT;
 		break;
-	case 'v':
-		TRY(SIP_HDR_VIA);
+	case 15:
+		if (!memcmp(lc, "accept-encoding", 15))
+			return SIP_HDR_ACCEPT_ENCODING;
+		if (!memcmp(lc, "accept-language", 15))
+			return SIP_HDR_ACCEPT_LANGUAGE;
+		if (!memcmp(lc, "session-expires", 15))
+			return SIP_HDR_SESSION_EXPIRES;
 		break;
-	case 'w':
-		TRY(SIP_HDR_WWW_AUTHENTICATE);
-		TRY(SIP_HDR_WARNING);
+	case 16:
+		if (!memcmp(lc, "content-encoding", 16))
+			return SIP_HDR_CONTENT_ENCODING;
+		if (!memcmp(lc, "content-language", 16))
+			return SIP_HDR_CONTENT_LANGUAGE;
+		if (!memcmp(lc, "www-authenticate", 16))
+			return SIP_HDR_WWW_AUTHENTICATE;
+		break;
+	case 18:
+		if (!memcmp(lc, "proxy-authenticate", 18))
+			return SIP_HDR_PROXY_AUTHENTICATE;
+		if (!memcmp(lc, "subscription-state", 18))
+			return SIP_HDR_SUBSCRIPTION_STATE;
+		break;
+	case 19:
+		if (!memcmp(lc, "authentication-info", 19))
+			return SIP_HDR_AUTHENTICATION_INFO;
+		if (!memcmp(lc, "content-disposition", 19))
+			return SIP_HDR_CONTENT_DISPOSITION;
+		if (!memcmp(lc, "p-asserted-identity", 19))
+			return SIP_HDR_P_ASSERTED_IDENTITY;
+		if (!memcmp(lc, "proxy-authorization", 19))
+			return SIP_HDR_PROXY_AUTHORIZATION;
+		if (!memcmp(lc, "request-disposition", 19))
+			return SIP_HDR_REQUEST_DISPOSITION;
 		break;
 	}
 	return SIP_HDR_OTHER;
 }
 
-#undef TRY
+/* The longest name hdr_lookup_lc knows. */
+#define HDR_NAME_MAX 24
+
+enum sip_hdr_id
+sip_hdr_lookup(const char *name, size_t len)
+{
+	char lc[HDR_NAME_MAX];
+
+	if (len == 0 || len > HDR_NAME_MAX)
+		return SIP_HDR_OTHER;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		lc[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	return hdr_lookup_lc(lc, len);
+}
+
+enum sip_hdr_id
+sip_hdr_lookup_lc_(const char *lc, size_t len)
+{
+	return len <= HDR_NAME_MAX ? hdr_lookup_lc(lc, len) : SIP_HDR_OTHER;
+}
 
 static const struct {
 	const char *name;
@@ -469,19 +548,20 @@ sip_take_token(struct pl *tok, struct pl *pl)
 int
 sip_take_qstr(struct pl *q, struct pl *pl)
 {
-	size_t i;
+	const char *p, *end;
 
 	if (!pl->l || pl->p[0] != '"')
 		return EBADMSG;
-	for (i = 1; i < pl->l; i++) {
-		if (pl->p[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (pl->p[i] == '"') {
+	end = pl->p + pl->l;
+	/* a '"' closes unless an odd run of backslashes escapes it */
+	for (p = pl->p + 1; (p = memchr(p, '"', (size_t)(end - p))); p++) {
+		size_t bs = 0;
+		while (p - bs - 1 > pl->p && p[-(ptrdiff_t)bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0) {
 			q->p = pl->p + 1;
-			q->l = i - 1;
-			sip_advance(pl, i + 1);
+			q->l = (size_t)(p - pl->p - 1);
+			sip_advance(pl, q->l + 2);
 			return 0;
 		}
 	}

@@ -310,6 +310,7 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		const char *nl, *vend, *q;
 		struct sip_hdr *h;
 		struct pl name;
+		char lc[24];
 
 		if (p >= end) {
 			msg->err = "Missing empty line after headers";
@@ -336,9 +337,14 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 			return EBADMSG;
 		}
 		vend = nl;
+		/* scan the name, lowercasing it for the id lookup on the way */
 		q = p;
-		while (q < vend && sip_is((unsigned char)*q, SIP_C_TOKEN))
+		while (q < vend && sip_is((unsigned char)*q, SIP_C_TOKEN)) {
+			size_t k = (size_t)(q - p);
+			if (k < sizeof(lc))
+				lc[k] = (char)(*q | 0x20); /* tokens: safe */
 			q++;
+		}
 		name.p = p;
 		name.l = (size_t)(q - p);
 		while (q < vend && (*q == ' ' || *q == '\t'))
@@ -356,7 +362,7 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		h->val.p = q + 1;
 		h->val.l = (size_t)(vend - q - 1);
 		sip_trim(&h->val);
-		h->id = (uint16_t)sip_hdr_lookup(name.p, name.l);
+		h->id = (uint16_t)sip_hdr_lookup_lc_(lc, name.l);
 		h->next = 0;
 		msg->hdrc++;
 		if (!msg->first[h->id])

@@ -90,6 +90,8 @@ int sip_take_token(struct pl *tok, struct pl *pl);
 int sip_take_qstr(struct pl *q, struct pl *pl);
 /* Strip surrounding quotes from a parameter value, if any. */
 void sip_unquote(struct pl *v);
+/* sip_hdr_lookup for a name already lowercased. */
+enum sip_hdr_id sip_hdr_lookup_lc_(const char *lc, size_t len);
 /* One ";name[=value]" (leading ';' optional) off the front of r, with the
  * whitespace after it; what follows is the caller's to check. */
 int sip_param_take(struct pl *name, struct pl *val, struct pl *r);
