@@ -154,7 +154,8 @@ struct sip_addr {
 	struct pl tag;
 };
 
-/* From, To, Route, Record-Route, Path, Contact values, Refer-To... */
+/* One value of From, To, Route, Record-Route, Path, Refer-To... A list
+ * ("a, b") is EBADMSG: split it with sip_list_next or sip_hdr_iter. */
 int sip_addr_decode(struct sip_addr *addr, const struct pl *pl);
 
 /* Unescape a quoted-string body (as in addr->dname) into buf. */
@@ -172,6 +173,8 @@ struct sip_contact {
 	uint32_t reg_id;
 };
 
+/* One Contact value or "*"; expires above 2^32-1, q above 1 or with more
+ * than 3 decimals, and a bad reg-id are EBADMSG. */
 int sip_contact_decode(struct sip_contact *c, const struct pl *pl);
 
 /* ---- Via ------------------------------------------------------------- */
@@ -202,6 +205,7 @@ struct sip_via {
 	uint8_t ttl;
 };
 
+/* One Via value (iterate with sip_hdr_iter for several). */
 int sip_via_decode(struct sip_via *via, const struct pl *pl);
 
 /* ---- the message ----------------------------------------------------- */
