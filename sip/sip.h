@@ -258,7 +258,8 @@ struct sip_msg {
 	uint16_t first[SIP_HDR_COUNT_]; /* 1 + index of first line; 0 = none */
 	/* What every message needs for transaction and dialog matching, which
 	 * the eager pass decodes while validating: read these rather than
-	 * decoding the headers again. */
+	 * decoding the headers again. Valid only when sip_msg_decode returned
+	 * 0 (on failure, use the header index). */
 	struct sip_via via;   /* the top Via value */
 	struct sip_addr from; /* From, with its tag */
 	struct sip_addr to;

@@ -334,9 +334,77 @@ START_TEST(test_reason_se_ra)
 }
 END_TEST
 
+START_TEST(test_routes)
+{
+	static const char m[] =
+	    "INVITE sip:a@b SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP h;branch=z9hG4bK1, SIP/2.0/TCP "
+	    "g;branch=z9hG4bK2\r\n"
+	    "Route: <sip:p1.example.com;lr>, \"Proxy, two\" "
+	    "<sip:p2.example.com;lr>\r\n"
+	    "Record-Route: <sip:rr.example.com;lr>\r\n"
+	    "Route: <sip:[2001:db8::1]:5070;lr;transport=tcp>\r\n"
+	    "Path: <sip:edge.example.com;lr;ob>\r\n"
+	    "From: <sip:a@h>;tag=1\r\n"
+	    "To: <sip:b@h>\r\n"
+	    "Contact: <sip:a@1.2.3.4>;expires=60, <sip:a@5.6.7.8>;q=0.5\r\n"
+	    "Call-ID: x\r\n"
+	    "CSeq: 1 INVITE\r\n\r\n";
+	static const char *const want[] = { "p1.example.com", "p2.example.com",
+		                            "2001:db8::1" };
+	struct sip_msg msg;
+	struct sip_hdr_iter it;
+	struct sip_addr a;
+	struct sip_contact c;
+	struct pl v;
+	unsigned n = 0;
+
+	ck_assert_int_eq(sip_msg_decode(&msg, m, sizeof(m) - 1, NULL), 0);
+	sip_hdr_iter_init(&it, &msg, SIP_HDR_ROUTE);
+	while (sip_hdr_iter_next(&v, &it) == 0) {
+		ck_assert_uint_lt(n, 3);
+		ck_assert_int_eq(sip_addr_decode(&a, &v), 0);
+		ck_assert_pl_str(a.uri.host, want[n]);
+		ck_assert(sip_param_exists(&a.uri.params, "lr"));
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_pl_str(a.uri.params, "lr;transport=tcp");
+	ck_assert_uint_eq(a.uri.port, 5070);
+	ck_assert(a.uri.host_ipv6);
+	/* a list is not one address */
+	v = sip_msg_hdr(&msg, SIP_HDR_ROUTE)->val;
+	ck_assert_int_eq(sip_addr_decode(&a, &v), EBADMSG);
+
+	sip_hdr_iter_init(&it, &msg, SIP_HDR_RECORD_ROUTE);
+	ck_assert_int_eq(sip_hdr_iter_next(&v, &it), 0);
+	ck_assert_int_eq(sip_addr_decode(&a, &v), 0);
+	ck_assert_pl_str(a.uri.host, "rr.example.com");
+	ck_assert_int_eq(sip_hdr_iter_next(&v, &it), ENOENT);
+	sip_hdr_iter_init(&it, &msg, SIP_HDR_PATH);
+	ck_assert_int_eq(sip_hdr_iter_next(&v, &it), 0);
+	ck_assert_int_eq(sip_addr_decode(&a, &v), 0);
+	ck_assert(sip_param_exists(&a.uri.params, "ob"));
+
+	n = 0;
+	sip_hdr_iter_init(&it, &msg, SIP_HDR_CONTACT);
+	while (sip_hdr_iter_next(&v, &it) == 0) {
+		ck_assert_int_eq(sip_contact_decode(&c, &v), 0);
+		n++;
+	}
+	ck_assert_uint_eq(n, 2);
+	ck_assert(c.has_q);
+	ck_assert_uint_eq(c.q, 500);
+	ck_assert(msg.contact.has_expires);
+	ck_assert_uint_eq(msg.contact.expires, 60);
+	ck_assert_pl_str(msg.via.branch, "z9hG4bK1");
+}
+END_TEST
+
 static void
 add(TCase *tc)
 {
+	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_via);
 	tcase_add_test(tc, test_via_bad);
 	tcase_add_test(tc, test_contact);

@@ -49,6 +49,17 @@ START_TEST(test_request)
 	ck_assert_pl_str(msg.body, "v=0\r");
 	ck_assert_ptr_null(msg.err);
 
+	/* what the eager pass keeps decoded */
+	ck_assert_pl_str(msg.via.branch, "z9hG4bK776asdhds");
+	ck_assert_pl_str(msg.via.host, "pc33.atlanta.example.com");
+	ck_assert_pl_str(msg.from.tag, "1928301774");
+	ck_assert_pl_str(msg.from.dname, "Alice");
+	ck_assert_ptr_null(msg.to.tag.p);
+	ck_assert_pl_str(msg.to.uri.user, "bob");
+	ck_assert_pl_str(msg.callid, "a84b4c76e66710@pc33.atlanta.example.com");
+	ck_assert(msg.has_contact);
+	ck_assert_pl_str(msg.contact.addr.uri.host, "pc33.atlanta.example.com");
+
 	h = sip_msg_hdr(&msg, SIP_HDR_CALL_ID);
 	ck_assert_ptr_nonnull(h);
 	ck_assert_pl_str(h->name, "i");
