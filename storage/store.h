@@ -24,11 +24,13 @@
 struct store;
 
 struct store_stats {
-	uint64_t events;  /* in the log */
-	uint64_t last_seq; /* of this node */
-	uint64_t commits;  /* write transactions since open */
-	uint64_t appends;  /* store_append calls since open */
+	uint64_t events;    /* in the log */
+	uint64_t last_seq;  /* of this node */
+	uint64_t commits;   /* write transactions since open */
+	uint64_t appends;   /* store_append calls since open */
 	uint64_t locations; /* AORs in the projection */
+	uint64_t max_batch; /* most appends in one commit */
+	uint64_t failed;    /* appends answered StoreFailed */
 };
 
 /* Open (creating) the environment in dir, take the directory's lock (EBUSY
@@ -42,20 +44,34 @@ void store_close(struct store *s);
  * store; events are only read (packed) before this returns. The answer
  * (StoreCommitted/StoreFailed) goes to reply_to with `correlation`. */
 int store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
-		 Pbx__Event *const *events, size_t n);
+                 Pbx__Event *const *events, size_t n);
 
 /* The live bindings of one AOR from the locations projection: 0 and *out
  * (free with pbx__aor_bindings__free_unpacked(*out, NULL)), ENOENT. */
 int store_locations_get(struct store *s, const char *aor,
-			Pbx__AorBindings **out);
-/* Every AOR of the projection, in key order; stop when cb returns nonzero.
- * The bindings are borrowed for the call. */
+                        Pbx__AorBindings **out);
+/* Every AOR of the projection, in key order; stop when cb returns nonzero
+ * and return that value. The bindings are borrowed for the call. */
 int store_locations_each(struct store *s,
-			 int (*cb)(void *arg, const Pbx__AorBindings *b),
-			 void *arg);
+                         int (*cb)(void *arg, const Pbx__AorBindings *b),
+                         void *arg);
 
-/* Drop the projections and replay the whole log into them. */
+/* Drop the projections and replay the whole log into them (on the writer
+ * thread, between two batches; returns when done). */
 int store_rebuild(struct store *s);
+
+/* Wait until every append queued before this call is committed or failed
+ * (for tests and orderly shutdowns; actors wait for StoreCommitted). */
+int store_sync(struct store *s);
+
+/* One event of the log: 0 and *out (free with
+ * pbx__event__free_unpacked(*out, NULL)), ENOENT. */
+int store_event_get(struct store *s, uint32_t origin, uint64_t seq,
+                    Pbx__Event **out);
+/* The events of one origin from sequence `from` on, in order; the event is
+ * borrowed for the call; stops when cb returns nonzero and returns that. */
+int store_events_each(struct store *s, uint32_t origin, uint64_t from,
+                      int (*cb)(void *arg, const Pbx__Event *ev), void *arg);
 
 void store_stats(struct store *s, struct store_stats *st);
 

@@ -1,0 +1,92 @@
+/* Inside the storage module only: the store's state and the pieces shared by
+ * store.c (open, close, reads), writer.c (queue, group commit) and project.c
+ * (projections, rebuild). */
+#ifndef PBX_STORE_INT_H
+#define PBX_STORE_INT_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "store.h"
+
+#define STORE_FORMAT  1
+#define STORE_KEY_LEN 12 /* origin (BE u32) + seq (BE u64) */
+
+enum store_item_kind {
+	STORE_ITEM_APPEND,
+	STORE_ITEM_REBUILD,
+};
+
+/* One queued request. An append is one heap block: this header, then n
+ * event lengths, at_ms values and the packed bytes (without fields 1-3). */
+struct store_item {
+	struct store_item *next;
+	enum store_item_kind kind;
+	rt_addr reply_to;
+	uint64_t correlation;
+	size_t n;
+	uint32_t *len;
+	uint64_t *at_ms;
+	uint8_t *bytes;
+	uint64_t first_seq; /* set by the writer */
+	/* rebuild: the caller waits on done_cv for done */
+	int result;
+	bool done;
+};
+
+struct store {
+	rt *r;
+	uint32_t node_id;
+	char *dir;
+	int lock_fd;
+	MDB_env *env;
+	MDB_dbi events, locations, meta;
+	/* Reads hold it shared; the writer holds it exclusive only to grow the
+	 * map, which LMDB allows only with no transaction open. */
+	pthread_rwlock_t map_lock;
+	size_t map_size;
+
+	/* The queue: a list under mu, taken whole by the writer. */
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv; /* the writer waits for items */
+	pthread_cond_t done_cv; /* store_sync and store_rebuild wait */
+	struct store_item *head, **tail;
+	uint64_t queued, finished; /* appends, for store_sync */
+	bool stopping;
+	pthread_t writer;
+	bool writer_running;
+
+	uint64_t next_seq; /* the writer's */
+	atomic_uint_fast64_t last_seq, commits, appends, max_batch, failed;
+};
+
+/* LMDB's and our codes to a positive errno. */
+int store_errno(int rc);
+void store_key(uint8_t key[STORE_KEY_LEN], uint32_t origin, uint64_t seq);
+/* meta: "seq/" + origin (BE u32) -> its last sequence (BE u64) */
+void store_seq_key(uint8_t mk[8], uint32_t origin);
+
+/* writer.c */
+int store_writer_start(struct store *s);
+void store_writer_stop(struct store *s);
+
+/* project.c: apply one stored event to the projections in txn; drop and
+ * replay them all. 0, an MDB_* code or a positive errno. */
+int store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev);
+int store_replay(struct store *s, MDB_txn *txn);
+
+/* Reads under the map lock (store.c). */
+int store_read_begin(struct store *s, MDB_txn **txn);
+void store_read_end(struct store *s, MDB_txn *txn);
+
+/* For the tests: every key and value of one database ("events",
+ * "locations", "meta") in key order, borrowed for the call; stops when cb
+ * returns nonzero and returns that. */
+int store_dump(struct store *s, const char *db,
+               int (*cb)(void *arg, const void *k, size_t kl, const void *v,
+                         size_t vl),
+               void *arg);
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * Group commit. Appenders (any thread) pack their events and queue them; the
+ * one writer thread takes everything waiting, writes it in one transaction
+ * with the projection changes, commits (fsync), then answers each appender.
+ * The commit's cost is shared by every append of the batch: the more load,
+ * the bigger the batches.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "store_int.h"
+
+#define MAP_SIZE_MAX ((size_t)1 << 36)
+#define ALIGN8(n)    (((n) + 7) & ~(size_t)7)
+
+static bool
+binding_ok(const Pbx__Binding *b, size_t maxkey)
+{
+	return b && b->aor && *b->aor && strlen(b->aor) <= maxkey &&
+	       b->contact && *b->contact;
+}
+
+/* Refuse here, on the appender's thread, what the projection could not
+ * take: a bad event must not fail its whole batch. */
+static int
+event_ok(const struct store *s, const Pbx__Event *ev)
+{
+	size_t maxkey = (size_t)mdb_env_get_maxkeysize(s->env);
+
+	switch (ev->body_case) {
+	case PBX__EVENT__BODY_BINDING_ADDED:
+		return ev->binding_added &&
+		       binding_ok(ev->binding_added->binding, maxkey);
+	case PBX__EVENT__BODY_BINDING_REFRESHED:
+		return ev->binding_refreshed &&
+		       binding_ok(ev->binding_refreshed->binding, maxkey);
+	case PBX__EVENT__BODY_BINDING_REMOVED:
+		return ev->binding_removed && ev->binding_removed->aor &&
+		       *ev->binding_removed->aor &&
+		       strlen(ev->binding_removed->aor) <= maxkey;
+	case PBX__EVENT__BODY_BINDING_EXPIRED:
+		return ev->binding_expired && ev->binding_expired->aor &&
+		       *ev->binding_expired->aor &&
+		       strlen(ev->binding_expired->aor) <= maxkey;
+	default:
+		return false;
+	}
+}
+
+/* The event as the appender gave it, without the fields the store sets. */
+static Pbx__Event
+event_body(const Pbx__Event *ev)
+{
+	Pbx__Event e = *ev;
+
+	e.origin = 0;
+	e.seq = 0;
+	e.at_ms = 0;
+	if (!e.version)
+		e.version = 1;
+	return e;
+}
+
+int
+store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
+             Pbx__Event *const *events, size_t n)
+{
+	struct store_item *it;
+	size_t total = 0, off;
+	int err = 0;
+
+	if (!s || !events || !n || n > UINT32_MAX)
+		return EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		Pbx__Event e;
+
+		if (!events[i] || !event_ok(s, events[i]))
+			return EINVAL;
+		e = event_body(events[i]);
+		total += pbx__event__get_packed_size(&e);
+	}
+	off = ALIGN8(sizeof(*it));
+	it = malloc(off + n * (sizeof(uint64_t) + sizeof(uint32_t)) + total);
+	if (!it)
+		return ENOMEM;
+	memset(it, 0, sizeof(*it));
+	it->kind = STORE_ITEM_APPEND;
+	it->reply_to = reply_to;
+	it->correlation = correlation;
+	it->n = n;
+	it->at_ms = (uint64_t *)((char *)it + off);
+	it->len = (uint32_t *)(it->at_ms + n);
+	it->bytes = (uint8_t *)(it->len + n);
+	for (size_t i = 0, at = 0; i < n; i++) {
+		Pbx__Event e = event_body(events[i]);
+
+		it->at_ms[i] = events[i]->at_ms;
+		it->len[i] = (uint32_t)pbx__event__pack(&e, it->bytes + at);
+		at += it->len[i];
+	}
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		err = ESHUTDOWN;
+	} else {
+		*s->tail = it;
+		s->tail = &it->next;
+		s->queued++;
+		pthread_cond_signal(&s->work_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (err)
+		free(it);
+	else
+		atomic_fetch_add(&s->appends, 1);
+	return err;
+}
+
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Fields 1-3 (origin, seq, at_ms) come first in field order, so writing
+ * them before the appender's bytes gives exactly what packing the whole
+ * event would (proto3 leaves zero values out). */
+static int
+put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
+          uint64_t seq, uint64_t at_ms)
+{
+	uint8_t key[STORE_KEY_LEN], hdr[33];
+	MDB_val k = { sizeof(key), key }, v;
+	Pbx__Event *ev;
+	size_t hl = 0;
+	int rc;
+
+	hdr[hl++] = 0x08;
+	hl += put_varint(hdr + hl, s->node_id);
+	hdr[hl++] = 0x10;
+	hl += put_varint(hdr + hl, seq);
+	if (at_ms) {
+		hdr[hl++] = 0x18;
+		hl += put_varint(hdr + hl, at_ms);
+	}
+	store_key(key, s->node_id, seq);
+	v = (MDB_val){ hl + len, NULL };
+	rc = mdb_put(txn, s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+	if (rc)
+		return rc;
+	memcpy(v.mv_data, hdr, hl);
+	memcpy((uint8_t *)v.mv_data + hl, body, len);
+	/* the projection sees the bytes as stored, as a rebuild will */
+	ev = pbx__event__unpack(NULL, v.mv_size, v.mv_data);
+	if (!ev)
+		return EBADMSG;
+	rc = store_apply(s, txn, ev);
+	pbx__event__free_unpacked(ev, NULL);
+	return rc;
+}
+
+struct batch {
+	struct store_item *first, *end; /* [first, end) */
+	uint64_t start_seq, now_ms;
+};
+
+static int
+write_batch(struct store *s, MDB_txn *txn, void *arg)
+{
+	struct batch *b = arg;
+	uint8_t mk[8], last[8];
+	MDB_val k = { sizeof(mk), mk }, v = { sizeof(last), last };
+	int rc = 0;
+
+	s->next_seq = b->start_seq; /* again, after a retry */
+	for (struct store_item *it = b->first; it != b->end; it = it->next) {
+		const uint8_t *p = it->bytes;
+
+		it->first_seq = s->next_seq;
+		for (size_t i = 0; i < it->n && !rc; i++) {
+			rc = put_event(s, txn, p, it->len[i], s->next_seq++,
+			               it->at_ms[i] ? it->at_ms[i] : b->now_ms);
+			p += it->len[i];
+		}
+		if (rc)
+			return rc;
+	}
+	store_seq_key(mk, s->node_id);
+	for (int i = 0; i < 8; i++)
+		last[i] = (uint8_t)((s->next_seq - 1) >> (56 - 8 * i));
+	return mdb_put(txn, s->meta, &k, &v, 0);
+}
+
+static int
+do_rebuild(struct store *s, MDB_txn *txn, void *arg)
+{
+	return store_replay(s, txn);
+}
+
+/* LMDB resizes only with no transaction open in the process: readers hold
+ * map_lock shared. */
+static int
+grow(struct store *s)
+{
+	int rc;
+
+	if (s->map_size >= MAP_SIZE_MAX)
+		return MDB_MAP_FULL;
+	pthread_rwlock_wrlock(&s->map_lock);
+	rc = mdb_env_set_mapsize(s->env, s->map_size * 2);
+	if (rc == 0)
+		s->map_size *= 2;
+	pthread_rwlock_unlock(&s->map_lock);
+	if (rc == 0)
+		rt_info("store: map grown to %zu MiB", s->map_size >> 20);
+	return rc;
+}
+
+/* Run fn in one write transaction and commit; again after growing the map
+ * when it is full. 0, an MDB_* code or a positive errno. */
+static int
+with_txn(struct store *s, int (*fn)(struct store *, MDB_txn *, void *),
+         void *arg)
+{
+	MDB_txn *txn;
+	int rc;
+
+	for (;;) {
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+		if (rc == 0) {
+			rc = fn(s, txn, arg);
+			if (rc)
+				mdb_txn_abort(txn);
+			else
+				rc = mdb_txn_commit(txn);
+		}
+		if (rc != MDB_MAP_FULL || grow(s))
+			return rc;
+	}
+}
+
+static void
+answer(struct store *s, const struct store_item *it, int err,
+       const char *reason)
+{
+	rt_addr none = { 0, 0, 0 };
+	Pbx__StoreCommitted *c;
+	Pbx__StoreFailed *f;
+	rt_msg *m;
+	int rc;
+
+	if (!s->r || !it->reply_to.id)
+		return;
+	if (!err) {
+		m = rt_msg_new(PBX__ENVELOPE__BODY_STORE_COMMITTED, 0, &c);
+		if (!m)
+			goto out;
+		c->first_seq = it->first_seq;
+		c->count = (uint32_t)it->n;
+	} else {
+		m = rt_msg_new(PBX__ENVELOPE__BODY_STORE_FAILED,
+		               strlen(reason) + 1, &f);
+		if (!m)
+			goto out;
+		f->error = err;
+		f->reason = rt_msg_strdup(m, reason);
+	}
+	rt_msg_env(m)->correlation = it->correlation;
+	rc = rt_inject(s->r, none, it->reply_to, m);
+	if (rc) {
+		rt_msg_free(m);
+		rt_debug("store: answer to %u/%u/%llu not sent: %s",
+		         it->reply_to.node, it->reply_to.worker,
+		         (unsigned long long)it->reply_to.id, strerror(rc));
+	}
+out:
+	return;
+}
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Commit the appends [first, end), answer them, free them. */
+static void
+commit_batch(struct store *s, struct store_item *first, struct store_item *end)
+{
+	struct batch b = { first, end, s->next_seq, wall_ms() };
+	struct store_item *it, *next;
+	uint64_t count = 0, max;
+	int rc, err;
+
+	for (it = first; it != end; it = it->next)
+		count++;
+	rc = with_txn(s, write_batch, &b);
+	err = store_errno(rc);
+	if (rc) {
+		s->next_seq = b.start_seq;
+		atomic_fetch_add(&s->failed, count);
+		rt_err("store: commit of %llu appends failed: %s",
+		       (unsigned long long)count,
+		       rc < 0 ? mdb_strerror(rc) : strerror(rc));
+	} else {
+		atomic_fetch_add(&s->commits, 1);
+		atomic_store(&s->last_seq, s->next_seq - 1);
+		max = atomic_load(&s->max_batch);
+		if (count > max)
+			atomic_store(&s->max_batch, count);
+	}
+	for (it = first; it != end; it = next) {
+		next = it->next;
+		answer(s, it, err, err ? mdb_strerror(rc) : NULL);
+		free(it);
+	}
+	pthread_mutex_lock(&s->mu);
+	s->finished += count;
+	pthread_cond_broadcast(&s->done_cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void
+process(struct store *s, struct store_item *list)
+{
+	struct store_item *first = list, *it = list, *next;
+	int rc;
+
+	while (first) {
+		while (it && it->kind == STORE_ITEM_APPEND)
+			it = it->next;
+		if (first != it)
+			commit_batch(s, first, it);
+		if (!it)
+			break;
+		/* a rebuild, between the appends before and after it */
+		next = it->next;
+		rc = with_txn(s, do_rebuild, NULL);
+		if (rc)
+			rt_err("store: rebuild failed: %s",
+			       rc < 0 ? mdb_strerror(rc) : strerror(rc));
+		pthread_mutex_lock(&s->mu);
+		it->result = store_errno(rc);
+		it->done = true; /* the caller may free it from here on */
+		pthread_cond_broadcast(&s->done_cv);
+		pthread_mutex_unlock(&s->mu);
+		first = it = next;
+	}
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store *s = arg;
+	struct store_item *list;
+
+	rt_log_set_thread("store");
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->head && !s->stopping)
+			pthread_cond_wait(&s->work_cv, &s->mu);
+		if (!s->head)
+			break; /* stopping, and nothing left */
+		list = s->head;
+		s->head = NULL;
+		s->tail = &s->head;
+		pthread_mutex_unlock(&s->mu);
+		process(s, list);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int
+store_writer_start(struct store *s)
+{
+	int err = pthread_create(&s->writer, NULL, writer_main, s);
+
+	if (!err)
+		s->writer_running = true;
+	return err;
+}
+
+void
+store_writer_stop(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->work_cv);
+	pthread_mutex_unlock(&s->mu);
+	if (s->writer_running)
+		pthread_join(s->writer, NULL);
+	s->writer_running = false;
+}
+
+int
+store_sync(struct store *s)
+{
+	uint64_t ticket;
+
+	pthread_mutex_lock(&s->mu);
+	ticket = s->queued;
+	while (s->finished < ticket)
+		pthread_cond_wait(&s->done_cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+int
+store_rebuild(struct store *s)
+{
+	struct store_item it = { .kind = STORE_ITEM_REBUILD };
+	int err = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		err = ESHUTDOWN;
+		goto out;
+	}
+	*s->tail = &it;
+	s->tail = &it.next;
+	pthread_cond_signal(&s->work_cv);
+	while (!it.done)
+		pthread_cond_wait(&s->done_cv, &s->mu);
+	err = it.result;
+out:
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
