@@ -5,7 +5,7 @@
 #include "sip_stack.h"
 
 #define SIP_SERVER_NAME "pbx/" PBX_VERSION
-#define SIP_ALLOW       "OPTIONS" /* grows as the PBX serves more methods */
+#define SIP_ALLOW       "REGISTER, OPTIONS" /* grows with what the PBX serves */
 #define SIP_ACCEPT      "application/sdp"
 #define SIP_SUPPORTED   "path, outbound, timer"
 

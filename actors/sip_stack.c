@@ -113,7 +113,8 @@ close_fds(struct sip_stack *s)
 
 int
 sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
-                const struct conf_addr *listen, size_t n_listen)
+                const struct conf_addr *listen, size_t n_listen,
+                void *registrar)
 {
 	struct sip_stack *s = calloc(1, sizeof(*s));
 	uint32_t nw = rt_workers(r);
@@ -131,6 +132,7 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 		return EINVAL;
 	}
 	s->rt = r;
+	s->registrar = registrar;
 	sip_limits_default(&s->limits);
 	s->limits.max_size = cf->max_message_size;
 	s->t1 = cf->timers.t1;

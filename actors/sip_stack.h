@@ -55,6 +55,7 @@ struct sip_stack {
 	size_t n_listen;
 	struct sip_listener listen[SIP_MAX_LISTEN];
 	_Atomic int trace; /* enum sip_trace_level */
+	void *registrar;   /* struct registrar; REGISTERs go there when set */
 	/* counters for status (relaxed atomics) */
 	_Atomic uint64_t n_in, n_out, n_bad;
 };
@@ -64,7 +65,8 @@ struct sip_stack {
  * rt_start. `listen` replaces cf->listen when n_listen > 0. On an error
  * after actors were spawned, *out is still set: free it after rt_shutdown. */
 int sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
-                    const struct conf_addr *listen, size_t n_listen);
+                    const struct conf_addr *listen, size_t n_listen,
+                    void *registrar);
 /* "127.0.0.1:5060" or "[::1]:5060" into a listen address. */
 int sip_listen_parse(struct conf_addr *a, const char *text);
 /* After rt_shutdown: close what the actors did not. */

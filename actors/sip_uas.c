@@ -9,11 +9,13 @@
  *       a request that would be forwarded, 405/501 with Allow for methods it
  *       does not serve; OPTIONS gets 200 with Allow, Accept and Supported.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "sip_reply.h"
+#include "registrar.h"
 #include "sip_uas.h"
 
 struct answer {
@@ -148,6 +150,9 @@ decide(const struct sip_msg *msg, struct answer *an)
 	case SIP_METHOD_CANCEL:
 		say(an, 481, NULL); /* no INVITE of ours to cancel */
 		return;
+	case SIP_METHOD_REGISTER:
+		an->code = 0; /* the registrar's */
+		return;
 	case SIP_METHOD_OTHER:
 		say(an, 501, NULL);
 		break;
@@ -162,6 +167,39 @@ decide(const struct sip_msg *msg, struct answer *an)
 		break;
 	}
 	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
+}
+
+/* REGISTER: to the registrar actor of the worker the AOR hashes to. */
+static int
+to_registrar(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r,
+             const struct sip_msg *msg)
+{
+	char aor[256];
+	Pbx__SipRequest *q;
+	rt_addr to;
+	rt_msg *m;
+
+	if (!s->registrar)
+		return ENOSYS;
+	if (registrar_aor(aor, sizeof(aor), msg) != 0)
+		return EBADMSG;
+	to = (rt_addr){ rt_self(a).node,
+		        rt_worker_of(rt_of(a), aor, strlen(aor)),
+		        SIP_ID_REGISTRAR };
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, r->data.len + 200, &q);
+	if (!m)
+		return ENOMEM;
+	q->data.data = rt_msg_memdup(m, r->data.data, r->data.len);
+	q->data.len = r->data.len;
+	q->flow = sip_flow_copy(m, r->flow);
+	q->txn = rt_msg_alloc(m, sizeof(*q->txn));
+	pbx__addr__init(q->txn);
+	*q->txn = *r->txn;
+	q->txn->base.n_unknown_fields = 0;
+	q->txn->base.unknown_fields = NULL;
+	if (rt_send(a, to, m) != 0)
+		rt_msg_free(m);
+	return 0;
 }
 
 void
@@ -180,6 +218,16 @@ sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
 	    msg.meth == SIP_METHOD_ACK)
 		return;
 	decide(&msg, &an);
+	if (an.code == 0) {
+		int err = to_registrar(a, s, r, &msg);
+
+		if (!err)
+			return;
+		if (err == EBADMSG)
+			say(&an, 400, "Bad To: not a sip URI with a user");
+		else
+			say(&an, 405, NULL);
+	}
 	sip_make_tag(tag, sizeof(tag), rt_addr_from_pb(r->txn), msg.cseq);
 	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);

@@ -7,11 +7,15 @@
 
 struct admin_server;
 struct sip_stack;
+struct store;
+struct registrar;
 
 struct admin_ctx {
 	rt *rt;
 	struct cluster *cluster;
 	struct sip_stack *sip;
+	struct store *store;
+	struct registrar *reg;
 	struct admin_server *server; /* set before the first request */
 	uint64_t started_ms;         /* CLOCK_MONOTONIC */
 };

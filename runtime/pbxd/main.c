@@ -21,7 +21,10 @@
 #include "conf.h"
 #include "log.h"
 #include "rt.h"
+#include "directory.h"
+#include "registrar.h"
 #include "sip_stack.h"
+#include "store.h"
 
 #define MAX_PEER_FLAGS 64
 
@@ -229,6 +232,9 @@ main(int argc, char **argv)
 	struct cluster *cl = NULL;
 	struct admin_server *adm = NULL;
 	struct sip_stack *sip = NULL;
+	struct store *store = NULL;
+	struct directory *dir = NULL;
+	struct registrar reg;
 	struct admin_ctx actx = { 0 };
 	struct rt_config rc_cfg;
 	struct cluster_config cc = { 0 };
@@ -300,12 +306,31 @@ main(int argc, char **argv)
 	if ((e = cluster_start(&cl, r, &cc)) != 0)
 		goto out;
 
-	if ((e = sip_stack_start(&sip, r, &cf->sip, o.sip, o.n_sip)) != 0)
+	if (o.n_sip &&
+	    conf_check_exposure(cf, o.sip, o.n_sip, err, sizeof(err)) != 0) {
+		rt_err("%s", err);
 		goto out;
+	}
+	if ((e = store_open(&store, r, cf->node.data_dir, cf->node.id)) != 0) {
+		rt_err("storage in %s: %s", cf->node.data_dir, strerror(e));
+		goto out;
+	}
+	if ((e = directory_build(&dir, &cf->directory)) != 0 ||
+	    (e = registrar_init(&reg, store, dir, cf)) != 0)
+		goto out;
+	if ((e = sip_stack_start(&sip, r, &cf->sip, o.sip, o.n_sip, &reg)) != 0)
+		goto out;
+	reg.s = sip;
+	if ((e = registrar_start(&reg, r)) != 0)
+		goto out;
+	rt_info("directory: %zu users; registrar realm %s",
+	        directory_count(dir), cf->registrar.realm);
 
 	actx.rt = r;
 	actx.cluster = cl;
 	actx.sip = sip;
+	actx.store = store;
+	actx.reg = &reg;
 	actx.started_ms = admin_mono_ms();
 	if ((e = rt_spawn_named(r, &admin_kind, 0, RT_ID_ADMIN, &actx,
 	                        &admin_addr)) != 0 ||
@@ -331,7 +356,9 @@ out:
 	/* actors first (no more answers), then the sockets that feed them */
 	rt_shutdown(r);
 	admin_server_stop(adm);
+	store_close(store);
 	sip_stack_free(sip);
+	directory_free(dir);
 	cluster_free(cl);
 	rt_free(r);
 	if (rc == 0)

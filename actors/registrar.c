@@ -1,0 +1,332 @@
+/*
+ * The registrar actor, one per worker: authentication and dispatch of the
+ * REGISTERs whose AOR hashes to this worker (see registrar.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "registrar.h"
+#include "sip_reply.h"
+#include "txn_table.h"
+
+struct regw {
+	struct registrar *g;
+	struct txn_table aors; /* AOR -> registration actor */
+};
+
+uint64_t
+registrar_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int
+registrar_aor(char *out, size_t n, const struct sip_msg *msg)
+{
+	const struct sip_hdr *to = sip_msg_hdr(msg, SIP_HDR_TO);
+	struct sip_addr a;
+	size_t k;
+
+	if (!to || sip_addr_decode(&a, &to->val) != 0 ||
+	    (a.uri.scheme != SIP_SCHEME_SIP &&
+	     a.uri.scheme != SIP_SCHEME_SIPS) ||
+	    !a.uri.user.l || !a.uri.host.l ||
+	    a.uri.user.l + a.uri.host.l + 2 > n)
+		return EBADMSG;
+	memcpy(out, a.uri.user.p, a.uri.user.l);
+	k = a.uri.user.l;
+	out[k++] = '@';
+	for (size_t i = 0; i < a.uri.host.l; i++)
+		out[k++] = (char)tolower((unsigned char)a.uri.host.p[i]);
+	out[k] = '\0';
+	return 0;
+}
+
+int
+registrar_init(struct registrar *g, struct store *store,
+               const struct directory *dir, const struct conf *cf)
+{
+	memset(g, 0, sizeof(*g));
+	g->store = store;
+	g->dir = dir;
+	g->cfg = &cf->registrar;
+	if (!cf->registrar.secret)
+		rt_warn("registrar.secret is not set: nonces are valid on "
+		        "this node only (set the same secret on every node)");
+	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
+	          cf->registrar.nonce_lifetime);
+	return 0;
+}
+
+int
+registrar_build(char *out, size_t n, size_t *len, const Pbx__SipRequest *r,
+                const struct sip_msg *msg, uint16_t code, const char *reason,
+                const char *extra, int (*hdrs)(struct sip_buf *b, void *arg),
+                void *arg)
+{
+	char tag[24];
+	struct sip_buf b;
+	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	int err;
+
+	sip_make_tag(tag, sizeof(tag), rt_addr_from_pb(r->txn), msg->cseq);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, n);
+	if ((err = sip_reply_start(&b, msg, r->flow, code, reason, &totag)) ||
+	    (err = sip_buf_pl(&b, &ex)) || (hdrs && (err = hdrs(&b, arg))) ||
+	    (err = sip_build_end(&b, NULL, NULL)))
+		return err;
+	*len = b.pos;
+	return 0;
+}
+
+void
+registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len)
+{
+	Pbx__SipResponse *resp;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, len, &resp);
+
+	if (!m)
+		return;
+	resp->data.data = rt_msg_memdup(m, data, len);
+	resp->data.len = len;
+	if (rt_send(a, txn, m) != 0)
+		rt_msg_free(m);
+}
+
+void
+registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
+                  const struct sip_msg *msg, uint16_t code, const char *reason,
+                  const char *extra, int (*hdrs)(struct sip_buf *b, void *arg),
+                  void *arg)
+{
+	char out[16384];
+	size_t len;
+
+	if (registrar_build(out, sizeof(out), &len, r, msg, code, reason, extra,
+	                    hdrs, arg) == 0)
+		registrar_send(a, rt_addr_from_pb(r->txn), out, len);
+}
+
+struct challenge_arg {
+	struct registrar *g;
+	bool stale;
+};
+
+static int
+challenge_hdrs(struct sip_buf *b, void *arg)
+{
+	struct challenge_arg *c = arg;
+
+	return auth_challenge(&c->g->auth, b, false, c->stale,
+	                      registrar_now_ms() / 1000);
+}
+
+void
+registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+                    const struct sip_msg *msg, bool stale)
+{
+	struct challenge_arg ca = { g, stale };
+
+	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
+	registrar_respond(a, r, msg, 401, NULL, NULL, challenge_hdrs, &ca);
+}
+
+struct find_arg {
+	const struct directory *dir;
+	struct pl domain;
+};
+
+static const struct conf_user *
+find_user(void *arg, const struct pl *user)
+{
+	struct find_arg *f = arg;
+
+	return directory_find(f->dir, user, &f->domain);
+}
+
+static rt_addr
+registration_of(rt_actor *a, struct regw *w, const char *aor)
+{
+	struct registration_arg *ra;
+	rt_addr x = { 0, 0, 0 };
+
+	if (txn_table_get(&w->aors, aor, strlen(aor), &x) == 0)
+		return x;
+	ra = calloc(1, sizeof(*ra));
+	if (!ra)
+		return x;
+	ra->g = w->g;
+	snprintf(ra->aor, sizeof(ra->aor), "%s", aor);
+	if (rt_spawn(rt_of(a), &registration_kind, rt_self(a).worker, ra, &x) !=
+	    0) {
+		free(ra);
+		return (rt_addr){ 0, 0, 0 };
+	}
+	txn_table_put(&w->aors, aor, strlen(aor), x);
+	rt_watch(a, x);
+	return x;
+}
+
+static void
+forward(rt_actor *a, rt_addr to, const Pbx__SipRequest *r)
+{
+	Pbx__SipRequest *q;
+	rt_msg *m =
+	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, r->data.len + 200, &q);
+
+	if (!m)
+		return;
+	q->data.data = rt_msg_memdup(m, r->data.data, r->data.len);
+	q->data.len = r->data.len;
+	q->flow = sip_flow_copy(m, r->flow);
+	q->txn = rt_msg_alloc(m, sizeof(*q->txn));
+	pbx__addr__init(q->txn);
+	rt_addr_to_pb(q->txn, rt_addr_from_pb(r->txn));
+	if (rt_send(a, to, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+{
+	struct registrar *g = w->g;
+	struct sip_msg msg;
+	struct auth_creds cr;
+	struct find_arg fa = { g->dir, PL_INIT };
+	const struct sip_hdr *to;
+	struct sip_addr ta;
+	char aor[256];
+	rt_addr reg;
+
+	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
+	                   &g->s->limits) != 0)
+		return;
+	to = sip_msg_hdr(&msg, SIP_HDR_TO);
+	if (registrar_aor(aor, sizeof(aor), &msg) != 0 ||
+	    sip_addr_decode(&ta, &to->val) != 0) {
+		registrar_respond(a, r, &msg, 400, "Bad To", NULL, NULL, NULL);
+		return;
+	}
+	fa.domain = ta.uri.host;
+	switch (auth_check(&g->auth, &msg, false, registrar_now_ms() / 1000,
+	                   find_user, &fa, &cr)) {
+	case AUTH_OK:
+		break;
+	case AUTH_STALE:
+		registrar_challenge(a, g, r, &msg, true);
+		return;
+	case AUTH_NONE:
+	case AUTH_BAD_NONCE:
+		registrar_challenge(a, g, r, &msg, false);
+		return;
+	case AUTH_MALFORMED:
+		registrar_respond(a, r, &msg, 400, "Bad Authorization", NULL,
+		                  NULL, NULL);
+		return;
+	default:
+		atomic_fetch_add_explicit(&g->n_refused, 1,
+		                          memory_order_relaxed);
+		rt_info("REGISTER %s refused: wrong credentials for %.*s", aor,
+		        PL_ARG(cr.username));
+		registrar_respond(a, r, &msg, 403, NULL, NULL, NULL, NULL);
+		return;
+	}
+	/* the authenticated user registers its own AOR only */
+	if (!pl_eq(&cr.username, &ta.uri.user)) {
+		atomic_fetch_add_explicit(&g->n_refused, 1,
+		                          memory_order_relaxed);
+		registrar_respond(a, r, &msg, 403,
+		                  "Not Allowed To Register This AOR", NULL,
+		                  NULL, NULL);
+		return;
+	}
+	reg = registration_of(a, w, aor);
+	if (reg.id == 0) {
+		registrar_respond(a, r, &msg, 500, NULL, NULL, NULL, NULL);
+		return;
+	}
+	forward(a, reg, r);
+}
+
+static int
+restore_one(void *arg, const Pbx__AorBindings *b)
+{
+	rt_actor *a = arg;
+	struct regw *w = rt_state(a);
+
+	if (!b->n_bindings || !b->bindings[0]->aor)
+		return 0;
+	if (rt_worker_of(rt_of(a), b->bindings[0]->aor,
+	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker)
+		registration_of(a, w, b->bindings[0]->aor);
+	return 0;
+}
+
+static int
+regw_init(rt_actor *a, void *arg)
+{
+	struct regw *w = rt_state(a);
+	int err;
+
+	w->g = arg;
+	if ((err = txn_table_init(&w->aors)) != 0)
+		return err;
+	/* bindings that outlived a restart: their actors set the timers
+	 * again, and expire what expired meanwhile */
+	if (w->g->store)
+		store_locations_each(w->g->store, restore_one, a);
+	return 0;
+}
+
+static void
+regw_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct regw *w = rt_state(a);
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_REQUEST:
+		on_register(a, w, env->sip_request);
+		break;
+	case PBX__ENVELOPE__BODY_DOWN:
+		txn_table_drop(&w->aors, rt_addr_from_pb(env->down->who));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+regw_fini(rt_actor *a, int reason)
+{
+	struct regw *w = rt_state(a);
+
+	txn_table_fini(&w->aors);
+}
+
+const rt_kind registrar_kind = {
+	.name = "registrar",
+	.size = sizeof(struct regw),
+	.init = regw_init,
+	.handle = regw_handle,
+	.fini = regw_fini,
+};
+
+int
+registrar_start(struct registrar *g, rt *r)
+{
+	rt_addr x;
+	int err = 0;
+
+	for (uint32_t w = 0; w < rt_workers(r) && !err; w++)
+		err = rt_spawn_named(r, &registrar_kind, w, SIP_ID_REGISTRAR, g,
+		                     &x);
+	return err;
+}

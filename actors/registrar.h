@@ -1,0 +1,65 @@
+/*
+ * The registrar (RFC 3261 §10). A registrar actor on every worker (id
+ * SIP_ID_REGISTRAR) takes the REGISTERs of the AORs that hash to its worker:
+ * it challenges and checks credentials statelessly (auth.h), then hands the
+ * request to the registration actor of the AOR (registration.c), spawned on
+ * first use and kept while the AOR has bindings. Every change of a binding
+ * is an event in the store; the 200 OK leaves after the commit holding it.
+ */
+#ifndef PBX_REGISTRAR_H
+#define PBX_REGISTRAR_H
+
+#include "auth.h"
+#include "directory.h"
+#include "sip_stack.h"
+#include "store.h"
+
+#define SIP_ID_REGISTRAR 9
+
+struct registrar {
+	struct sip_stack *s;
+	struct store *store;
+	const struct directory *dir;
+	const struct conf_registrar *cfg;
+	struct auth auth;
+	_Atomic uint64_t n_ok, n_challenged, n_refused;
+};
+
+int registrar_init(struct registrar *g, struct store *store,
+                   const struct directory *dir, const struct conf *cf);
+/* Spawn the registrar actors (after sip_stack_start set g->s); they
+ * restore the registration actors of stored bindings. */
+int registrar_start(struct registrar *g, rt *r);
+
+/* "user@domain" of a request's To (domain lower-cased, no port); 0 or
+ * EBADMSG. */
+int registrar_aor(char *out, size_t n, const struct sip_msg *msg);
+/* A response to a request that came through server transaction r->txn:
+ * `extra` holds whole header lines, `hdrs` may append more. */
+int registrar_build(char *out, size_t n, size_t *len, const Pbx__SipRequest *r,
+                    const struct sip_msg *msg, uint16_t code,
+                    const char *reason, const char *extra,
+                    int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
+void registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len);
+/* Build and send at once. */
+void registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
+                       const struct sip_msg *msg, uint16_t code,
+                       const char *reason, const char *extra,
+                       int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
+/* 401 with fresh challenges (SHA-256 and MD5). */
+void registrar_challenge(rt_actor *a, struct registrar *g,
+                         const Pbx__SipRequest *r, const struct sip_msg *msg,
+                         bool stale);
+/* Wall clock in ms. */
+uint64_t registrar_now_ms(void);
+
+extern const rt_kind registrar_kind;
+extern const rt_kind registration_kind;
+
+/* Spawn argument of a registration actor. */
+struct registration_arg {
+	struct registrar *g;
+	char aor[256];
+};
+
+#endif

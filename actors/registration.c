@@ -1,0 +1,624 @@
+/*
+ * The registration actor: one per address-of-record, on the worker its AOR
+ * hashes to. It holds the AOR's bindings, applies authenticated REGISTERs
+ * per RFC 3261 §10.3 (expiry from the Contact or Expires, 423 below the
+ * minimum, Call-ID/CSeq ordering, Contact: * to remove all, RFC 5626
+ * instance/reg-id replacing a device's own binding, a maximum per AOR),
+ * refuses a replayed nonce count, writes every change as an event and sends
+ * the 200 OK only once the store has committed it. A timer expires bindings,
+ * and expiry is an event too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "registrar.h"
+
+#define NONCES 8
+
+struct flowc {
+	uint32_t transport, listener, rport, lport;
+	uint8_t rip[16], lip[16];
+	uint8_t rlen, llen;
+	rt_addr conn;
+};
+
+struct binding {
+	char contact[256];
+	char instance[128];
+	uint32_t reg_id;
+	char call_id[128];
+	uint32_t cseq;
+	uint64_t expires_at, updated_at; /* ms, wall clock */
+	uint32_t q;
+	struct flowc flow;
+	uint32_t node;
+	char ua[96];
+};
+
+struct pending {
+	uint64_t corr;
+	rt_addr txn;
+	char *resp;
+	size_t len;
+};
+
+struct reg {
+	struct registrar *g;
+	char aor[256];
+	struct binding *b;
+	size_t n, cap;
+	struct {
+		char nonce[64];
+		uint32_t nc;
+	} nonces[NONCES];
+	unsigned nonce_next;
+	struct pending *pend;
+	size_t npend;
+	uint64_t next_corr;
+	uint64_t timer;
+};
+
+/* --- conversions -------------------------------------------------------- */
+
+static void
+cpy(char *dst, size_t n, const char *p, size_t l)
+{
+	if (l >= n)
+		l = n - 1;
+	memcpy(dst, p ? p : "", p ? l : 0);
+	dst[p ? l : 0] = '\0';
+}
+
+static void
+flow_in(struct flowc *f, const Pbx__SipFlow *p)
+{
+	memset(f, 0, sizeof(*f));
+	if (!p)
+		return;
+	f->transport = p->transport;
+	f->listener = p->listener;
+	f->rport = p->remote_port;
+	f->lport = p->local_port;
+	f->rlen = (uint8_t)(p->remote_ip.len <= 16 ? p->remote_ip.len : 0);
+	memcpy(f->rip, p->remote_ip.data, f->rlen);
+	f->llen = (uint8_t)(p->local_ip.len <= 16 ? p->local_ip.len : 0);
+	memcpy(f->lip, p->local_ip.data, f->llen);
+	if (p->conn)
+		f->conn = rt_addr_from_pb(p->conn);
+}
+
+static void
+binding_from_pb(struct binding *b, const Pbx__Binding *p)
+{
+	memset(b, 0, sizeof(*b));
+	cpy(b->contact, sizeof(b->contact), p->contact, strlen(p->contact));
+	cpy(b->instance, sizeof(b->instance), p->instance, strlen(p->instance));
+	b->reg_id = p->reg_id;
+	cpy(b->call_id, sizeof(b->call_id), p->call_id, strlen(p->call_id));
+	b->cseq = p->cseq;
+	b->expires_at = p->expires_at_ms;
+	b->updated_at = p->updated_at_ms;
+	b->q = p->q;
+	flow_in(&b->flow, p->flow);
+	b->node = p->node;
+	cpy(b->ua, sizeof(b->ua), p->user_agent, strlen(p->user_agent));
+}
+
+/* A Binding pointing into b (valid while b is). */
+static void
+binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
+              const char *aor, const struct binding *b)
+{
+	pbx__binding__init(p);
+	pbx__sip_flow__init(f);
+	p->aor = (char *)aor;
+	p->contact = (char *)b->contact;
+	p->instance = (char *)b->instance;
+	p->reg_id = b->reg_id;
+	p->call_id = (char *)b->call_id;
+	p->cseq = b->cseq;
+	p->expires_at_ms = b->expires_at;
+	p->updated_at_ms = b->updated_at;
+	p->q = b->q;
+	p->node = b->node;
+	p->user_agent = (char *)b->ua;
+	f->transport = b->flow.transport;
+	f->listener = b->flow.listener;
+	f->remote_port = b->flow.rport;
+	f->local_port = b->flow.lport;
+	f->remote_ip.data = (uint8_t *)b->flow.rip;
+	f->remote_ip.len = b->flow.rlen;
+	f->local_ip.data = (uint8_t *)b->flow.lip;
+	f->local_ip.len = b->flow.llen;
+	if (b->flow.conn.id) {
+		pbx__addr__init(conn);
+		rt_addr_to_pb(conn, b->flow.conn);
+		f->conn = conn;
+	}
+	p->flow = f;
+}
+
+/* --- events ------------------------------------------------------------- */
+
+enum change { ADDED, REFRESHED, REMOVED, EXPIRED };
+
+struct change_set {
+	size_t n;
+	enum change kind[64];
+	struct binding b[64];
+};
+
+/* Append the change set as events; the answer carries `corr`. */
+static int
+append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
+{
+	Pbx__Event ev[64], *evp[64];
+	Pbx__Binding pb[64];
+	Pbx__SipFlow pf[64];
+	Pbx__Addr pc[64];
+	Pbx__BindingAdded ad[64];
+	Pbx__BindingRefreshed rf[64];
+	Pbx__BindingRemoved rm[64];
+	Pbx__BindingExpired ex[64];
+
+	if (!r->g->store)
+		return ENOSYS;
+	for (size_t i = 0; i < cs->n; i++) {
+		pbx__event__init(&ev[i]);
+		ev[i].version = 1;
+		binding_to_pb(&pb[i], &pf[i], &pc[i], r->aor, &cs->b[i]);
+		switch (cs->kind[i]) {
+		case ADDED:
+			pbx__binding_added__init(&ad[i]);
+			ad[i].binding = &pb[i];
+			ev[i].body_case = PBX__EVENT__BODY_BINDING_ADDED;
+			ev[i].binding_added = &ad[i];
+			break;
+		case REFRESHED:
+			pbx__binding_refreshed__init(&rf[i]);
+			rf[i].binding = &pb[i];
+			ev[i].body_case = PBX__EVENT__BODY_BINDING_REFRESHED;
+			ev[i].binding_refreshed = &rf[i];
+			break;
+		case REMOVED:
+			pbx__binding_removed__init(&rm[i]);
+			rm[i].aor = r->aor;
+			rm[i].contact = (char *)cs->b[i].contact;
+			rm[i].reason = "unregistered";
+			ev[i].body_case = PBX__EVENT__BODY_BINDING_REMOVED;
+			ev[i].binding_removed = &rm[i];
+			break;
+		case EXPIRED:
+			pbx__binding_expired__init(&ex[i]);
+			ex[i].aor = r->aor;
+			ex[i].contact = (char *)cs->b[i].contact;
+			ev[i].body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
+			ev[i].binding_expired = &ex[i];
+			break;
+		}
+		evp[i] = &ev[i];
+	}
+	return store_append(r->g->store, rt_self(a), corr, evp, cs->n);
+}
+
+/* --- expiry ------------------------------------------------------------- */
+
+static void expiry_cb(rt_actor *a, void *arg);
+
+static void
+arm(rt_actor *a, struct reg *r)
+{
+	uint64_t next = UINT64_MAX, now = registrar_now_ms();
+
+	if (r->timer)
+		rt_timer_cancel(a, r->timer);
+	r->timer = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->b[i].expires_at < next)
+			next = r->b[i].expires_at;
+	if (next != UINT64_MAX)
+		r->timer = rt_timer_start(a, next > now ? next - now : 0,
+		                          expiry_cb, NULL);
+}
+
+static void
+expire(rt_actor *a, struct reg *r)
+{
+	struct change_set *cs = calloc(1, sizeof(*cs));
+	uint64_t now = registrar_now_ms();
+	size_t k = 0;
+
+	if (!cs)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->b[i].expires_at <= now && cs->n < 64) {
+			cs->kind[cs->n] = EXPIRED;
+			cs->b[cs->n++] = r->b[i];
+			rt_info("binding expired: %s -> %s", r->aor,
+			        r->b[i].contact);
+		} else {
+			r->b[k++] = r->b[i];
+		}
+	}
+	r->n = k;
+	if (cs->n)
+		append(a, r, cs, 0);
+	free(cs);
+	arm(a, r);
+}
+
+static void
+expiry_cb(rt_actor *a, void *arg)
+{
+	struct reg *r = rt_state(a);
+
+	r->timer = 0;
+	expire(a, r);
+}
+
+/* --- the actor ---------------------------------------------------------- */
+
+/* --- REGISTER (RFC 3261 §10.3) ----------------------------------------- */
+
+/* A replayed nonce count: the same nonce with an nc not above the last. */
+static bool
+replayed(struct reg *r, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+	struct sip_auth au;
+	char ncs[16];
+	uint32_t nc;
+
+	for (h = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION); h;
+	     h = sip_msg_hdr_next(msg, h))
+		if (sip_auth_decode(&au, &h->val) == 0 &&
+		    pl_eq_str(&au.realm, r->g->auth.realm))
+			break;
+	if (!h || !au.qop.l || !au.nc.l || au.nc.l >= sizeof(ncs) ||
+	    au.nonce.l >= sizeof(r->nonces[0].nonce))
+		return false;
+	memcpy(ncs, au.nc.p, au.nc.l);
+	ncs[au.nc.l] = '\0';
+	nc = (uint32_t)strtoul(ncs, NULL, 16);
+	for (unsigned i = 0; i < NONCES; i++)
+		if (pl_eq_str(&au.nonce, r->nonces[i].nonce)) {
+			if (nc <= r->nonces[i].nc)
+				return true;
+			r->nonces[i].nc = nc;
+			return false;
+		}
+	cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce),
+	    au.nonce.p, au.nonce.l);
+	r->nonces[r->nonce_next].nc = nc;
+	r->nonce_next = (r->nonce_next + 1) % NONCES;
+	return false;
+}
+
+struct ok_arg {
+	const struct reg *r;
+	uint64_t now;
+};
+
+/* 200 OK: every current binding with its remaining expiry, and Date. */
+static int
+ok_hdrs(struct sip_buf *b, void *arg)
+{
+	const struct ok_arg *o = arg;
+	char date[64];
+	time_t t = (time_t)(o->now / 1000);
+	struct tm tm;
+	int err = 0;
+
+	for (size_t i = 0; i < o->r->n && !err; i++) {
+		const struct binding *x = &o->r->b[i];
+		uint64_t left = x->expires_at > o->now
+		                    ? (x->expires_at - o->now + 999) / 1000
+		                    : 0;
+
+		if (x->instance[0])
+			err =
+			    sip_buf_printf(b,
+			                   "Contact: <%s>;expires=%llu;"
+			                   "+sip.instance=\"%s\";reg-id=%u\r\n",
+			                   x->contact, (unsigned long long)left,
+			                   x->instance, x->reg_id);
+		else
+			err = sip_buf_printf(
+			    b, "Contact: <%s>;expires=%llu\r\n", x->contact,
+			    (unsigned long long)left);
+	}
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	return err ? err : sip_buf_printf(b, "Date: %s\r\n", date);
+}
+
+static void
+refuse(rt_actor *a, struct reg *r, const Pbx__SipRequest *q,
+       const struct sip_msg *msg, uint16_t code, const char *reason,
+       const char *extra)
+{
+	atomic_fetch_add_explicit(&r->g->n_refused, 1, memory_order_relaxed);
+	registrar_respond(a, q, msg, code, reason, extra, NULL, NULL);
+}
+
+static ssize_t
+find(const struct binding *b, size_t n, const struct sip_contact *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (c->instance.l ? pl_eq_str(&c->instance, b[i].instance) &&
+		                        b[i].reg_id == c->reg_id
+		                  : pl_eq_str(&c->addr.auri, b[i].contact))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+static void
+fill(struct binding *x, const struct sip_contact *c, const struct sip_msg *m,
+     const Pbx__SipRequest *q, uint32_t exp, uint64_t now, uint32_t node)
+{
+	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	const struct sip_hdr *ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT);
+
+	cpy(x->contact, sizeof(x->contact), c->addr.auri.p, c->addr.auri.l);
+	cpy(x->instance, sizeof(x->instance), c->instance.p, c->instance.l);
+	x->reg_id = c->has_reg_id ? c->reg_id : 0;
+	cpy(x->call_id, sizeof(x->call_id), ci->val.p, ci->val.l);
+	x->cseq = m->cseq;
+	x->expires_at = now + (uint64_t)exp * 1000;
+	x->updated_at = now;
+	x->q = c->has_q ? c->q : 1000;
+	flow_in(&x->flow, q->flow);
+	x->node = node;
+	cpy(x->ua, sizeof(x->ua), ua ? ua->val.p : NULL, ua ? ua->val.l : 0);
+}
+
+/* The new binding set into nb/nn and the events into cs; 0, or the
+ * response code that refuses the whole request. */
+static uint16_t
+plan(struct reg *r, const struct sip_msg *m, const Pbx__SipRequest *q,
+     struct binding *nb, size_t *nn, struct change_set *cs, const char **reason,
+     uint32_t node)
+{
+	const struct conf_registrar *cfg = r->g->cfg;
+	const struct sip_hdr *eh = sip_msg_hdr(m, SIP_HDR_EXPIRES);
+	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	uint32_t hexp = cfg->default_expires, exp;
+	uint64_t now = registrar_now_ms();
+	struct sip_hdr_iter it;
+	struct sip_contact c;
+	bool star = false;
+	unsigned others = 0;
+	struct pl v;
+
+	if (eh && sip_expires_decode(&hexp, &eh->val) != 0)
+		return *reason = "Bad Expires", 400;
+	sip_hdr_iter_init(&it, m, SIP_HDR_CONTACT);
+	while (sip_hdr_iter_next(&v, &it) == 0) {
+		ssize_t i;
+
+		if (sip_contact_decode(&c, &v) != 0)
+			return *reason = "Bad Contact", 400;
+		if (c.star) {
+			star = true;
+			continue;
+		}
+		others++;
+		exp = c.has_expires ? c.expires : hexp;
+		if (exp && exp < cfg->min_expires)
+			return 423;
+		if (exp > cfg->max_expires)
+			exp = cfg->max_expires;
+		i = find(nb, *nn, &c);
+		if (i >= 0 && pl_eq_str(&ci->val, nb[i].call_id) &&
+		    m->cseq <= nb[i].cseq)
+			return *reason = "Out Of Order CSeq", 500;
+		if (cs->n == 64)
+			return *reason = "Too Many Contacts", 400;
+		if (exp == 0) {
+			if (i < 0)
+				continue;
+			cs->kind[cs->n] = REMOVED;
+			cs->b[cs->n++] = nb[i];
+			nb[i] = nb[--*nn];
+		} else if (i >= 0) {
+			fill(&nb[i], &c, m, q, exp, now, node);
+			cs->kind[cs->n] = REFRESHED;
+			cs->b[cs->n++] = nb[i];
+		} else {
+			if (*nn >= r->cap)
+				return *reason = "Too Many Bindings", 403;
+			fill(&nb[*nn], &c, m, q, exp, now, node);
+			cs->kind[cs->n] = ADDED;
+			cs->b[cs->n++] = nb[(*nn)++];
+		}
+	}
+	if (!star)
+		return 0;
+	/* "Contact: *" stands alone, with Expires: 0 (§10.3 step 6) */
+	if (others || !eh || hexp != 0)
+		return *reason =
+		           "Contact * Needs Expires 0 And No Other Contact",
+		       400;
+	for (size_t i = 0; i < *nn; i++)
+		if (pl_eq_str(&ci->val, nb[i].call_id) && m->cseq <= nb[i].cseq)
+			return *reason = "Out Of Order CSeq", 500;
+	for (size_t i = 0; i < *nn && cs->n < 64; i++) {
+		cs->kind[cs->n] = REMOVED;
+		cs->b[cs->n++] = nb[i];
+	}
+	*nn = 0;
+	return 0;
+}
+
+static void
+on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
+{
+	struct sip_msg msg;
+	struct change_set *cs = NULL;
+	struct binding *nb = NULL;
+	const char *reason = NULL;
+	char extra[64], out[16384];
+	struct ok_arg oa;
+	size_t nn = r->n, len;
+	uint16_t code;
+
+	if (sip_msg_decode(&msg, (const char *)q->data.data, q->data.len,
+	                   &r->g->s->limits) != 0)
+		return;
+	if (replayed(r, &msg)) {
+		registrar_challenge(a, r->g, q, &msg, true);
+		return;
+	}
+	cs = calloc(1, sizeof(*cs));
+	nb = malloc(r->cap * sizeof(*nb));
+	if (!cs || !nb) {
+		refuse(a, r, q, &msg, 500, NULL, NULL);
+		goto out;
+	}
+	memcpy(nb, r->b, r->n * sizeof(*nb));
+	code = plan(r, &msg, q, nb, &nn, cs, &reason, rt_self(a).node);
+	if (code == 423) {
+		snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
+		         r->g->cfg->min_expires);
+		refuse(a, r, q, &msg, 423, NULL, extra);
+		goto out;
+	}
+	if (code) {
+		refuse(a, r, q, &msg, code, reason, NULL);
+		goto out;
+	}
+	memcpy(r->b, nb, nn * sizeof(*nb));
+	r->n = nn;
+	arm(a, r);
+	oa = (struct ok_arg){ r, registrar_now_ms() };
+	if (registrar_build(out, sizeof(out), &len, q, &msg, 200, NULL, NULL,
+	                    ok_hdrs, &oa) != 0)
+		goto out;
+	atomic_fetch_add_explicit(&r->g->n_ok, 1, memory_order_relaxed);
+	for (size_t i = 0; i < cs->n; i++)
+		rt_info("%s: %s -> %s",
+		        cs->kind[i] == ADDED     ? "registered"
+		        : cs->kind[i] == REMOVED ? "unregistered"
+		                                 : "refreshed",
+		        r->aor, cs->b[i].contact);
+	if (cs->n == 0) { /* a query, or nothing to store */
+		registrar_send(a, rt_addr_from_pb(q->txn), out, len);
+		goto out;
+	}
+	/* answer after the commit that holds the events */
+	struct pending *p = realloc(r->pend, (r->npend + 1) * sizeof(*p));
+	uint64_t corr = ++r->next_corr;
+
+	if (!p || append(a, r, cs, corr) != 0) {
+		if (p)
+			r->pend = p;
+		refuse(a, r, q, &msg, 500, "Storage Unavailable", NULL);
+		goto out;
+	}
+	r->pend = p;
+	p = &r->pend[r->npend++];
+	p->corr = corr;
+	p->txn = rt_addr_from_pb(q->txn);
+	p->resp = malloc(len);
+	p->len = p->resp ? len : 0;
+	if (p->resp)
+		memcpy(p->resp, out, len);
+out:
+	free(cs);
+	free(nb);
+}
+
+static int
+reg_init(rt_actor *a, void *arg)
+{
+	struct reg *r = rt_state(a);
+	struct registration_arg *ra = arg;
+	Pbx__AorBindings *ab = NULL;
+
+	r->g = ra->g;
+	snprintf(r->aor, sizeof(r->aor), "%s", ra->aor);
+	free(ra);
+	r->cap = r->g->cfg->max_bindings;
+	r->b = calloc(r->cap, sizeof(*r->b));
+	if (!r->b)
+		return ENOMEM;
+	if (r->g->store && store_locations_get(r->g->store, r->aor, &ab) == 0) {
+		for (size_t i = 0; i < ab->n_bindings && r->n < r->cap; i++)
+			binding_from_pb(&r->b[r->n++], ab->bindings[i]);
+		pbx__aor_bindings__free_unpacked(ab, NULL);
+	}
+	expire(a, r); /* what expired while we were down, and the timer */
+	return 0;
+}
+
+static void
+on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
+{
+	for (size_t i = 0; i < r->npend; i++) {
+		struct pending *p = &r->pend[i];
+		Pbx__SipResponse *resp;
+		rt_msg *m;
+
+		if (p->corr != corr)
+			continue;
+		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, p->len, &resp);
+		if (m && ok && p->resp) {
+			resp->data.data = rt_msg_memdup(m, p->resp, p->len);
+			resp->data.len = p->len;
+			if (rt_send(a, p->txn, m) != 0)
+				rt_msg_free(m);
+		} else {
+			rt_msg_free(m);
+			rt_err("store commit failed: REGISTER for %s not "
+			       "acknowledged",
+			       r->aor);
+		}
+		free(p->resp);
+		r->pend[i] = r->pend[--r->npend];
+		return;
+	}
+}
+
+static void
+reg_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct reg *r = rt_state(a);
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_REQUEST:
+		on_register(a, r, env->sip_request);
+		break;
+	case PBX__ENVELOPE__BODY_STORE_COMMITTED:
+		on_committed(a, r, env->correlation, true);
+		break;
+	case PBX__ENVELOPE__BODY_STORE_FAILED:
+		on_committed(a, r, env->correlation, false);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+reg_fini(rt_actor *a, int reason)
+{
+	struct reg *r = rt_state(a);
+
+	for (size_t i = 0; i < r->npend; i++)
+		free(r->pend[i].resp);
+	free(r->pend);
+	free(r->b);
+}
+
+const rt_kind registration_kind = {
+	.name = "registration",
+	.size = sizeof(struct reg),
+	.init = reg_init,
+	.handle = reg_handle,
+	.fini = reg_fini,
+};
