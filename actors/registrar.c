@@ -256,6 +256,34 @@ on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
 	forward(a, reg, r);
 }
 
+/* pbxctl unregister: the AOR's actor removes and answers; no actor, no
+ * bindings. The request keeps its sender and correlation on the way. */
+static void
+on_unregister(rt_actor *a, struct regw *w, const Pbx__Envelope *env)
+{
+	const char *aor = env->unregister->aor;
+	Pbx__Unregister *u;
+	rt_addr reg;
+	rt_msg *m;
+
+	if (txn_table_get(&w->aors, aor, strlen(aor), &reg) == 0 &&
+	    (m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER,
+	                    strlen(aor) + strlen(env->unregister->contact) + 2,
+	                    &u)) != NULL) {
+		u->aor = rt_msg_strdup(m, aor);
+		u->contact = rt_msg_strdup(m, env->unregister->contact);
+		rt_msg_env(m)->correlation = env->correlation;
+		if (rt_inject(rt_of(a), rt_addr_from_pb(env->from), reg, m) ==
+		    0)
+			return;
+		rt_msg_free(m);
+	}
+	Pbx__UnregisterResult *res;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0, &res);
+	if (m && rt_reply(a, env, m) != 0)
+		rt_msg_free(m);
+}
+
 static int
 restore_one(void *arg, const Pbx__AorBindings *b)
 {
@@ -294,6 +322,9 @@ regw_handle(rt_actor *a, const Pbx__Envelope *env)
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_REQUEST:
 		on_register(a, w, env->sip_request);
+		break;
+	case PBX__ENVELOPE__BODY_UNREGISTER:
+		on_unregister(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_DOWN:
 		txn_table_drop(&w->aors, rt_addr_from_pb(env->down->who));

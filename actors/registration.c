@@ -39,11 +39,15 @@ struct binding {
 	char ua[96];
 };
 
+/* An answer waiting for the commit: a SIP response to a transaction, or
+ * (resp NULL) an UnregisterResult to an admin request. */
 struct pending {
 	uint64_t corr;
 	rt_addr txn;
 	char *resp;
 	size_t len;
+	uint64_t req_corr; /* the admin request's correlation */
+	uint32_t removed;
 };
 
 struct reg {
@@ -566,6 +570,21 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 
 		if (p->corr != corr)
 			continue;
+		if (!p->resp) {
+			Pbx__UnregisterResult *u;
+
+			m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0,
+			               &u);
+			if (m) {
+				u->removed = ok ? p->removed : 0;
+				rt_msg_env(m)->correlation = p->req_corr;
+				rt_msg_env(m)->reply = true;
+				if (rt_send(a, p->txn, m) != 0)
+					rt_msg_free(m);
+			}
+			r->pend[i] = r->pend[--r->npend];
+			return;
+		}
 		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, p->len, &resp);
 		if (m && ok && p->resp) {
 			resp->data.data = rt_msg_memdup(m, p->resp, p->len);
@@ -585,6 +604,49 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 }
 
 static void
+on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
+{
+	const char *contact = env->unregister->contact;
+	struct change_set *cs = calloc(1, sizeof(*cs));
+	struct pending *p;
+	size_t k = 0;
+
+	if (!cs)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if ((!contact[0] || strcmp(contact, r->b[i].contact) == 0) &&
+		    cs->n < 64) {
+			cs->kind[cs->n] = REMOVED;
+			cs->b[cs->n++] = r->b[i];
+			rt_info("unregistered by the operator: %s -> %s",
+			        r->aor, r->b[i].contact);
+		} else {
+			r->b[k++] = r->b[i];
+		}
+	}
+	r->n = k;
+	arm(a, r);
+	p = realloc(r->pend, (r->npend + 1) * sizeof(*p));
+	if (p) {
+		r->pend = p;
+		p = &r->pend[r->npend];
+		memset(p, 0, sizeof(*p));
+		p->corr = ++r->next_corr;
+		p->txn = rt_addr_from_pb(env->from);
+		p->req_corr = env->correlation;
+		p->removed = (uint32_t)cs->n;
+		if (cs->n == 0 || append(a, r, cs, p->corr) != 0) {
+			/* nothing to store: answer now */
+			r->npend++;
+			on_committed(a, r, p->corr, cs->n == 0);
+		} else {
+			r->npend++;
+		}
+	}
+	free(cs);
+}
+
+static void
 reg_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct reg *r = rt_state(a);
@@ -592,6 +654,9 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_REQUEST:
 		on_register(a, r, env->sip_request);
+		break;
+	case PBX__ENVELOPE__BODY_UNREGISTER:
+		on_unregister(a, r, env);
 		break;
 	case PBX__ENVELOPE__BODY_STORE_COMMITTED:
 		on_committed(a, r, env->correlation, true);

@@ -13,7 +13,9 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "registrar.h"
 #include "sip_ping.h"
+#include "store.h"
 #include "sip_stack.h"
 
 #define PING_TIMEOUT_MS 2000
@@ -98,6 +100,24 @@ do_status(struct admin_ctx *ctx, uint64_t corr)
 	}
 	st.n_peers = np;
 	st.peers = pp;
+	if (ctx->store) {
+		struct store_stats ss;
+
+		store_stats(ctx->store, &ss);
+		st.events = ss.events;
+		st.commits = ss.commits;
+		st.aors = ss.locations;
+	}
+	if (ctx->reg) {
+		st.registers_ok = atomic_load(&ctx->reg->n_ok);
+		st.registers_challenged = atomic_load(&ctx->reg->n_challenged);
+		st.registers_refused = atomic_load(&ctx->reg->n_refused);
+	}
+	if (ctx->sip) {
+		st.sip_in = atomic_load(&ctx->sip->n_in);
+		st.sip_out = atomic_load(&ctx->sip->n_out);
+		st.sip_bad = atomic_load(&ctx->sip->n_bad);
+	}
 	r.result_case = PBX__ADMIN_RESPONSE__RESULT_STATUS;
 	r.status = &st;
 	admin_server_respond(ctx->server, corr, &r);
@@ -175,6 +195,141 @@ sip_ping_done(struct admin_ctx *ctx, const Pbx__Envelope *env)
 	r.result_case = PBX__ADMIN_RESPONSE__RESULT_SIP_PING;
 	r.sip_ping = (Pbx__SipPingResult *)p;
 	admin_server_respond(ctx->server, env->correlation, &r);
+}
+
+struct regs_acc {
+	const char *user; /* filter, or NULL */
+	size_t n, cap;
+	Pbx__Binding **b;
+	rt_msg *m; /* owns the copies */
+};
+
+static bool
+user_matches(const char *filter, const char *aor)
+{
+	size_t l = strlen(filter);
+
+	if (strchr(filter, '@'))
+		return strcmp(filter, aor) == 0;
+	return strncmp(aor, filter, l) == 0 && aor[l] == '@';
+}
+
+/* Copy one AOR's bindings into the response message's arena. */
+static int
+regs_one(void *arg, const Pbx__AorBindings *ab)
+{
+	struct regs_acc *acc = arg;
+
+	for (size_t i = 0; i < ab->n_bindings; i++) {
+		const Pbx__Binding *src = ab->bindings[i];
+		Pbx__Binding *b;
+		size_t sz;
+		uint8_t *buf;
+
+		if (acc->user && !user_matches(acc->user, src->aor))
+			continue;
+		if (acc->n == acc->cap) {
+			size_t cap = acc->cap ? acc->cap * 2 : 64;
+			Pbx__Binding **nb =
+			    rt_msg_alloc(acc->m, cap * sizeof(*nb));
+
+			if (!nb)
+				return 1;
+			if (acc->n)
+				memcpy(nb, acc->b, acc->n * sizeof(*nb));
+			acc->b = nb;
+			acc->cap = cap;
+		}
+		/* deep copy through the wire form */
+		sz = pbx__binding__get_packed_size(src);
+		buf = malloc(sz ? sz : 1);
+		if (!buf)
+			return 1;
+		pbx__binding__pack(src, buf);
+		b = pbx__binding__unpack(NULL, sz, buf);
+		free(buf);
+		if (!b)
+			return 1;
+		acc->b[acc->n++] = b;
+	}
+	return 0;
+}
+
+static void
+do_registrations(struct admin_ctx *ctx, uint64_t corr,
+                 const Pbx__RegistrationsRequest *q)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__RegistrationsResponse rr = PBX__REGISTRATIONS_RESPONSE__INIT;
+	struct regs_acc acc = { 0 };
+
+	if (!ctx->store) {
+		respond_error(ctx, corr, ENOSYS, "no storage");
+		return;
+	}
+	acc.user = q->user && q->user[0] ? q->user : NULL;
+	acc.m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 0, NULL);
+	if (!acc.m) {
+		respond_error(ctx, corr, ENOMEM, "out of memory");
+		return;
+	}
+	store_locations_each(ctx->store, regs_one, &acc);
+	rr.n_bindings = acc.n;
+	rr.bindings = acc.b;
+	rr.now_ms = registrar_now_ms();
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_REGISTRATIONS;
+	r.registrations = &rr;
+	admin_server_respond(ctx->server, corr, &r);
+	for (size_t i = 0; i < acc.n; i++)
+		pbx__binding__free_unpacked(acc.b[i], NULL);
+	rt_msg_free(acc.m);
+}
+
+static void
+unregistered(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
+{
+	struct admin_ctx *ctx = ((struct admin_state *)rt_state(a))->ctx;
+	uint64_t corr = (uint64_t)(uintptr_t)arg;
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+
+	if (err || reply->body_case != PBX__ENVELOPE__BODY_UNREGISTER_RESULT) {
+		respond_error(ctx, corr, err ? err : EPROTO,
+		              "the registrar did not answer");
+		return;
+	}
+	r.result_case = PBX__ADMIN_RESPONSE__RESULT_UNREGISTER;
+	r.unregister = reply->unregister_result;
+	admin_server_respond(ctx->server, corr, &r);
+}
+
+static void
+do_unregister(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
+              const Pbx__UnregisterRequest *q)
+{
+	Pbx__Unregister *u;
+	rt_msg *m;
+	rt_addr to;
+	const char *aor = q->aor ? q->aor : "";
+
+	if (!strchr(aor, '@')) {
+		respond_error(ctx, corr, EINVAL,
+		              "an AOR is user@domain, e.g. 1000@127.0.0.1");
+		return;
+	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER, 512, &u);
+	if (!m) {
+		respond_error(ctx, corr, ENOMEM, "out of memory");
+		return;
+	}
+	u->aor = rt_msg_strdup(m, aor);
+	u->contact = rt_msg_strdup(m, q->contact ? q->contact : "");
+	to = (rt_addr){ rt_node_id(ctx->rt),
+		        rt_worker_of(ctx->rt, aor, strlen(aor)),
+		        SIP_ID_REGISTRAR };
+	if (rt_request(a, to, m, 5000, unregistered, (void *)(uintptr_t)corr)) {
+		rt_msg_free(m);
+		respond_error(ctx, corr, EIO, "registrar unreachable");
+	}
 }
 
 static void ping_next(rt_actor *a, struct ping_op *op);
@@ -327,6 +482,12 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ADMIN_REQUEST__CMD_TRACE:
 		do_trace(ctx, env->correlation, q->trace);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_REGISTRATIONS:
+		do_registrations(ctx, env->correlation, q->registrations);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_UNREGISTER:
+		do_unregister(a, ctx, env->correlation, q->unregister);
 		break;
 	case PBX__ADMIN_REQUEST__CMD_SIP_PING:
 		do_sip_ping(a, ctx, env->correlation, q->sip_ping);

@@ -14,6 +14,9 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include <arpa/inet.h>
+#include <time.h>
+
 #include "admin.pb-c.h"
 #include "out.h"
 
@@ -118,6 +121,15 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 		json_str(&j, "version", s->version);
 		json_u64(&j, "uptime_ms", s->uptime_ms);
 		json_str(&j, "log_level", s->log_level);
+		json_u64(&j, "aors", s->aors);
+		json_u64(&j, "registers_ok", s->registers_ok);
+		json_u64(&j, "registers_challenged", s->registers_challenged);
+		json_u64(&j, "registers_refused", s->registers_refused);
+		json_u64(&j, "events", s->events);
+		json_u64(&j, "commits", s->commits);
+		json_u64(&j, "sip_in", s->sip_in);
+		json_u64(&j, "sip_out", s->sip_out);
+		json_u64(&j, "sip_bad", s->sip_bad);
 		json_arr(&j, "workers");
 		for (size_t i = 0; i < s->n_workers; i++) {
 			json_obj(&j, NULL);
@@ -147,7 +159,17 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 	printf("node       %s (id %u)\n", s->node_name, s->node_id);
 	printf("version    %s\n", s->version);
 	printf("uptime     %s\n", up);
-	printf("log level  %s\n\n", s->log_level);
+	printf("log level  %s\n", s->log_level);
+	printf("registrar  %llu AORs; REGISTER %llu ok, %llu challenged, %llu "
+	       "refused\n",
+	       (unsigned long long)s->aors, (unsigned long long)s->registers_ok,
+	       (unsigned long long)s->registers_challenged,
+	       (unsigned long long)s->registers_refused);
+	printf("storage    %llu events, %llu commits\n",
+	       (unsigned long long)s->events, (unsigned long long)s->commits);
+	printf("sip        %llu in, %llu out, %llu malformed\n\n",
+	       (unsigned long long)s->sip_in, (unsigned long long)s->sip_out,
+	       (unsigned long long)s->sip_bad);
 	table_init(&t, 3, "WORKER", "ACTORS", "MESSAGES");
 	for (size_t i = 0; i < s->n_workers; i++) {
 		snprintf(num[0], sizeof(num[0]), "%u", s->workers[i]->index);
@@ -202,6 +224,82 @@ print_ping(const struct ctl *c, const Pbx__PingResponse *p)
 }
 
 static void
+flow_source(char *buf, size_t n, const Pbx__Binding *b)
+{
+	static const char *const tp[] = { "?", "udp", "tcp", "tls" };
+	const Pbx__SipFlow *f = b->flow;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (!f) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	if (f->remote_ip.len == 4)
+		inet_ntop(AF_INET, f->remote_ip.data, ip, sizeof(ip));
+	else if (f->remote_ip.len == 16)
+		inet_ntop(AF_INET6, f->remote_ip.data, ip, sizeof(ip));
+	snprintf(buf, n, f->remote_ip.len == 16 ? "[%s]:%u/%s" : "%s:%u/%s", ip,
+	         f->remote_port, tp[f->transport < 4 ? f->transport : 0]);
+}
+
+static void
+print_registrations(const struct ctl *c, const Pbx__RegistrationsResponse *r)
+{
+	char exp[24], src[80], node[16];
+	struct table t;
+	struct json j;
+
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_arr(&j, "registrations");
+		for (size_t i = 0; i < r->n_bindings; i++) {
+			const Pbx__Binding *b = r->bindings[i];
+
+			flow_source(src, sizeof(src), b);
+			json_obj(&j, NULL);
+			json_str(&j, "aor", b->aor);
+			json_str(&j, "contact", b->contact);
+			json_u64(&j, "expires_in",
+			         b->expires_at_ms > r->now_ms
+			             ? (b->expires_at_ms - r->now_ms) / 1000
+			             : 0);
+			json_str(&j, "source", src);
+			json_str(&j, "user_agent", b->user_agent);
+			json_str(&j, "instance", b->instance);
+			json_u64(&j, "node", b->node);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_end_obj(&j);
+		return;
+	}
+	if (!r->n_bindings) {
+		printf("no registrations\n");
+		return;
+	}
+	table_init(&t, 6, "AOR", "CONTACT", "EXPIRES", "SOURCE", "USER AGENT",
+	           "NODE");
+	for (size_t i = 0; i < r->n_bindings; i++) {
+		const Pbx__Binding *b = r->bindings[i];
+
+		snprintf(
+		    exp, sizeof(exp), "%llus",
+		    (unsigned long long)(b->expires_at_ms > r->now_ms
+		                             ? (b->expires_at_ms - r->now_ms) /
+		                                   1000
+		                             : 0));
+		flow_source(src, sizeof(src), b);
+		snprintf(node, sizeof(node), "%u", b->node);
+		table_row(&t, b->aor, b->contact, exp, src, b->user_agent,
+		          node);
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+	printf("%zu binding%s\n", r->n_bindings, r->n_bindings == 1 ? "" : "s");
+}
+
+static void
 print_sip_ping(const struct ctl *c, const Pbx__SipPingResult *p)
 {
 	struct json j;
@@ -238,6 +336,8 @@ main(int argc, char **argv)
 	Pbx__LogLevelRequest lq = PBX__LOG_LEVEL_REQUEST__INIT;
 	Pbx__TraceRequest tq = PBX__TRACE_REQUEST__INIT;
 	Pbx__SipPingRequest spq = PBX__SIP_PING_REQUEST__INIT;
+	Pbx__RegistrationsRequest rq = PBX__REGISTRATIONS_REQUEST__INIT;
+	Pbx__UnregisterRequest uq = PBX__UNREGISTER_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
 	const char *cmd;
 	int o, rc;
@@ -287,6 +387,23 @@ main(int argc, char **argv)
 		lq.level = optind < argc ? argv[optind++] : "";
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_LOG_LEVEL;
 		q.log_level = &lq;
+	} else if (strcmp(cmd, "registrations") == 0) {
+		if (optind + 1 < argc && strcmp(argv[optind], "--user") == 0) {
+			rq.user = argv[optind + 1];
+			optind += 2;
+		}
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_REGISTRATIONS;
+		q.registrations = &rq;
+	} else if (strcmp(cmd, "unregister") == 0) {
+		if (optind >= argc) {
+			fprintf(stderr, "pbxctl: unregister AOR [CONTACT]\n");
+			return 2;
+		}
+		uq.aor = argv[optind++];
+		if (optind < argc && argv[optind][0] != '-')
+			uq.contact = argv[optind++];
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_UNREGISTER;
+		q.unregister = &uq;
 	} else if (strcmp(cmd, "sip-ping") == 0) {
 		if (optind >= argc) {
 			fprintf(stderr, "pbxctl: sip-ping: which URI?\n");
@@ -330,7 +447,31 @@ main(int argc, char **argv)
 			print_ping(&c, r->ping);
 		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_SIP_PING)
 			print_sip_ping(&c, r->sip_ping);
-		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
+		else if (r->result_case ==
+		         PBX__ADMIN_RESPONSE__RESULT_REGISTRATIONS)
+			print_registrations(&c, r->registrations);
+		else if (r->result_case ==
+		         PBX__ADMIN_RESPONSE__RESULT_UNREGISTER) {
+			if (c.json)
+				printf("{\"removed\":%u}\n",
+				       r->unregister->removed);
+			else
+				printf("removed %u binding%s\n",
+				       r->unregister->removed,
+				       r->unregister->removed == 1 ? "" : "s");
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_REGISTRATIONS)
+			print_registrations(&c, r->registrations);
+		else if (r->result_case ==
+		         PBX__ADMIN_RESPONSE__RESULT_UNREGISTER) {
+			if (c.json)
+				printf("{\"removed\":%u}\n",
+				       r->unregister->removed);
+			else
+				printf("removed %u binding%s\n",
+				       r->unregister->removed,
+				       r->unregister->removed == 1 ? "" : "s");
+		} else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
 			printf("sip trace %s\n", !r->trace->on ? "off"
 			                         : r->trace->full
 			                             ? "on (full messages)"
