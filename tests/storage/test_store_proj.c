@@ -1,0 +1,269 @@
+/* The locations projection: every rule of store_apply, read back with
+ * store_locations_get/each, and a rebuild from the log that gives the same
+ * bytes. */
+#include <errno.h>
+
+#include "store_int.h"
+#include "store_test.h"
+
+static struct store *S;
+
+/* The bindings of aor as "contact/cseq" joined by spaces, "-" if none. */
+static void
+bindings_str(char *out, size_t n, const char *aor)
+{
+	Pbx__AorBindings *b;
+	size_t o = 0;
+	int err = store_locations_get(S, aor, &b);
+
+	if (err) {
+		ck_assert_int_eq(err, ENOENT);
+		snprintf(out, n, "-");
+		return;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < b->n_bindings; i++)
+		o += (size_t)snprintf(out + o, n - o, "%s%s/%u", i ? " " : "",
+		                      b->bindings[i]->contact,
+		                      b->bindings[i]->cseq);
+	pbx__aor_bindings__free_unpacked(b, NULL);
+}
+
+#define CHECK_AOR(aor, want)                                                   \
+	do {                                                                   \
+		char got_[512];                                                \
+		bindings_str(got_, sizeof(got_), aor);                         \
+		ck_assert_str_eq(got_, want);                                  \
+	} while (0)
+
+static int
+collect(void *arg, const Pbx__AorBindings *b)
+{
+	char *out = arg;
+
+	ck_assert_uint_gt(b->n_bindings, 0);
+	strcat(out, b->bindings[0]->aor);
+	strcat(out, "=");
+	for (size_t i = 0; i < b->n_bindings; i++) {
+		char one[128];
+
+		ck_assert_str_eq(b->bindings[i]->aor, b->bindings[0]->aor);
+		snprintf(one, sizeof(one), "%s%s", i ? "," : "",
+		         b->bindings[i]->contact);
+		strcat(out, one);
+	}
+	strcat(out, ";");
+	return 0;
+}
+
+static int
+stop_at_first(void *arg, const Pbx__AorBindings *b)
+{
+	(*(int *)arg)++;
+	return 77;
+}
+
+START_TEST(projection_rules)
+{
+	char *dir = tmpdir_new();
+	const char *uuid = "<urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6>";
+	char all[1024] = "";
+	struct tev t;
+	int calls = 0;
+
+	ck_assert_int_eq(store_open(&S, NULL, dir, 1), 0);
+	/* several bindings per AOR; a refresh replaces in place */
+	append1(S, tev_set(&t, false, "a@x", "sip:c1", NULL, 0, 100, 1));
+	append1(S, tev_set(&t, false, "a@x", "sip:c2", NULL, 0, 100, 1));
+	append1(S, tev_set(&t, true, "a@x", "sip:c1", NULL, 0, 200, 2));
+	CHECK_AOR("a@x", "sip:c1/2 sip:c2/1");
+	/* an older version loses (last writer wins on updated_at_ms) */
+	append1(S, tev_set(&t, true, "a@x", "sip:c2", NULL, 0, 50, 7));
+	append1(S, tev_set(&t, true, "a@x", "sip:c1", NULL, 0, 199, 8));
+	CHECK_AOR("a@x", "sip:c1/2 sip:c2/1");
+	/* a tie: the later event wins */
+	append1(S, tev_set(&t, true, "a@x", "sip:c2", NULL, 0, 100, 9));
+	CHECK_AOR("a@x", "sip:c1/2 sip:c2/9");
+
+	/* RFC 5626: the same instance and reg-id replaces, whatever the
+	 * contact; another reg-id is another binding */
+	append1(S, tev_set(&t, false, "a@x", "sip:c3", uuid, 1, 100, 1));
+	append1(S, tev_set(&t, false, "a@x", "sip:c4", uuid, 1, 150, 2));
+	append1(S, tev_set(&t, false, "a@x", "sip:c5", uuid, 2, 150, 3));
+	CHECK_AOR("a@x", "sip:c1/2 sip:c2/9 sip:c4/2 sip:c5/3");
+	append1(S, tev_set(&t, true, "a@x", "sip:c6", uuid, 1, 140, 4));
+	CHECK_AOR("a@x", "sip:c1/2 sip:c2/9 sip:c4/2 sip:c5/3");
+
+	/* removed, expired */
+	append1(S, tev_drop(&t, false, "a@x", "sip:c1"));
+	CHECK_AOR("a@x", "sip:c2/9 sip:c4/2 sip:c5/3");
+	append1(S, tev_drop(&t, true, "a@x", "sip:c5"));
+	CHECK_AOR("a@x", "sip:c2/9 sip:c4/2");
+	append1(S, tev_drop(&t, true, "a@x", "sip:nobody"));
+	CHECK_AOR("a@x", "sip:c2/9 sip:c4/2");
+
+	/* the last one gone, the key goes */
+	append1(S, tev_set(&t, false, "b@x", "sip:b1", NULL, 0, 100, 1));
+	CHECK_AOR("b@x", "sip:b1/1");
+	append1(S, tev_drop(&t, true, "b@x", "sip:b1"));
+	CHECK_AOR("b@x", "-");
+	append1(S, tev_drop(&t, false, "never@x", "sip:n"));
+	CHECK_AOR("never@x", "-");
+	append1(S, tev_set(&t, false, "c@x", "sip:d1", NULL, 0, 100, 1));
+
+	ck_assert_int_eq(store_locations_each(S, collect, all), 0);
+	ck_assert_str_eq(all, "a@x=sip:c2,sip:c4;c@x=sip:d1;");
+	ck_assert_int_eq(store_locations_each(S, stop_at_first, &calls), 77);
+	ck_assert_int_eq(calls, 1);
+
+	/* the same after a reopen and after a rebuild */
+	store_close(S);
+	ck_assert_int_eq(store_open(&S, NULL, dir, 1), 0);
+	ck_assert_int_eq(store_rebuild(S), 0);
+	all[0] = '\0';
+	ck_assert_int_eq(store_locations_each(S, collect, all), 0);
+	ck_assert_str_eq(all, "a@x=sip:c2,sip:c4;c@x=sip:d1;");
+	CHECK_AOR("a@x", "sip:c2/9 sip:c4/2");
+	store_close(S);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+/* A dump of a database: each key and value, length-prefixed. */
+struct dump {
+	uint8_t *p;
+	size_t n, cap;
+	long keys;
+};
+
+static void
+dump_put(struct dump *d, const void *p, size_t n)
+{
+	if (d->n + n + sizeof(n) > d->cap) {
+		d->cap = (d->cap + n + sizeof(n)) * 2;
+		d->p = realloc(d->p, d->cap);
+		ck_assert_ptr_nonnull(d->p);
+	}
+	memcpy(d->p + d->n, &n, sizeof(n));
+	memcpy(d->p + d->n + sizeof(n), p, n);
+	d->n += sizeof(n) + n;
+}
+
+static int
+dump_cb(void *arg, const void *k, size_t kl, const void *v, size_t vl)
+{
+	struct dump *d = arg;
+
+	dump_put(d, k, kl);
+	dump_put(d, v, vl);
+	d->keys++;
+	return 0;
+}
+
+static struct dump
+dump_db(const char *db)
+{
+	struct dump d = { 0 };
+
+	ck_assert_int_eq(store_dump(S, db, dump_cb, &d), 0);
+	return d;
+}
+
+static void
+random_events(unsigned *seed, int count)
+{
+	rt_addr none = { 0, 0, 0 };
+	struct tev t[5];
+	Pbx__Event *evs[5];
+	char aor[32], contact[32], inst[32];
+
+	for (int done = 0; done < count;) {
+		int n = 1 + rand_r(seed) % 5;
+
+		for (int i = 0; i < n; i++) {
+			int kind = rand_r(seed) % 10;
+			uint64_t upd = 1000 + (uint64_t)(rand_r(seed) % 500);
+
+			snprintf(aor, sizeof(aor), "%d@rand",
+			         rand_r(seed) % 30);
+			snprintf(contact, sizeof(contact), "sip:%d@h",
+			         rand_r(seed) % 8);
+			snprintf(inst, sizeof(inst), "<urn:uuid:%d>",
+			         rand_r(seed) % 3);
+			if (kind < 4)
+				evs[i] = tev_set(&t[i], false, aor, contact,
+				                 kind == 0 ? inst : NULL,
+				                 (uint32_t)(rand_r(seed) % 2),
+				                 upd, (uint32_t)done);
+			else if (kind < 7)
+				evs[i] = tev_set(&t[i], true, aor, contact,
+				                 kind == 4 ? inst : NULL, 1,
+				                 upd, (uint32_t)done);
+			else
+				evs[i] =
+				    tev_drop(&t[i], kind == 9, aor, contact);
+		}
+		ck_assert_int_eq(store_append(S, none, 0, evs, (size_t)n), 0);
+		done += n;
+	}
+	ck_assert_int_eq(store_sync(S), 0);
+}
+
+START_TEST(rebuild_gives_the_same_bytes)
+{
+	char *dir = tmpdir_new();
+	unsigned seed = 20261121;
+	struct store_stats st;
+	struct dump before, after, events0, events1;
+
+	ck_assert_int_eq(store_open(&S, NULL, dir, 3), 0);
+	random_events(&seed, 4000);
+	store_stats(S, &st);
+	ck_assert_uint_ge(st.events, 4000);
+	ck_assert_uint_eq(st.failed, 0);
+	before = dump_db("locations");
+	events0 = dump_db("events");
+	ck_assert_int_gt(before.keys, 10);
+	ck_assert_uint_eq((uint64_t)before.keys, st.locations);
+
+	ck_assert_int_eq(store_rebuild(S), 0);
+	after = dump_db("locations");
+	events1 = dump_db("events");
+	ck_assert_int_eq(after.keys, before.keys);
+	ck_assert_uint_eq(after.n, before.n);
+	ck_assert_mem_eq(after.p, before.p, before.n);
+	/* the log is untouched */
+	ck_assert_uint_eq(events1.n, events0.n);
+	ck_assert_mem_eq(events1.p, events0.p, events0.n);
+	free(after.p);
+
+	/* appends go on after a rebuild, and a rebuild in between batches
+	 * still agrees with the live projection */
+	random_events(&seed, 1000);
+	free(before.p);
+	before = dump_db("locations");
+	store_close(S);
+	ck_assert_int_eq(store_open(&S, NULL, dir, 3), 0);
+	ck_assert_int_eq(store_rebuild(S), 0);
+	after = dump_db("locations");
+	ck_assert_uint_eq(after.n, before.n);
+	ck_assert_mem_eq(after.p, before.p, before.n);
+	store_close(S);
+	free(before.p);
+	free(after.p);
+	free(events0.p);
+	free(events1.p);
+	tmpdir_rm(dir);
+}
+END_TEST
+
+TCase *
+store_tc_projection(void)
+{
+	TCase *tc = tcase_create("projection");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, projection_rules);
+	tcase_add_test(tc, rebuild_gives_the_same_bytes);
+	return tc;
+}
