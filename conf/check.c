@@ -25,8 +25,9 @@ conf_log_level_name(enum conf_log_level level)
 }
 
 /* "PATH: what, got <the value as written>[: why]", at the value. */
-static int
-bad_why(struct conf_doc *d, const char *path, const char *what, const char *why)
+int
+conf_bad_why(struct conf_doc *d, const char *path, const char *what,
+             const char *why)
 {
 	char got[64];
 
@@ -36,22 +37,22 @@ bad_why(struct conf_doc *d, const char *path, const char *what, const char *why)
 	                     why ? why : "");
 }
 
-static int
-bad(struct conf_doc *d, const char *path, const char *what)
+int
+conf_bad(struct conf_doc *d, const char *path, const char *what)
 {
-	return bad_why(d, path, what, NULL);
+	return conf_bad_why(d, path, what, NULL);
 }
 
-static int
-dup_str(char **out, const char *s)
+int
+conf_dup_str(char **out, const char *s)
 {
 	*out = strdup(s);
 	return *out == NULL ? ENOMEM : 0;
 }
 
-static int
-take_uint(uint32_t *out, struct conf_doc *d, const char *path, const char *s,
-          uint32_t min, uint32_t max)
+int
+conf_take_uint(uint32_t *out, struct conf_doc *d, const char *path,
+               const char *s, uint32_t min, uint32_t max)
 {
 	char what[64];
 	const char *p = s;
@@ -63,13 +64,13 @@ take_uint(uint32_t *out, struct conf_doc *d, const char *path, const char *s,
 	if (*p == '-' || *p == '+')
 		neg = *p++ == '-';
 	if (!isdigit((unsigned char)*p))
-		return bad(d, path, "expected an integer");
+		return conf_bad(d, path, "expected an integer");
 	for (; isdigit((unsigned char)*p); p++) {
 		if (v <= UINT32_MAX)
 			v = v * 10 + (uint64_t)(*p - '0');
 	}
 	if (*p != '\0')
-		return bad(d, path, "expected an integer");
+		return conf_bad(d, path, "expected an integer");
 	if ((neg && v != 0) || v < min || v > max) {
 		if (max == UINT32_MAX)
 			snprintf(what, sizeof(what), "must be at least %u",
@@ -98,8 +99,9 @@ take_name(char *out, size_t len, struct conf_doc *d, const char *path,
 			break;
 	}
 	if (n == 0 || n >= len || i < n)
-		return bad(d, path,
-		           "expected 1 to 63 letters, digits, '.', '_' or '-'");
+		return conf_bad(
+		    d, path,
+		    "expected 1 to 63 letters, digits, '.', '_' or '-'");
 	memcpy(out, s, n + 1);
 	return 0;
 }
@@ -110,9 +112,9 @@ take_text(char **out, struct conf_doc *d, const char *path, const char *s)
 	if (s == NULL)
 		return 0;
 	if (*s == '\0')
-		return bad(d, path, "expected a non-empty value");
+		return conf_bad(d, path, "expected a non-empty value");
 	free(*out);
-	return dup_str(out, s);
+	return conf_dup_str(out, s);
 }
 
 /* NULL when `u` is an nng URL we accept, else what is wrong with it. */
@@ -163,9 +165,9 @@ take_url(char **out, struct conf_doc *d, const char *path, const char *s)
 		return 0;
 	why = url_problem(s);
 	if (why != NULL)
-		return bad_why(d, path, "expected an nng URL", why);
+		return conf_bad_why(d, path, "expected an nng URL", why);
 	free(*out);
-	return dup_str(out, s);
+	return conf_dup_str(out, s);
 }
 
 /* 0 and *out when `s` is ADDR:PORT, else EINVAL and why it is not. */
@@ -246,7 +248,7 @@ take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
 
 	if (parse_addr(a, s, why, sizeof(why)) == 0)
 		return 0;
-	return bad_why(d, path, "expected ADDR:PORT", why);
+	return conf_bad_why(d, path, "expected ADDR:PORT", why);
 }
 
 static int
@@ -266,12 +268,12 @@ check_node(struct conf_node *n, const struct conf_raw_node *r,
 		return 0;
 	rc = take_name(n->name, sizeof(n->name), d, "node.name", r->name);
 	if (!rc)
-		rc = take_uint(&n->id, d, "node.id", r->id, 1, UINT32_MAX);
+		rc = conf_take_uint(&n->id, d, "node.id", r->id, 1, UINT32_MAX);
 	if (!rc)
 		rc = take_text(&n->data_dir, d, "node.data_dir", r->data_dir);
 	if (!rc)
-		rc = take_uint(&n->workers, d, "node.workers", r->workers, 0,
-		               256);
+		rc = conf_take_uint(&n->workers, d, "node.workers", r->workers,
+		                    0, 256);
 	return rc;
 }
 
@@ -288,7 +290,8 @@ check_log(struct conf_log *l, const struct conf_raw_log *r, struct conf_doc *d)
 			return 0;
 		}
 	}
-	return bad(d, "log.level", "expected one of error, warn, info, debug");
+	return conf_bad(d, "log.level",
+	                "expected one of error, warn, info, debug");
 }
 
 static int
@@ -418,13 +421,13 @@ check_timers(struct conf_sip_timers *t, const struct conf_raw_timers *r,
 
 	if (r == NULL)
 		return 0;
-	rc = take_uint(&t->t1, d, "sip.timers.t1", r->t1, 1, MAX_TIMER_MS);
+	rc = conf_take_uint(&t->t1, d, "sip.timers.t1", r->t1, 1, MAX_TIMER_MS);
 	if (!rc)
-		rc = take_uint(&t->t2, d, "sip.timers.t2", r->t2, 1,
-		               MAX_TIMER_MS);
+		rc = conf_take_uint(&t->t2, d, "sip.timers.t2", r->t2, 1,
+		                    MAX_TIMER_MS);
 	if (!rc)
-		rc = take_uint(&t->t4, d, "sip.timers.t4", r->t4, 1,
-		               MAX_TIMER_MS);
+		rc = conf_take_uint(&t->t4, d, "sip.timers.t4", r->t4, 1,
+		                    MAX_TIMER_MS);
 	if (rc || t->t2 >= t->t1)
 		return rc;
 	if (r->t2 == NULL)
@@ -448,12 +451,111 @@ check_sip(struct conf_sip *s, const struct conf_raw_sip *r, struct conf_doc *d)
 	if (conf_doc_find(d, "sip.listen", NULL) != NULL)
 		rc = check_listen(s, r, d);
 	if (!rc)
-		rc = take_uint(&s->max_message_size, d, "sip.max_message_size",
-		               r->max_message_size, 1024, 1048576);
+		rc = conf_take_uint(&s->max_message_size, d,
+		                    "sip.max_message_size", r->max_message_size,
+		                    1024, 1048576);
 	if (!rc)
 		rc = check_timers(&s->timers, r->timers, d);
 	if (!rc)
 		rc = check_tls(s, r->tls, d);
+	return rc;
+}
+
+/* "PATH: must be at least LO_PATH (N s[, the default]), got M", at whichever
+ * of the two the file sets, the later one when it sets both. */
+static int
+order(struct conf_doc *d, const char *lo_path, const char *lo_raw, uint32_t lo,
+      const char *hi_path, const char *hi_raw, uint32_t hi)
+{
+	const char *lname = strrchr(lo_path, '.') + 1;
+	const char *hname = strrchr(hi_path, '.') + 1;
+
+	if (hi_raw == NULL && lo_raw != NULL)
+		return conf_doc_fail(d, conf_doc_mark(d, lo_path, 0), lo_path,
+		                     "must not exceed %s (%u s, the default), "
+		                     "got %u",
+		                     hname, hi, lo);
+	return conf_doc_fail(d, conf_doc_mark(d, hi_path, 0), hi_path,
+	                     "must be at least %s (%u s%s), got %u", lname, lo,
+	                     lo_raw == NULL ? ", the default" : "", hi);
+}
+
+/* A digest realm goes between quotes in WWW-Authenticate. */
+static int
+take_realm(char **out, struct conf_doc *d, const char *path, const char *s)
+{
+	const char *p;
+
+	if (s == NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
+			break;
+	}
+	if (*s == '\0' || *p != '\0')
+		return conf_bad(d, path,
+		                "expected a realm without quotes, "
+		                "backslashes or control characters");
+	free(*out);
+	return conf_dup_str(out, s);
+}
+
+static int
+check_registrar(struct conf *c, const struct conf_raw_registrar *r,
+                struct conf_doc *d)
+{
+	struct conf_registrar *g = &c->registrar;
+	int rc = 0;
+
+	if (r != NULL) {
+		rc = take_realm(&g->realm, d, "registrar.realm", r->realm);
+		if (!rc)
+			rc = conf_take_uint(&g->default_expires, d,
+			                    "registrar.default_expires",
+			                    r->default_expires, 1, UINT32_MAX);
+		if (!rc)
+			rc = conf_take_uint(&g->min_expires, d,
+			                    "registrar.min_expires",
+			                    r->min_expires, 1, UINT32_MAX);
+		if (!rc)
+			rc = conf_take_uint(&g->max_expires, d,
+			                    "registrar.max_expires",
+			                    r->max_expires, 1, UINT32_MAX);
+		if (!rc)
+			rc = conf_take_uint(&g->max_bindings, d,
+			                    "registrar.max_bindings",
+			                    r->max_bindings, 1, 1000);
+		if (!rc)
+			rc = conf_take_uint(&g->nonce_lifetime, d,
+			                    "registrar.nonce_lifetime",
+			                    r->nonce_lifetime, 10, 86400);
+		if (!rc && r->secret != NULL && *r->secret == '\0')
+			rc = conf_bad(d, "registrar.secret",
+			              "expected a non-empty secret (or no "
+			              "secret line)");
+		if (!rc && r->secret != NULL)
+			rc = conf_dup_str(&g->secret, r->secret);
+		if (rc)
+			return rc;
+	}
+	if (g->min_expires > g->max_expires)
+		return order(d, "registrar.min_expires",
+		             r ? r->min_expires : NULL, g->min_expires,
+		             "registrar.max_expires", r ? r->max_expires : NULL,
+		             g->max_expires);
+	if (g->default_expires < g->min_expires)
+		return order(d, "registrar.min_expires",
+		             r ? r->min_expires : NULL, g->min_expires,
+		             "registrar.default_expires",
+		             r ? r->default_expires : NULL, g->default_expires);
+	if (g->default_expires > g->max_expires)
+		return order(d, "registrar.default_expires",
+		             r ? r->default_expires : NULL, g->default_expires,
+		             "registrar.max_expires", r ? r->max_expires : NULL,
+		             g->max_expires);
+	/* The realm follows the domain unless the file sets it. */
+	if (g->realm == NULL)
+		rc = conf_dup_str(&g->realm, c->directory.domain);
 	return rc;
 }
 
@@ -476,17 +578,25 @@ set_defaults(struct conf *c)
 	c->sip.listen_count = 1;
 	parse_addr(&c->sip.listen[0], "127.0.0.1:5060", NULL, 0);
 	parse_addr(&c->sip.tls.listen, "127.0.0.1:5061", NULL, 0);
-	rc = dup_str(&c->node.data_dir, "./data");
+	c->registrar.default_expires = 3600;
+	c->registrar.min_expires = 60;
+	c->registrar.max_expires = 7200;
+	c->registrar.max_bindings = 10;
+	c->registrar.nonce_lifetime = 300;
+	rc = conf_dup_str(&c->node.data_dir, "./data");
 	if (!rc)
-		rc = dup_str(&c->admin.listen, "tcp://127.0.0.1:7000");
+		rc = conf_dup_str(&c->admin.listen, "tcp://127.0.0.1:7000");
 	if (!rc)
-		rc = dup_str(&c->cluster.listen, "tcp://127.0.0.1:7100");
+		rc = conf_dup_str(&c->cluster.listen, "tcp://127.0.0.1:7100");
+	if (!rc)
+		rc = conf_dup_str(&c->directory.domain, "127.0.0.1");
 	return rc;
 }
 
 int
-conf_check(struct conf *c, const struct conf_raw *raw, struct conf_doc *d)
+conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 {
+	struct conf *c = &b->c;
 	int rc = set_defaults(c);
 
 	if (!rc)
@@ -500,21 +610,27 @@ conf_check(struct conf *c, const struct conf_raw *raw, struct conf_doc *d)
 		rc = check_cluster(c, raw->cluster, d);
 	if (!rc && strcmp(c->admin.listen, c->cluster.listen) == 0) {
 		if (raw->cluster != NULL && raw->cluster->listen != NULL)
-			rc = bad(d, "cluster.listen",
-			         "expected another address than admin.listen");
+			rc = conf_bad(
+			    d, "cluster.listen",
+			    "expected another address than admin.listen");
 		else
-			rc = bad(d, "admin.listen",
-			         "expected another address than "
-			         "cluster.listen (the default)");
+			rc = conf_bad(d, "admin.listen",
+			              "expected another address than "
+			              "cluster.listen (the default)");
 	}
 	if (!rc)
 		rc = check_sip(&c->sip, raw->sip, d);
+	if (!rc)
+		rc = conf_check_directory(b, raw->directory, d);
+	if (!rc)
+		rc = check_registrar(c, raw->registrar, d);
 	return rc;
 }
 
 void
-conf_fini(struct conf *c)
+conf_fini(struct conf_box *b)
 {
+	struct conf *c = &b->c;
 	size_t i;
 
 	free(c->node.data_dir);
@@ -526,5 +642,9 @@ conf_fini(struct conf *c)
 	free(c->sip.listen);
 	free(c->sip.tls.cert);
 	free(c->sip.tls.key);
+	conf_directory_fini(&c->directory);
+	free(c->registrar.realm);
+	free(c->registrar.secret);
+	conf_arena_fini(&b->arena);
 	memset(c, 0, sizeof(*c));
 }

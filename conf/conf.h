@@ -69,12 +69,55 @@ struct conf_sip {
 	struct conf_sip_timers timers;
 };
 
+/* A "name=value" channel variable set on a user's calls. */
+struct conf_var {
+	char *name;
+	char *value;
+};
+
+/* A SIP user of the directory. Its strings belong to the struct conf and
+ * several users may share one (a range's common password, "default"): read
+ * them, never free or change them. */
+struct conf_user {
+	char *id;         /* "1000": the SIP user part, [A-Za-z0-9._+-]{1,64} */
+	char *domain;     /* the directory's domain unless set */
+	char *password;   /* NULL when only HA1 values are given */
+	char *ha1_md5;    /* 32 lowercase hex, or NULL */
+	char *ha1_sha256; /* 64 lowercase hex, or NULL */
+	char *display_name; /* caller id name; default: the id */
+	char *number;       /* caller id number; default: the id */
+	char *context;      /* dialplan context; default "default" */
+	struct conf_var *vars;
+	size_t var_count;
+};
+
+struct conf_directory {
+	char *domain; /* default "127.0.0.1" */
+	int lab;      /* 1: allow the demo password on non-loopback listeners */
+	struct conf_user
+	    *users; /* explicit users AND expanded ranges, in file order */
+	size_t user_count;
+};
+
+struct conf_registrar {
+	char *realm;              /* default: directory.domain */
+	uint32_t default_expires; /* s, default 3600 */
+	uint32_t min_expires;     /* s, default 60 (423 below it) */
+	uint32_t max_expires;     /* s, default 7200 (clamped to it) */
+	uint32_t max_bindings;    /* per AOR, default 10, 1..1000 */
+	uint32_t nonce_lifetime;  /* s, default 300, 10..86400 */
+	char *secret; /* nonce HMAC secret, shared by the cluster; NULL if not
+	                 set */
+};
+
 struct conf {
 	struct conf_node node;
 	struct conf_log log;
 	struct conf_admin admin;
 	struct conf_cluster cluster;
 	struct conf_sip sip;
+	struct conf_directory directory;
+	struct conf_registrar registrar;
 };
 
 /* Loads and checks the YAML file at `path`. Returns 0 and a new *out for
@@ -87,6 +130,14 @@ int conf_load(struct conf **out, const char *path, char *err, size_t errlen);
 
 /* Frees everything conf_load() returned; NULL is fine. */
 void conf_free(struct conf *c);
+
+/* The demo password rule for listen addresses given outside the file (pbxd
+ * --sip replaces sip.listen): returns EPERM, and one line in `err` naming the
+ * address, when a user of `c` has the password "1234", directory.lab is off
+ * and one of the `n` addresses is not loopback (127.0.0.0/8, ::1); else 0.
+ * conf_load() already applies it to sip.listen and sip.tls.listen. */
+int conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
+                        size_t n, char *err, size_t errlen);
 
 /* "error", "warn", "info" or "debug". */
 const char *conf_log_level_name(enum conf_log_level level);

@@ -57,13 +57,83 @@ struct conf_raw_sip {
 	struct conf_raw_timers *timers;
 };
 
+struct conf_raw_user {
+	char *id;
+	char *domain;
+	char *password;
+	char *ha1_md5;
+	char *ha1_sha256;
+	char *display_name;
+	char *number;
+	char *context;
+	char **variables;
+	unsigned variables_count;
+};
+
+/* Text fields may hold "{id}"; a range has no HA1 (it depends on the id). */
+struct conf_raw_range {
+	char *from;
+	char *to;
+	char *domain;
+	char *password;
+	char *display_name;
+	char *number;
+	char *context;
+	char **variables;
+	unsigned variables_count;
+};
+
+struct conf_raw_directory {
+	char *domain;
+	char *lab;
+	struct conf_raw_user *users;
+	unsigned users_count;
+	struct conf_raw_range *ranges;
+	unsigned ranges_count;
+};
+
+struct conf_raw_registrar {
+	char *realm;
+	char *default_expires;
+	char *min_expires;
+	char *max_expires;
+	char *max_bindings;
+	char *nonce_lifetime;
+	char *secret;
+};
+
 struct conf_raw {
 	struct conf_raw_node *node;
 	struct conf_raw_log *log;
 	struct conf_raw_admin *admin;
 	struct conf_raw_cluster *cluster;
 	struct conf_raw_sip *sip;
+	struct conf_raw_directory *directory;
+	struct conf_raw_registrar *registrar;
 };
+
+/* Where the users' strings and variables live: a few large blocks instead of
+ * several small allocations per user, so that a range of 100,000 users costs
+ * little more than its text. Freed as a whole with the struct conf. */
+struct conf_chunk;
+struct conf_arena {
+	struct conf_chunk *head;
+	size_t bytes; /* allocated, for the memory test */
+};
+
+/* What conf_load() allocates: the public struct first, so conf_free() finds
+ * the rest from it. */
+struct conf_box {
+	struct conf c;
+	struct conf_arena arena;
+};
+
+/* conf_arena_take() aligns to `align` (a power of two), conf_arena_alloc()
+ * to a pointer; both return NULL on ENOMEM. */
+void *conf_arena_take(struct conf_arena *a, size_t n, size_t align);
+void *conf_arena_alloc(struct conf_arena *a, size_t n);
+char *conf_arena_strdup(struct conf_arena *a, const char *s);
+void conf_arena_fini(struct conf_arena *a);
 
 /* schema.c */
 
@@ -117,9 +187,44 @@ int conf_doc_fail(struct conf_doc *d, yaml_mark_t mark, const char *path,
 
 /* check.c */
 
-/* Fills `c` from `raw` with defaults for what is absent, checking every
+/* Fills b->c from `raw` with defaults for what is absent, checking every
  * value; on error the line is in d->err. conf_fini() is due either way. */
-int conf_check(struct conf *c, const struct conf_raw *raw, struct conf_doc *d);
-void conf_fini(struct conf *c);
+int conf_check(struct conf_box *b, const struct conf_raw *raw,
+               struct conf_doc *d);
+void conf_fini(struct conf_box *b);
+
+/* Shared by the checks: "PATH: what, got <value>[: why]" at the value
+ * (EINVAL); a strict unsigned integer in min..max, the default kept when `s`
+ * is NULL; a copy of `s` (ENOMEM). */
+int conf_bad_why(struct conf_doc *d, const char *path, const char *what,
+                 const char *why);
+int conf_bad(struct conf_doc *d, const char *path, const char *what);
+int conf_take_uint(uint32_t *out, struct conf_doc *d, const char *path,
+                   const char *s, uint32_t min, uint32_t max);
+int conf_dup_str(char **out, const char *s);
+
+/* directory.c */
+
+/* directory: the users, the ranges expanded, ids unique per domain; then the
+ * demo password rule against sip.listen and sip.tls.listen, which must be
+ * checked already. */
+int conf_check_directory(struct conf_box *b, const struct conf_raw_directory *r,
+                         struct conf_doc *d);
+void conf_directory_fini(struct conf_directory *dir);
+
+/* exposure.c */
+
+#define CONF_DEMO_PASSWORD "1234"
+/* printf format of the demo password refusal: where the password is set
+ * (three strings), then the listener. */
+#define CONF_EXPOSED                                                           \
+	"the demo password " CONF_DEMO_PASSWORD " is configured (%s%s%s) and " \
+	"this listener (%s) is reachable from the network; change the "        \
+	"passwords or set directory.lab: true"
+
+/* The first user with the demo password, or NULL. */
+const struct conf_user *conf_demo_user(const struct conf_directory *dir);
+/* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+int conf_is_loopback(const struct conf_addr *a);
 
 #endif

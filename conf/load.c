@@ -210,7 +210,7 @@ conf_load(struct conf **out, const char *path, char *err, size_t errlen)
 		.flags = CYAML_CFG_DEFAULT,
 	};
 	struct conf_raw none = { 0 }, *raw = NULL;
-	struct conf *c = NULL;
+	struct conf_box *b = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	cyaml_err_t ce;
@@ -234,23 +234,23 @@ conf_load(struct conf **out, const char *path, char *err, size_t errlen)
 		rc = cy_fail(&d, &log, ce);
 		goto out;
 	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
 		rc = ENOMEM;
 		goto out;
 	}
 	/* libcyaml returns no data when the file sets nothing, e.g. "{}". */
-	rc = conf_check(c, raw != NULL ? raw : &none, &d);
+	rc = conf_check(b, raw != NULL ? raw : &none, &d);
 	if (rc)
 		goto out;
-	*out = c;
-	c = NULL;
+	*out = &b->c;
+	b = NULL;
 out:
 	if (rc == ENOMEM && errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "%s: out of memory", path);
-	if (c != NULL) {
-		conf_fini(c);
-		free(c);
+	if (b != NULL) {
+		conf_fini(b);
+		free(b);
 	}
 	if (raw != NULL)
 		cyaml_free(&cfg, &conf_schema, raw, 0);
@@ -262,8 +262,10 @@ out:
 void
 conf_free(struct conf *c)
 {
+	struct conf_box *b = (struct conf_box *)c; /* c is its first member */
+
 	if (c == NULL)
 		return;
-	conf_fini(c);
-	free(c);
+	conf_fini(b);
+	free(b);
 }

@@ -69,6 +69,68 @@ static const cyaml_schema_field_t sip_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t user_fields[] = {
+	TEXT("id", struct conf_raw_user, id),
+	TEXT("domain", struct conf_raw_user, domain),
+	TEXT("password", struct conf_raw_user, password),
+	TEXT("ha1_md5", struct conf_raw_user, ha1_md5),
+	TEXT("ha1_sha256", struct conf_raw_user, ha1_sha256),
+	TEXT("display_name", struct conf_raw_user, display_name),
+	TEXT("number", struct conf_raw_user, number),
+	TEXT("context", struct conf_raw_user, context),
+	CYAML_FIELD_SEQUENCE("variables", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_user, variables, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t user_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_user,
+	                    user_fields),
+};
+
+static const cyaml_schema_field_t range_fields[] = {
+	TEXT("from", struct conf_raw_range, from),
+	TEXT("to", struct conf_raw_range, to),
+	TEXT("domain", struct conf_raw_range, domain),
+	TEXT("password", struct conf_raw_range, password),
+	TEXT("display_name", struct conf_raw_range, display_name),
+	TEXT("number", struct conf_raw_range, number),
+	TEXT("context", struct conf_raw_range, context),
+	CYAML_FIELD_SEQUENCE("variables", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_range, variables, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t range_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_range,
+	                    range_fields),
+};
+
+static const cyaml_schema_field_t directory_fields[] = {
+	TEXT("domain", struct conf_raw_directory, domain),
+	TEXT("lab", struct conf_raw_directory, lab),
+	CYAML_FIELD_SEQUENCE("users", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_directory, users, &user_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("ranges", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_directory, ranges, &range_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t registrar_fields[] = {
+	TEXT("realm", struct conf_raw_registrar, realm),
+	TEXT("default_expires", struct conf_raw_registrar, default_expires),
+	TEXT("min_expires", struct conf_raw_registrar, min_expires),
+	TEXT("max_expires", struct conf_raw_registrar, max_expires),
+	TEXT("max_bindings", struct conf_raw_registrar, max_bindings),
+	TEXT("nonce_lifetime", struct conf_raw_registrar, nonce_lifetime),
+	TEXT("secret", struct conf_raw_registrar, secret),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("node", SECTION, struct conf_raw, node,
 	                        node_fields),
@@ -80,6 +142,10 @@ static const cyaml_schema_field_t top_fields[] = {
 	                        cluster_fields),
 	CYAML_FIELD_MAPPING_PTR("sip", SECTION, struct conf_raw, sip,
 	                        sip_fields),
+	CYAML_FIELD_MAPPING_PTR("directory", SECTION, struct conf_raw,
+	                        directory, directory_fields),
+	CYAML_FIELD_MAPPING_PTR("registrar", SECTION, struct conf_raw,
+	                        registrar, registrar_fields),
 	CYAML_FIELD_END,
 };
 
@@ -91,7 +157,8 @@ static const struct {
 	const char *path;
 	const char *expect;
 } expects[] = {
-	{ "", "a mapping of sections (node, log, admin, cluster, sip)" },
+	{ "", "a mapping of sections (node, log, admin, cluster, sip, "
+	      "directory, registrar)" },
 	{ "node", "a mapping" },
 	{ "node.name", "a name" },
 	{ "node.id", "an integer" },
@@ -117,6 +184,41 @@ static const struct {
 	{ "sip.timers.t1", "an integer" },
 	{ "sip.timers.t2", "an integer" },
 	{ "sip.timers.t4", "an integer" },
+	{ "directory", "a mapping" },
+	{ "directory.domain", "a domain" },
+	{ "directory.lab", "true or false" },
+	{ "directory.users", "a list of users" },
+	{ "directory.users[]", "a user (a mapping with id and password)" },
+	{ "directory.users[].id", "a user id" },
+	{ "directory.users[].domain", "a domain" },
+	{ "directory.users[].password", "a password" },
+	{ "directory.users[].ha1_md5", "32 hex digits" },
+	{ "directory.users[].ha1_sha256", "64 hex digits" },
+	{ "directory.users[].display_name", "a name" },
+	{ "directory.users[].number", "a number" },
+	{ "directory.users[].context", "a context name" },
+	{ "directory.users[].variables", "a list of name=value" },
+	{ "directory.users[].variables[]", "a name=value" },
+	{ "directory.ranges", "a list of ranges" },
+	{ "directory.ranges[]", "a range (a mapping with from, to and "
+	                        "password)" },
+	{ "directory.ranges[].from", "a number" },
+	{ "directory.ranges[].to", "a number" },
+	{ "directory.ranges[].domain", "a domain" },
+	{ "directory.ranges[].password", "a password" },
+	{ "directory.ranges[].display_name", "a name" },
+	{ "directory.ranges[].number", "a number" },
+	{ "directory.ranges[].context", "a context name" },
+	{ "directory.ranges[].variables", "a list of name=value" },
+	{ "directory.ranges[].variables[]", "a name=value" },
+	{ "registrar", "a mapping" },
+	{ "registrar.realm", "a realm" },
+	{ "registrar.default_expires", "an integer" },
+	{ "registrar.min_expires", "an integer" },
+	{ "registrar.max_expires", "an integer" },
+	{ "registrar.max_bindings", "an integer" },
+	{ "registrar.nonce_lifetime", "an integer" },
+	{ "registrar.secret", "a secret" },
 };
 
 const cyaml_schema_field_t *
@@ -126,8 +228,9 @@ conf_schema_fields(const char *path)
 	const char *p = path;
 
 	while (*p != '\0') {
-		size_t n = strcspn(p, ".");
+		size_t n = strcspn(p, ".[");
 		const cyaml_schema_field_t *hit = NULL;
+		const cyaml_schema_value_t *v;
 
 		for (; f->key != NULL; f++) {
 			if (strlen(f->key) == n && memcmp(f->key, p, n) == 0) {
@@ -135,10 +238,20 @@ conf_schema_fields(const char *path)
 				break;
 			}
 		}
-		if (hit == NULL || hit->value.type != CYAML_MAPPING)
+		if (hit == NULL)
 			return NULL;
-		f = hit->value.mapping.fields;
+		v = &hit->value;
 		p += n;
+		/* "directory.users[2]": the fields of a list's entries. */
+		if (*p == '[' && v->type == CYAML_SEQUENCE) {
+			v = v->sequence.entry;
+			p += strcspn(p, "]");
+			if (*p == ']')
+				p++;
+		}
+		if (v->type != CYAML_MAPPING)
+			return NULL;
+		f = v->mapping.fields;
 		if (*p == '.')
 			p++;
 	}

@@ -1,0 +1,61 @@
+/* The demo password rule: the shipped users have the password 1234, fine
+ * while SIP listens on loopback only and refused once it is reachable from
+ * the network, unless directory.lab says that this is a lab. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf_int.h"
+
+int
+conf_is_loopback(const struct conf_addr *a)
+{
+	static const unsigned char one[16] = { [15] = 1 };
+	static const unsigned char v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned char bin[16];
+
+	if (inet_pton(a->family, a->host, bin) != 1)
+		return 0;
+	if (a->family == AF_INET)
+		return bin[0] == 127;
+	return memcmp(bin, one, 16) == 0 ||
+	       (memcmp(bin, v4mapped, 12) == 0 && bin[12] == 127);
+}
+
+/* The first user with the demo password, or NULL. */
+const struct conf_user *
+conf_demo_user(const struct conf_directory *dir)
+{
+	size_t i;
+
+	for (i = 0; i < dir->user_count; i++) {
+		const char *p = dir->users[i].password;
+
+		if (p != NULL && strcmp(p, CONF_DEMO_PASSWORD) == 0)
+			return &dir->users[i];
+	}
+	return NULL;
+}
+
+int
+conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
+                    size_t n, char *err, size_t errlen)
+{
+	const struct conf_user *u;
+	size_t i;
+
+	if (c->directory.lab || (u = conf_demo_user(&c->directory)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (conf_is_loopback(&listen[i]))
+			continue;
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: " CONF_EXPOSED,
+			         listen[i].text, "user ", u->id, "",
+			         listen[i].text);
+		return EPERM;
+	}
+	return 0;
+}
