@@ -10,6 +10,8 @@
 #define OPT CYAML_FLAG_OPTIONAL
 /* A section left empty (all of its lines commented out) means defaults. */
 #define SECTION (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER_NULL_STR)
+/* The same for a list: "users:" with every entry commented out. */
+#define LIST (CYAML_FLAG_POINTER | OPT | CYAML_FLAG_POINTER_NULL_STR)
 #define TEXT(key, type, member)                                                \
 	CYAML_FIELD_STRING_PTR(key, OPT, type, member, 0, CYAML_UNLIMITED)
 
@@ -111,12 +113,10 @@ static const cyaml_schema_value_t range_entry = {
 static const cyaml_schema_field_t directory_fields[] = {
 	TEXT("domain", struct conf_raw_directory, domain),
 	TEXT("lab", struct conf_raw_directory, lab),
-	CYAML_FIELD_SEQUENCE("users", CYAML_FLAG_POINTER | OPT,
-	                     struct conf_raw_directory, users, &user_entry, 0,
-	                     CYAML_UNLIMITED),
-	CYAML_FIELD_SEQUENCE("ranges", CYAML_FLAG_POINTER | OPT,
-	                     struct conf_raw_directory, ranges, &range_entry, 0,
-	                     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("users", LIST, struct conf_raw_directory, users,
+	                     &user_entry, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("ranges", LIST, struct conf_raw_directory, ranges,
+	                     &range_entry, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END,
 };
 

@@ -125,6 +125,12 @@ START_TEST(defaults_without_directory_or_registrar)
 	ck_assert_ptr_null(c->registrar.secret);
 	conf_free(c);
 
+	/* Lists with every entry commented out. */
+	c = load_ok("hollow", "directory:\n  users:\n  # - {id: a}\n"
+	                      "  ranges:\n");
+	ck_assert_uint_eq(c->directory.user_count, 0);
+	conf_free(c);
+
 	c = load_ok("realm", "directory: {domain: pbx.example.com}\n"
 	                     "registrar: {secret: s3cret}\n");
 	ck_assert_str_eq(c->registrar.realm, "pbx.example.com");
