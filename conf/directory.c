@@ -45,7 +45,7 @@ struct dir_check {
 	struct conf_directory *dir;
 	char *domain;    /* the directory's, in the arena */
 	char *context;   /* "default", shared */
-	uint32_t *slots; /* user index + 1, open addressing */
+	uint64_t *slots; /* hash tag << 32 | user index + 1; 0 is free */
 	size_t mask;
 	struct origin *origins;
 	size_t norigins;
@@ -96,24 +96,30 @@ user_hash(const struct conf_user *u)
 	return h ^ (h >> 33);
 }
 
-/* 0, or 1 and the index of the user that already has this id. */
+/* 0, or 1 and the index of the user that already has this id. The upper
+ * half of the hash kept in the slot spares most string compares, each a
+ * cache miss once there are a million users. */
 static int
 insert(struct dir_check *k, size_t idx, size_t *dup)
 {
 	const struct conf_user *u = &k->dir->users[idx];
-	size_t i = (size_t)user_hash(u) & k->mask;
+	uint64_t h = user_hash(u), tag = h & 0xffffffff00000000u;
+	size_t i = (size_t)h & k->mask;
 
 	for (; k->slots[i] != 0; i = (i + 1) & k->mask) {
-		const struct conf_user *o = &k->dir->users[k->slots[i] - 1];
+		size_t at = (size_t)(k->slots[i] & 0xffffffffu) - 1;
+		const struct conf_user *o = &k->dir->users[at];
 
+		if ((k->slots[i] & 0xffffffff00000000u) != tag)
+			continue;
 		if (strcmp(o->id, u->id) == 0 &&
 		    (o->domain == u->domain ||
 		     strcasecmp(o->domain, u->domain) == 0)) {
-			*dup = k->slots[i] - 1;
+			*dup = at;
 			return 1;
 		}
 	}
-	k->slots[i] = (uint32_t)(idx + 1);
+	k->slots[i] = tag | (uint64_t)(idx + 1);
 	return 0;
 }
 
