@@ -14,7 +14,7 @@
 #include "log.h"
 #include "store_int.h"
 
-#define MAP_SIZE_INITIAL ((size_t)1 << 30)
+size_t store_map_initial = (size_t)1 << 30;
 
 int
 store_errno(int rc)
@@ -259,7 +259,7 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	if ((err = mdb_env_create(&s->env)) ||
 	    (err = mdb_env_set_maxdbs(s->env, 8)) ||
 	    (err = mdb_env_set_maxreaders(s->env, 256)) ||
-	    (err = mdb_env_set_mapsize(s->env, MAP_SIZE_INITIAL)) ||
+	    (err = mdb_env_set_mapsize(s->env, store_map_initial)) ||
 	    (err = mdb_env_open(s->env, dir, MDB_NOTLS, 0640))) {
 		rt_err("store: cannot open LMDB in %s: %s", dir,
 		       mdb_strerror(err));

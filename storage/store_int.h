@@ -62,6 +62,10 @@ struct store {
 	atomic_uint_fast64_t last_seq, commits, appends, max_batch, failed;
 };
 
+/* The map size of a new environment (1 GiB); tests make it small to see it
+ * grow. */
+extern size_t store_map_initial;
+
 /* LMDB's and our codes to a positive errno. */
 int store_errno(int rc);
 void store_key(uint8_t key[STORE_KEY_LEN], uint32_t origin, uint64_t seq);

@@ -355,6 +355,52 @@ START_TEST(stored_format_is_stable)
 }
 END_TEST
 
+START_TEST(full_map_grows_and_commits)
+{
+	/* 1 MiB of map and ~3 MiB of events: batches hit MDB_MAP_FULL, the
+	 * writer grows the map and commits them anyway */
+	static char ua[1001];
+	char *dir = tmpdir_new();
+	rt_addr none = { 0, 0, 0 };
+	struct store_stats st;
+	struct tev t[4];
+	Pbx__Event *evs[4];
+	Pbx__AorBindings *b;
+	char contact[32];
+
+	memset(ua, 'x', sizeof(ua) - 1);
+	store_map_initial = (size_t)1 << 20;
+	ck_assert_int_eq(store_open(&S, NULL, dir, 1), 0);
+	for (int i = 0; i < 3000; i += 4) {
+		for (int k = 0; k < 4; k++) {
+			snprintf(contact, sizeof(contact), "sip:%d@h",
+			         (i + k) % 16);
+			evs[k] =
+			    tev_set(&t[k], false, "big@x", contact, NULL, 0,
+			            (uint64_t)(i + k), (uint32_t)(i + k));
+			t[k].b.user_agent = ua;
+		}
+		ck_assert_int_eq(store_append(S, none, 0, evs, 4), 0);
+	}
+	ck_assert_int_eq(store_sync(S), 0);
+	store_stats(S, &st);
+	ck_assert_uint_eq(st.failed, 0);
+	ck_assert_uint_eq(st.events, 3000);
+	ck_assert_uint_eq(st.last_seq, 3000);
+	store_close(S);
+	store_map_initial = (size_t)1 << 30;
+
+	ck_assert_int_eq(store_open(&S, NULL, dir, 1), 0);
+	ck_assert_int_eq(store_locations_get(S, "big@x", &b), 0);
+	ck_assert_uint_eq(b->n_bindings, 16);
+	ck_assert_uint_eq(b->bindings[0]->updated_at_ms, 2992);
+	ck_assert_str_eq(b->bindings[0]->user_agent, ua);
+	pbx__aor_bindings__free_unpacked(b, NULL);
+	store_close(S);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -368,6 +414,7 @@ suite(void)
 	tcase_add_test(tc, group_commit_each_waits);
 	tcase_add_test(tc, second_open_is_busy);
 	tcase_add_test(tc, stored_format_is_stable);
+	tcase_add_test(tc, full_map_grows_and_commits);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, store_tc_projection());
 	suite_add_tcase(s, store_tc_crash());
