@@ -355,6 +355,91 @@ START_TEST(stored_format_is_stable)
 }
 END_TEST
 
+/* Records answers: n[5] StoreCommitted, n[6] StoreFailed; v[0] the last
+ * correlation, v[1] first_seq or error. */
+static void
+collector_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	probe_set(&P, 0, (long)env->correlation);
+	if (env->body_case == PBX__ENVELOPE__BODY_STORE_COMMITTED) {
+		probe_set(&P, 1, (long)env->store_committed->first_seq);
+		probe_add(&P, 5, 1);
+	} else if (env->body_case == PBX__ENVELOPE__BODY_STORE_FAILED) {
+		probe_set(&P, 1, env->store_failed->error);
+		probe_add(&P, 6, 1);
+	}
+}
+
+static const rt_kind collector_kind = {
+	.name = "collector",
+	.handle = collector_handle,
+};
+
+/* A value no protobuf decoder takes, written behind the store's back. */
+static void
+spoil_locations(const char *dir, const char *aor)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { strlen(aor), (void *)aor }, v = { 3, "\xff\xff\xff" };
+
+	ck_assert_int_eq(mdb_env_create(&env), 0);
+	ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+	ck_assert_int_eq(mdb_env_open(env, dir, 0, 0640), 0);
+	ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	ck_assert_int_eq(mdb_dbi_open(txn, "locations", 0, &dbi), 0);
+	ck_assert_int_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	ck_assert_int_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+START_TEST(failed_batch_answers_store_failed)
+{
+	char *dir = tmpdir_new();
+	rt *r = rt_test_start(2);
+	struct store_stats st;
+	struct tev t[2];
+	Pbx__Event *evs[2];
+	Pbx__AorBindings *b;
+	rt_addr col;
+
+	probe_init(&P);
+	ck_assert_int_eq(store_open(&S, r, dir, 1), 0);
+	store_close(S);
+	spoil_locations(dir, "bad@x");
+	ck_assert_int_eq(store_open(&S, r, dir, 1), 0);
+	ck_assert_int_eq(rt_spawn(r, &collector_kind, 1, NULL, &col), 0);
+
+	/* the second event cannot be projected: nothing of the append is
+	 * stored, the appender is told why */
+	evs[0] = tev_set(&t[0], false, "good@x", "sip:lost", NULL, 0, 1, 1);
+	evs[1] = tev_set(&t[1], false, "bad@x", "sip:b", NULL, 0, 1, 1);
+	ck_assert_int_eq(store_append(S, col, 41, evs, 2), 0);
+	ck_assert_int_eq(probe_wait(&P, 6, 1, 10000), 1);
+	ck_assert_int_eq(probe_val(&P, 0), 41);
+	ck_assert_int_eq(probe_val(&P, 1), EBADMSG);
+	store_stats(S, &st);
+	ck_assert_uint_eq(st.failed, 1);
+	ck_assert_uint_eq(st.events, 0);
+	ck_assert_uint_eq(st.last_seq, 0);
+
+	/* the next append takes the sequence the failed one did not */
+	evs[0] = tev_set(&t[0], false, "good@x", "sip:kept", NULL, 0, 2, 2);
+	ck_assert_int_eq(store_append(S, col, 42, evs, 1), 0);
+	ck_assert_int_eq(probe_wait(&P, 5, 1, 10000), 1);
+	ck_assert_int_eq(probe_val(&P, 0), 42);
+	ck_assert_int_eq(probe_val(&P, 1), 1);
+	ck_assert_int_eq(store_locations_get(S, "good@x", &b), 0);
+	ck_assert_uint_eq(b->n_bindings, 1);
+	ck_assert_str_eq(b->bindings[0]->contact, "sip:kept");
+	pbx__aor_bindings__free_unpacked(b, NULL);
+	store_close(S);
+	rt_test_stop(r);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 START_TEST(full_map_grows_and_commits)
 {
 	/* 1 MiB of map and ~3 MiB of events: batches hit MDB_MAP_FULL, the
@@ -415,6 +500,7 @@ suite(void)
 	tcase_add_test(tc, second_open_is_busy);
 	tcase_add_test(tc, stored_format_is_stable);
 	tcase_add_test(tc, full_map_grows_and_commits);
+	tcase_add_test(tc, failed_batch_answers_store_failed);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, store_tc_projection());
 	suite_add_tcase(s, store_tc_crash());
