@@ -323,7 +323,7 @@ store_read_end(struct store *s, MDB_txn *txn)
 int
 store_locations_get(struct store *s, const char *aor, Pbx__AorBindings **out)
 {
-	MDB_val k = { strlen(aor), (void *)aor }, v;
+	MDB_val k = { aor ? strlen(aor) : 0, (void *)aor }, v;
 	Pbx__AorBindings *b;
 	MDB_txn *txn;
 	int err;

@@ -209,6 +209,35 @@ random_events(unsigned *seed, int count)
 	ck_assert_int_eq(store_sync(S), 0);
 }
 
+/* Every stored event is what packing the unpacked event gives: the
+ * writer's prefixing of origin, seq and at_ms is canonical protobuf. */
+static void
+check_canonical(const struct dump *d)
+{
+	for (size_t o = 0; o < d->n;) {
+		size_t kl, vl, n;
+		const uint8_t *v;
+		Pbx__Event *ev;
+		uint8_t *p;
+
+		memcpy(&kl, d->p + o, sizeof(kl));
+		o += sizeof(kl) + kl;
+		memcpy(&vl, d->p + o, sizeof(vl));
+		v = d->p + o + sizeof(vl);
+		o += sizeof(vl) + vl;
+		ck_assert_uint_eq(kl, STORE_KEY_LEN);
+		ev = pbx__event__unpack(NULL, vl, v);
+		ck_assert_ptr_nonnull(ev);
+		n = pbx__event__get_packed_size(ev);
+		ck_assert_uint_eq(n, vl);
+		p = malloc(n);
+		pbx__event__pack(ev, p);
+		ck_assert_mem_eq(p, v, n);
+		free(p);
+		pbx__event__free_unpacked(ev, NULL);
+	}
+}
+
 START_TEST(rebuild_gives_the_same_bytes)
 {
 	char *dir = tmpdir_new();
@@ -225,6 +254,7 @@ START_TEST(rebuild_gives_the_same_bytes)
 	events0 = dump_db("events");
 	ck_assert_int_gt(before.keys, 10);
 	ck_assert_uint_eq((uint64_t)before.keys, st.locations);
+	check_canonical(&events0);
 
 	ck_assert_int_eq(store_rebuild(S), 0);
 	after = dump_db("locations");
