@@ -27,7 +27,7 @@ top_via() { header "$1" via | head -1 | cut -d, -f1; }
 # rport (RFC 3581): to the source port, with rport=SOURCE and received
 VIAPORT=$V sip_req "$WORK/rport.req" OPTIONS "sip:$PBX"
 "$UDPSEND" -b "$S" -l "$V" -o "$WORK/rport" "$PBX" "$WORK/rport.req" >"$WORK/rport.out"
-read -r _ port _ <"$WORK/rport.out"
+port=$(awk 'NR == 1 { print $2 }' "$WORK/rport.out")
 via=$(top_via "$WORK/rport.1" 2>/dev/null)
 if [ "$port" != "$S" ]; then
 	problem "rport: Via 127.0.0.1:$V;rport sent from port $S: answer came to port '${port:-none}', expected $S"
@@ -40,7 +40,7 @@ fi
 # no rport, sent-by port V: to port V (not to the source port)
 NORPORT=1 VIAPORT=$V sip_req "$WORK/norport.req" OPTIONS "sip:$PBX"
 "$UDPSEND" -b "$S" -l "$V" -o "$WORK/norport" "$PBX" "$WORK/norport.req" >"$WORK/norport.out"
-read -r _ port _ <"$WORK/norport.out"
+port=$(awk 'NR == 1 { print $2 }' "$WORK/norport.out")
 if [ "$port" != "$V" ]; then
 	problem "no rport: Via 127.0.0.1:$V sent from port $S: answer came to port '${port:-none}', expected $V (RFC 3261 18.2.2)"
 else
@@ -51,7 +51,7 @@ fi
 # answer to that address at the sent-by port
 NORPORT=1 VIAHOST=client.invalid VIAPORT=$V sip_req "$WORK/recv.req" OPTIONS "sip:$PBX"
 "$UDPSEND" -b "$S" -l "$V" -o "$WORK/recv" "$PBX" "$WORK/recv.req" >"$WORK/recv.out"
-read -r _ port _ <"$WORK/recv.out"
+port=$(awk 'NR == 1 { print $2 }' "$WORK/recv.out")
 via=$(top_via "$WORK/recv.1" 2>/dev/null)
 if [ "$port" != "$V" ]; then
 	problem "received: Via client.invalid:$V (no rport) sent from port $S: answer came to port '${port:-none}', expected $V"
