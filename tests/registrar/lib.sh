@@ -1,0 +1,126 @@
+# Helpers for the registrar end-to-end tests, on top of tests/sipp/lib.sh
+# (start_pbxd, run_sipp, sipp_stat, header, problem, finish; that file sources
+# tests/e2e/lib.sh: WORK, PIDS, fail, pass, wait_for). A script gets the build
+# directory and the source directory as its two arguments.
+source "$(dirname "${BASH_SOURCE[0]}")/../sipp/lib.sh"
+RHERE=$SRC/tests/registrar
+command -v jq >/dev/null || { echo "skipped: jq is not installed"; exit 77; }
+
+ctl() { "$BIN/pbxctl" -s "$ADMIN" "$@"; }
+
+# make_conf FILE [SED-EXPR...]: a copy of conf/pbx.yaml with users
+# 1000..1099 (password 1234) and the edits given, e.g.
+# 's/min_expires: 60/min_expires: 1/'.
+make_conf() {
+	local f=$1 e args=(-e 's/^      to: 1019$/      to: 1099/')
+	shift
+	for e in "$@"; do args+=(-e "$e"); done
+	sed "${args[@]}" "$SRC/conf/pbx.yaml" >"$f"
+	grep -q '^      to: 1099$' "$f" || fail "make_conf: the range edit did not apply to $SRC/conf/pbx.yaml"
+}
+
+# next_second: wait for the wall clock's next second. pbxd's nonces are a
+# function of the second, and sipp answers every challenge with nc=00000001:
+# two challenges of the same AOR in one second look like a replay to pbxd
+# (see reg_nonce.sh), so the tests register an AOR again in a later second.
+next_second() {
+	local s
+	s=$(date +%s)
+	while [ "$(date +%s)" = "$s" ]; do sleep 0.02; done
+}
+
+# reg_xml FILE EXPECT [HEADER...]: a sipp scenario for one registration of
+# user ${TO:-1000}: REGISTER without credentials, 401 expected, the same with
+# sipp's [authentication] (-au/-ap), then EXPECT. The headers (Contact,
+# Expires...) go in both requests; CSeq ${CSEQ:-1} then +1. [transport]
+# follows sipp's -t.
+reg_xml() {
+	local f=$1 code=$2 h hs="" c=${CSEQ:-1} to=${TO:-1000}
+	shift 2
+	for h in "$@"; do hs+="      $h"$'\n'; done
+	_reg_req() {
+		echo '  <send retrans="500"><![CDATA['
+		echo
+		echo '      REGISTER sip:127.0.0.1 SIP/2.0'
+		echo '      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport'
+		echo "      From: <sip:$to@127.0.0.1>;tag=[pid]-[call_number]"
+		echo "      To: <sip:$to@127.0.0.1>"
+		echo '      Call-ID: [call_id]'
+		echo "      CSeq: $1 REGISTER"
+		printf '%s' "$hs"
+		[ "$2" = auth ] && echo '      [authentication]'
+		echo '      Max-Forwards: 70'
+		echo '      User-Agent: sipp-registrar-test'
+		echo '      Content-Length: 0'
+		echo
+		echo '  ]]></send>'
+	}
+	{
+		echo '<?xml version="1.0" encoding="ISO-8859-1" ?>'
+		echo '<!DOCTYPE scenario SYSTEM "sipp.dtd">'
+		echo "<scenario name=\"REGISTER $to, expect $code\">"
+		_reg_req "$c" noauth
+		echo '  <recv response="401" auth="true"/>'
+		_reg_req "$((c + 1))" auth
+		echo "  <recv response=\"$code\"/>"
+		echo '</scenario>'
+	} >"$f"
+}
+
+# reg NAME EXPECT PORT [HEADER...]: write NAME.xml with reg_xml and run it
+# once from local PORT with -au ${AU:-$TO} -ap ${AP:-1234}, every message in
+# $WORK/NAME.msg; extra sipp arguments in SIPP_ARGS (e.g. "-t t1").
+# Returns sipp's status.
+reg() {
+	local n=$1 code=$2 port=$3 to=${TO:-1000}
+	shift 3
+	reg_xml "$WORK/$n.xml" "$code" "$@"
+	RECV_TIMEOUT=${RECV_TIMEOUT:-3000} run_sipp "$n" "$WORK/$n.xml" -p "$port" -m 1 \
+		-au "${AU:-$to}" -ap "${AP:-1234}" -trace_msg -message_file "$WORK/$n.msg" \
+		${SIPP_ARGS:-}
+}
+
+# recv_msg NAME [K]: the K-th message sipp received in run NAME (from
+# NAME.msg; default: the last) into $WORK/NAME.rK; prints that file's name.
+recv_msg() {
+	local k=${2:-0}
+	awk -v k="$k" '
+	     /message received/ { n++; buf = ""; on = 1; skip = 1; next }
+	     /^-----------------/ { if (on && n == k) { printf "%s", buf; done = 1; exit } on = 0; next }
+	     on && skip && /^\r?$/ { next }
+	     on { skip = 0; buf = buf $0 "\n" }
+	     END { if (!done && on && (k == 0 || n == k)) printf "%s", buf
+	           else if (!done && k == 0) printf "%s", buf }' "$WORK/$1.msg" >"$WORK/$1.r$k"
+	echo "$WORK/$1.r$k"
+}
+last_msg() { recv_msg "$1" 0; }
+
+# contacts NAME: the Contact values of the last response of run NAME, one a
+# line (a header with several values is split on commas outside <>).
+contacts() {
+	header "$(last_msg "$1")" contact | awk '{
+		n = 0; cur = ""
+		for (i = 1; i <= length($0); i++) {
+			ch = substr($0, i, 1)
+			if (ch == "<") n++
+			if (ch == ">") n--
+			if (ch == "," && n == 0) { print cur; cur = ""; continue }
+			cur = cur ch
+		}
+		sub(/^[ \t]+/, "", cur); print cur }' | sed 's/^[ \t]*//'
+}
+
+# bindings USER: pbxctl registrations --user USER --json, as one JSON array
+bindings() { ctl registrations --user "$1" --json | jq -c '.registrations'; }
+# nbindings USER: how many bindings USER has according to pbxctl
+nbindings() { bindings "$1" | jq 'length'; }
+
+# check_reg NAME WHAT: fail softly (problem) unless sipp run NAME passed
+check_reg() {
+	local rc=$1 n=$2 what=$3
+	if [ "$rc" != 0 ]; then
+		problem "$what: sipp exit $rc; last answer: $(head -1 "$(last_msg "$n")" 2>/dev/null) (messages in $WORK/$n.msg)"
+		return 1
+	fi
+	return 0
+}
