@@ -131,15 +131,19 @@ ping_init(rt_actor *a, void *arg)
 		return 0;
 	}
 	sip_make_tag(tag, sizeof(tag), rt_self(a), p->t0);
+	const struct sip_listener *l = &p->s->listen[listener];
+	char host[64];
+
+	/* an IPv6 address in a URI is a reference: [::1] */
+	snprintf(host, sizeof(host),
+	         l->ss.ss_family == AF_INET6 ? "[%s]" : "%s", l->host);
 	sip_buf_init(&b, req, sizeof(req));
 	err = sip_buf_printf(&b,
 	                     "OPTIONS %s SIP/2.0\r\nMax-Forwards: 70\r\n"
 	                     "From: <sip:ping@%s:%u>;tag=%s\r\nTo: <%s>\r\n"
-	                     "Call-ID: %s@%s\r\nCSeq: 1 OPTIONS\r\n"
+	                     "Call-ID: %s@pbx\r\nCSeq: 1 OPTIONS\r\n"
 	                     "User-Agent: " SIP_SERVER_NAME "\r\n",
-	                     pa->uri, p->s->listen[listener].host,
-	                     p->s->listen[listener].port, tag, pa->uri, tag,
-	                     p->s->listen[listener].host);
+	                     pa->uri, host, l->port, tag, pa->uri, tag);
 	free(pa);
 	if (err || sip_build_end(&b, NULL, NULL)) {
 		report(a, p, 0, "URI too long", NULL);

@@ -2,6 +2,8 @@
  * start), then the SIP cores and transports spawned on every worker. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,16 +84,39 @@ open_listener(struct sip_listener *l, uint32_t workers)
 
 	/* a plain bind first: it fails if anyone holds the port, even
 	 * another pbxd with SO_REUSEPORT, which would silently share it */
-	if ((err = bound(&probe, l, SOCK_DGRAM, false)) != 0)
-		return err;
-	close(probe);
-	for (uint32_t w = 0; w < workers; w++)
+	if (!l->tls) {
+		if ((err = bound(&probe, l, SOCK_DGRAM, false)) != 0)
+			return err;
+		close(probe);
+	}
+	for (uint32_t w = 0; w < workers && !l->tls; w++)
 		if ((err = bound(&l->udp_fd[w], l, SOCK_DGRAM, true)) != 0)
 			return err;
 	if ((err = bound(&l->tcp_fd, l, SOCK_STREAM, false)) != 0)
 		return err;
 	if (listen(l->tcp_fd, 1024) != 0)
 		return errno;
+	return 0;
+}
+
+static int
+tls_context(struct sip_stack *s, const struct conf_sip_tls *t)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx)
+		return ENOMEM;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, t->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, t->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		rt_err("sip.tls: cannot use certificate %s and key %s: %s",
+		       t->cert, t->key,
+		       ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return EINVAL;
+	}
+	s->tls_ctx = ctx;
 	return 0;
 }
 
@@ -147,8 +172,25 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 			rt_err("sip: cannot listen on %s: %s", listen[i].text,
 			       strerror(err));
 	}
+	if (!err && cf->tls.enabled) {
+		size_t i = s->n_listen;
+
+		if (i == SIP_MAX_LISTEN) {
+			err = EINVAL;
+		} else {
+			s->n_listen = i + 1;
+			err = fill(&s->listen[i], &cf->tls.listen);
+			s->listen[i].tls = true;
+			err = err ? err : tls_context(s, &cf->tls);
+			err = err ? err : open_listener(&s->listen[i], nw);
+			if (err)
+				rt_err("sip: cannot listen for TLS on %s: %s",
+				       cf->tls.listen.text, strerror(err));
+		}
+	}
 	if (err) {
 		close_fds(s);
+		SSL_CTX_free(s->tls_ctx);
 		free(s);
 		return err;
 	}
@@ -157,7 +199,7 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 	for (size_t i = 0; i < s->n_listen && !err; i++) {
 		struct sip_listener *l = &s->listen[i];
 
-		for (uint32_t w = 0; w < nw && !err; w++) {
+		for (uint32_t w = 0; w < nw && !err && !l->tls; w++) {
 			err = rt_spawn_named(
 			    r, &sip_udp_kind, w, SIP_ID_UDP(i),
 			    sip_udp_arg(s, (unsigned)i, l->udp_fd[w]), &x);
@@ -171,7 +213,8 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 		                &x);
 		if (!err)
 			l->tcp_fd = -1;
-		rt_info("sip: listening on %s (udp, tcp)", l->text);
+		rt_info("sip: listening on %s (%s)", l->text,
+		        l->tls ? "tls" : "udp, tcp");
 	}
 	if (err) {
 		close_fds(s);
@@ -188,6 +231,7 @@ sip_stack_free(struct sip_stack *s)
 	if (!s)
 		return;
 	close_fds(s);
+	SSL_CTX_free(s->tls_ctx);
 	free(s);
 }
 

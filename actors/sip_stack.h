@@ -40,6 +40,7 @@ struct sip_listener {
 	uint16_t port;
 	int udp_fd[SIP_MAX_WORKERS];
 	int tcp_fd;
+	bool tls; /* a TLS listener: TCP only, no UDP sockets */
 };
 
 enum sip_trace_level {
@@ -55,7 +56,8 @@ struct sip_stack {
 	size_t n_listen;
 	struct sip_listener listen[SIP_MAX_LISTEN];
 	_Atomic int trace; /* enum sip_trace_level */
-	void *registrar;   /* struct registrar; REGISTERs go there when set */
+	void *registrar;   /* struct registrar: REGISTERs go there when set */
+	void *tls_ctx;     /* SSL_CTX of the TLS listener, if any */
 	/* counters for status (relaxed atomics) */
 	_Atomic uint64_t n_in, n_out, n_bad;
 };

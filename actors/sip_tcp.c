@@ -79,7 +79,9 @@ accept_one(rt_actor *a, struct tcpl *t, int fd,
 		return;
 	}
 	ref = calloc(1, sizeof(*ref));
-	arg = sip_tcp_conn_arg(s, t->ls->listener, fd, peer);
+	arg = sip_tcp_conn_arg(s, t->ls->listener, fd, peer,
+	                       s->listen[t->ls->listener].tls ? s->tls_ctx
+	                                                      : NULL);
 	if (!ref || !arg ||
 	    rt_spawn(rt_of(a), &sip_tcp_conn_kind, RT_WORKER_ANY, arg, &conn) !=
 	        0) {

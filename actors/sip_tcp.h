@@ -14,6 +14,6 @@ extern const rt_kind sip_tcp_conn_kind;
 void *sip_tcp_listener_arg(struct sip_stack *s, unsigned listener, int fd);
 /* Spawn argument of a connection on an accepted socket; freed by init. */
 void *sip_tcp_conn_arg(struct sip_stack *s, unsigned listener, int fd,
-                       const struct sockaddr_storage *peer);
+                       const struct sockaddr_storage *peer, void *tls_ctx);
 
 #endif

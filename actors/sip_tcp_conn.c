@@ -9,6 +9,8 @@
  * transport failed.
  */
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,8 +21,12 @@
 struct tsock {
 	uv_tcp_t h;
 	rt_actor *a; /* NULL once the actor stopped */
-	char *buf;
+	char *buf;   /* plaintext waiting to be framed */
 	size_t len, cap;
+	/* TLS: OpenSSL over memory BIOs; the socket carries ciphertext */
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	char cbuf[16384];
 };
 
 struct conn {
@@ -38,6 +44,7 @@ struct conn_arg {
 	unsigned listener;
 	int fd;
 	struct sockaddr_storage peer;
+	void *tls_ctx; /* SSL_CTX, or NULL for plain TCP */
 };
 
 struct wreq {
@@ -52,7 +59,7 @@ write_cb(uv_write_t *w, int status)
 }
 
 static void
-put(struct tsock *ts, const void *p, size_t n)
+raw_put(struct tsock *ts, const void *p, size_t n)
 {
 	uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
 	int k = uv_try_write((uv_stream_t *)&ts->h, &b, 1);
@@ -75,6 +82,30 @@ put(struct tsock *ts, const void *p, size_t n)
 		free(w);
 }
 
+/* Ciphertext OpenSSL produced (handshake or records) onto the socket. */
+static void
+flush_tls(struct tsock *ts)
+{
+	char out[16384];
+	int k;
+
+	while ((k = BIO_read(ts->wbio, out, sizeof(out))) > 0)
+		raw_put(ts, out, (size_t)k);
+}
+
+static void
+put(struct tsock *ts, const void *p, size_t n)
+{
+	if (!ts->ssl) {
+		raw_put(ts, p, n);
+		return;
+	}
+	if (SSL_write(ts->ssl, p, (int)n) <= 0)
+		rt_debug("tls write: %s",
+		         ERR_reason_error_string(ERR_get_error()));
+	flush_tls(ts);
+}
+
 static void
 deliver(rt_actor *a, struct conn *c, const char *p, size_t n)
 {
@@ -88,7 +119,7 @@ deliver(rt_actor *a, struct conn *c, const char *p, size_t n)
 	pkt->data.len = n;
 	pkt->flow = rt_msg_alloc(m, sizeof(*pkt->flow));
 	pbx__sip_flow__init(pkt->flow);
-	sip_flow_set(m, pkt->flow, SIP_FLOW_TCP,
+	sip_flow_set(m, pkt->flow, c->ts->ssl ? SIP_FLOW_TLS : SIP_FLOW_TCP,
 	             (const struct sockaddr *)&c->peer, c->listener, c->s);
 	pkt->flow->conn = rt_msg_alloc(m, sizeof(*pkt->flow->conn));
 	pbx__addr__init(pkt->flow->conn);
@@ -118,10 +149,15 @@ frame(rt_actor *a, struct conn *c)
 			off += 4;
 			continue;
 		}
-		if (n >= 2 && memcmp(p, "\r\n", 2) == 0 &&
-		    (n < 4 || p[2] != '\r')) {
-			off += 2; /* a pong, or a stray line end */
-			continue;
+		if (n >= 2 && memcmp(p, "\r\n", 2) == 0) {
+			/* "\r\n" then "\r\n" may come in two reads: a lone
+			 * CRLF is a pong only once the next byte shows it */
+			if (n < 4 && (n == 2 || p[2] == '\r'))
+				break;
+			if (p[2] != '\r') {
+				off += 2; /* a pong, or a stray line end */
+				continue;
+			}
 		}
 		err = sip_msg_frame(&fl, p, n, &c->s->limits);
 		if (err == ENODATA)
@@ -139,20 +175,32 @@ frame(rt_actor *a, struct conn *c)
 	return true;
 }
 
+static bool
+grow(struct tsock *ts)
+{
+	if (ts->cap - ts->len < 4096) {
+		size_t cap = ts->cap ? ts->cap * 2 : 16384;
+		char *p = realloc(ts->buf, cap);
+
+		if (!p)
+			return false;
+		ts->buf = p;
+		ts->cap = cap;
+	}
+	return true;
+}
+
 static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
 	struct tsock *ts = h->data;
 
-	if (ts->cap - ts->len < 4096) {
-		size_t cap = ts->cap ? ts->cap * 2 : 16384;
-		char *p = realloc(ts->buf, cap);
-
-		if (p) {
-			ts->buf = p;
-			ts->cap = cap;
-		}
+	if (ts->ssl) {
+		b->base = ts->cbuf;
+		b->len = sizeof(ts->cbuf);
+		return;
 	}
+	grow(ts);
 	b->base = ts->buf + ts->len;
 	b->len = ts->cap - ts->len;
 }
@@ -173,7 +221,23 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		rt_stop(a, 0);
 		return;
 	}
-	ts->len += (size_t)n;
+	if (ts->ssl) {
+		int k;
+
+		BIO_write(ts->rbio, ts->cbuf, (int)n);
+		while (grow(ts) && (k = SSL_read(ts->ssl, ts->buf + ts->len,
+		                                 (int)(ts->cap - ts->len))) > 0)
+			ts->len += (size_t)k;
+		flush_tls(ts); /* handshake answers */
+		if (SSL_get_error(ts->ssl, -1) == SSL_ERROR_SSL) {
+			rt_warn("tls %s: %s, closing", c->text,
+			        ERR_reason_error_string(ERR_get_error()));
+			rt_stop(a, EPROTO);
+			return;
+		}
+	} else {
+		ts->len += (size_t)n;
+	}
 	c->last_ms = rt_now_ms(rt_of(a), rt_self(a).worker);
 	/* never buffer more than one message of the largest size */
 	if (!frame(a, c) || ts->len > c->s->limits.max_size + 4096) {
@@ -189,6 +253,8 @@ close_cb(uv_handle_t *h)
 {
 	struct tsock *ts = h->data;
 
+	if (ts->ssl)
+		SSL_free(ts->ssl); /* frees both BIOs */
 	free(ts->buf);
 	free(ts);
 }
@@ -228,6 +294,18 @@ conn_init(rt_actor *a, void *arg)
 	ts->a = a;
 	ts->h.data = ts;
 	c->ts = ts;
+	if (ca->tls_ctx) {
+		ts->ssl = SSL_new(ca->tls_ctx);
+		ts->rbio = BIO_new(BIO_s_mem());
+		ts->wbio = BIO_new(BIO_s_mem());
+		if (!ts->ssl || !ts->rbio || !ts->wbio) {
+			close(ca->fd);
+			free(ca);
+			return ENOMEM;
+		}
+		SSL_set_bio(ts->ssl, ts->rbio, ts->wbio);
+		SSL_set_accept_state(ts->ssl);
+	}
 	uv_tcp_init(rt_loop(rt_of(a), rt_self(a).worker), &ts->h);
 	err = uv_tcp_open(&ts->h, ca->fd);
 	if (err)
@@ -286,7 +364,7 @@ const rt_kind sip_tcp_conn_kind = {
 
 void *
 sip_tcp_conn_arg(struct sip_stack *s, unsigned listener, int fd,
-                 const struct sockaddr_storage *peer)
+                 const struct sockaddr_storage *peer, void *tls_ctx)
 {
 	struct conn_arg *a = malloc(sizeof(*a));
 
@@ -295,6 +373,7 @@ sip_tcp_conn_arg(struct sip_stack *s, unsigned listener, int fd,
 		a->listener = listener;
 		a->fd = fd;
 		a->peer = *peer;
+		a->tls_ctx = tls_ctx;
 	}
 	return a;
 }

@@ -11,7 +11,7 @@ PKGS=(
 	libssl-dev libopus-dev libsrtp2-dev libcyaml-dev libyaml-dev libpcre2-dev
 	libc-ares-dev libspeexdsp-dev
 	# tests: unit tests, real SIP peers
-	check sip-tester
+	check sip-tester openssl   # openssl: tests make certificates and speak TLS
 	# sanitizer and fuzzer builds (clang with its runtime)
 	clang libclang-rt-14-dev
 )

@@ -16,10 +16,16 @@ pass "bad config refused: $out"
 
 out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --workers lots 2>&1)
 [ $? = 2 ] && grep -q -- "--workers" <<<"$out" || fail "bad flag: $out"
+out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --sip 10.9.8.7:5060 --data "$WORK/x" 2>&1)
+[ $? != 0 ] && grep -q "demo password 1234" <<<"$out" || fail "demo password on a network address must be refused: $out"
+pass "demo password refused on a non-loopback --sip address"
+out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --workers lots 2>&1)
+[ $? = 2 ] && grep -q -- "--workers" <<<"$out" || fail "bad flag: $out"
 pass "bad flag refused"
 
 "$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --data "$WORK/d" --admin "$A" \
 	--cluster-listen "tcp://127.0.0.1:$((B + 22))" --workers 3 \
+	--sip "127.0.0.1:$((B + 23))" \
 	>"$WORK/pbxd.log" 2>&1 &
 PID=$!
 PIDS+=($PID)

@@ -6,7 +6,8 @@ B=$(port_base)
 A=tcp://127.0.0.1:$((B + 31))
 "$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --data "$WORK/d" --admin "$A" \
 	--cluster-listen "tcp://127.0.0.1:$((B + 32))" \
-	--peer "tcp://127.0.0.1:$((B + 33))" >"$WORK/pbxd.log" 2>&1 &
+	--peer "tcp://127.0.0.1:$((B + 33))" --sip "127.0.0.1:$((B + 34))" \
+	>"$WORK/pbxd.log" 2>&1 &
 PID=$!
 PIDS+=($PID)
 wait_for 20 "$BIN/pbxctl" -s "$A" status || fail "no admin socket"
