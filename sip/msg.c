@@ -17,6 +17,8 @@ version_ok(const struct pl *v)
 {
 	size_t i = 4, d;
 
+	if (v->l == 7 && !memcmp(v->p, "SIP/2.0", 7))
+		return true;
 	if (v->l < 7 || strncasecmp(v->p, "SIP/", 4) != 0)
 		return false;
 	for (d = i; i < v->l && sip_is((unsigned char)v->p[i], SIP_C_DIGIT);)
@@ -28,7 +30,8 @@ version_ok(const struct pl *v)
 	return i > d && i == v->l;
 }
 
-/* A Request-URI: scheme ":" then URI characters only (no LWS, no <>). */
+/* A Request-URI: scheme ":" and no LWS (RFC 4475 3.1.2.7, 3.1.2.8). Its
+ * characters are checked by sip_uri_decode when someone decodes it. */
 static bool
 ruri_ok(const struct pl *u)
 {
@@ -40,11 +43,8 @@ ruri_ok(const struct pl *u)
 		i++;
 	if (i == u->l || u->p[i] != ':')
 		return false;
-	for (i++; i < u->l; i++) {
-		if (!sip_is((unsigned char)u->p[i], SIP_C_URIC))
-			return false;
-	}
-	return true;
+	return !memchr(u->p, ' ', u->l) && !memchr(u->p, '\t', u->l) &&
+	       u->p[u->l - 1] != '>';
 }
 
 static int
@@ -311,6 +311,8 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		struct sip_hdr *h;
 		struct pl name;
 		char lc[24];
+		unsigned acc;
+		enum sip_hdr_id id;
 
 		if (p >= end) {
 			msg->err = "Missing empty line after headers";
@@ -337,22 +339,33 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 			return EBADMSG;
 		}
 		vend = nl;
-		/* scan the name, lowercasing it for the id lookup on the way */
-		q = p;
-		while (q < vend && sip_is((unsigned char)*q, SIP_C_TOKEN)) {
-			size_t k = (size_t)(q - p);
-			if (k < sizeof(lc))
-				lc[k] = (char)(*q | 0x20); /* tokens: safe */
-			q++;
-		}
+		/* the name: up to ':' less trailing WSP, all token characters;
+		 * lowercased on the way for the id lookup */
+		q = memchr(p, ':', (size_t)(vend - p));
+		if (!q)
+			goto malformed;
 		name.p = p;
 		name.l = (size_t)(q - p);
-		while (q < vend && (*q == ' ' || *q == '\t'))
-			q++;
-		if (name.l == 0 || q == vend || *q != ':') {
-			msg->err = "Malformed header line";
-			return EBADMSG;
+		while (name.l &&
+		       (p[name.l - 1] == ' ' || p[name.l - 1] == '\t'))
+			name.l--;
+		if (!name.l)
+			goto malformed;
+		acc = SIP_C_TOKEN;
+		if (name.l <= sizeof(lc)) {
+			for (size_t k = 0; k < name.l; k++) {
+				unsigned char c = (unsigned char)p[k];
+				acc &= sip_ctab[c];
+				lc[k] = (char)(c | 0x20); /* exact for tokens */
+			}
+			id = sip_hdr_lookup_lc_(lc, name.l);
+		} else {
+			for (size_t k = 0; k < name.l; k++)
+				acc &= sip_ctab[(unsigned char)p[k]];
+			id = SIP_HDR_OTHER;
 		}
+		if (!acc)
+			goto malformed;
 		if (msg->hdrc >= max) {
 			msg->err = "Too many headers";
 			return EMSGSIZE;
@@ -362,7 +375,7 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		h->val.p = q + 1;
 		h->val.l = (size_t)(vend - q - 1);
 		sip_trim(&h->val);
-		h->id = (uint16_t)sip_hdr_lookup_lc_(lc, name.l);
+		h->id = (uint16_t)id;
 		h->next = 0;
 		msg->hdrc++;
 		if (!msg->first[h->id])
@@ -372,6 +385,9 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		last[h->id] = (uint16_t)msg->hdrc;
 		p = nl + 1;
 	}
+malformed:
+	msg->err = "Malformed header line";
+	return EBADMSG;
 }
 
 int

@@ -94,9 +94,9 @@ sip_callid_decode(struct pl *callid, const struct pl *pl)
 	sip_trim(&r);
 	if (r.l == 0)
 		return EBADMSG;
+	/* printable ASCII only: one unsigned compare per byte */
 	for (size_t i = 0; i < r.l; i++) {
-		unsigned char c = (unsigned char)r.p[i];
-		if (c <= ' ' || c >= 0x7f)
+		if ((unsigned char)(r.p[i] - 0x21) > 0x7e - 0x21)
 			return EBADMSG;
 	}
 	*callid = r;

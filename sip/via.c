@@ -75,10 +75,18 @@ sip_via_take(struct sip_via *via, struct pl *r)
 
 	memset(&v, 0, sizeof(v));
 	sip_skip_ws(r);
-	if (sip_take_token(&v.proto, r) || take_slash(r) ||
-	    sip_take_token(&v.ver, r) || take_slash(r) ||
-	    sip_take_token(&v.transport, r))
+	if (r->l > 8 && !memcmp(r->p, "SIP/2.0/", 8)) {
+		/* the usual spelling, without the LWS the grammar allows */
+		v.proto = (struct pl){ r->p, 3 };
+		v.ver = (struct pl){ r->p + 4, 3 };
+		sip_advance(r, 8);
+		if (sip_take_token(&v.transport, r))
+			return EBADMSG;
+	} else if (sip_take_token(&v.proto, r) || take_slash(r) ||
+	           sip_take_token(&v.ver, r) || take_slash(r) ||
+	           sip_take_token(&v.transport, r)) {
 		return EBADMSG;
+	}
 	v.tp = transport_lookup(&v.transport);
 	if (!r->l || !sip_is((unsigned char)r->p[0], SIP_C_WS))
 		return EBADMSG;
