@@ -91,7 +91,40 @@ reply_stateless(rt_actor *a, struct core *c, const struct sip_msg *msg,
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
-		sip_send(a, f, out, b.pos);
+		sip_send_response(a, f, out, b.pos);
+}
+
+/* 400 to a request that did not parse, with the parser's reason. When the
+ * request line itself was bad, no header got indexed: index them behind a
+ * stand-in request line, only to know where to answer. */
+static void
+reject(rt_actor *a, struct core *c, struct sip_msg *msg,
+       const Pbx__SipPacket *p)
+{
+	static const char stand_in[] = "BAD sip:invalid SIP/2.0\r\n";
+	const char *reason = msg->err ? msg->err : "Bad Request";
+	const char *data = (const char *)p->data.data;
+	const char *eol = memchr(data, '\n', p->data.len);
+	struct sip_msg *m2;
+	char *buf;
+	size_t rest;
+
+	if (sip_msg_hdr(msg, SIP_HDR_VIA) || !eol) {
+		reply_stateless(a, c, msg, p->flow, 400, reason);
+		return;
+	}
+	rest = p->data.len - (size_t)(eol + 1 - data);
+	buf = malloc(sizeof(stand_in) + rest);
+	m2 = malloc(sizeof(*m2));
+	if (buf && m2) {
+		memcpy(buf, stand_in, sizeof(stand_in) - 1);
+		memcpy(buf + sizeof(stand_in) - 1, eol + 1, rest);
+		sip_msg_decode(m2, buf, sizeof(stand_in) - 1 + rest,
+		               &c->s->limits);
+		reply_stateless(a, c, m2, p->flow, 400, reason);
+	}
+	free(buf);
+	free(m2);
 }
 
 static rt_msg *
@@ -172,8 +205,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		                          memory_order_relaxed);
 		rt_debug("malformed message: %s", msg.err ? msg.err : "?");
 		if (p->data.len > 4 && memcmp(data, "SIP/", 4) != 0)
-			reply_stateless(a, c, &msg, p->flow, 400,
-			                msg.err ? msg.err : "Bad Request");
+			reject(a, c, &msg, p);
 		return;
 	}
 	if (!msg.req) {

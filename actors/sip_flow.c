@@ -152,6 +152,50 @@ sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len)
 	return err;
 }
 
+/* RFC 3261 §18.2.2 for UDP: to the source address (received), at the port
+ * of rport if the client asked for it, else of the Via's sent-by. The top
+ * Via of our response already carries both parameters. */
+int
+sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
+                  size_t len)
+{
+	const char *p = data, *end = p + len, *v = NULL;
+	Pbx__SipFlow to = *f;
+	struct sip_via via;
+	struct pl val;
+
+	if (f->transport != SIP_FLOW_UDP)
+		return sip_send(a, f, data, len);
+	/* the first Via line of the response */
+	for (const char *l = memchr(p, '\n', len); l && l + 1 < end;
+	     l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
+		const char *s = l + 1;
+
+		if ((size_t)(end - s) > 4 && (strncasecmp(s, "Via:", 4) == 0 ||
+		                              strncasecmp(s, "v:", 2) == 0)) {
+			v = memchr(s, ':', (size_t)(end - s)) + 1;
+			break;
+		}
+	}
+	if (v) {
+		const char *e = memchr(v, '\r', (size_t)(end - v));
+		const char *comma;
+
+		val.p = v;
+		val.l = (size_t)((e ? e : end) - v);
+		comma = memchr(val.p, ',', val.l);
+		if (comma)
+			val.l = (size_t)(comma - val.p);
+		while (val.l && (*val.p == ' ' || *val.p == '\t')) {
+			val.p++;
+			val.l--;
+		}
+		if (sip_via_decode(&via, &val) == 0 && !via.rport_val)
+			to.remote_port = via.port ? via.port : 5060;
+	}
+	return sip_send(a, &to, data, len);
+}
+
 void
 sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f, const void *data,
           size_t len)

@@ -92,6 +92,10 @@ rt_addr sip_flow_sender(rt_actor *a, const Pbx__SipFlow *f);
 /* Send bytes along a flow (a SipSend to its transport actor). */
 int sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len);
 
+/* Send a response: UDP responses go where RFC 3261 §18.2.2 says. */
+int sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
+                      size_t len);
+
 /* One trace line (and the message with SIP_TRACE_FULL). */
 void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
                const void *data, size_t len);

@@ -223,8 +223,9 @@ sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
 
 		if (!err)
 			return;
+		/* RFC 3261 §10.3 step 3: no AOR of this domain */
 		if (err == EBADMSG)
-			say(&an, 400, "Bad To: not a sip URI with a user");
+			say(&an, 404, "Not Found: To is no SIP AOR");
 		else
 			say(&an, 405, NULL);
 	}

@@ -79,7 +79,7 @@ send_100(rt_actor *a, struct txs *t)
 		return;
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_simple(&b, &msg, p->flow, 100, NULL, NULL) == 0)
-		sip_send(a, p->flow, out, b.pos);
+		sip_send_response(a, p->flow, out, b.pos);
 }
 
 static void timer_cb(rt_actor *a, void *arg);
@@ -102,7 +102,7 @@ apply(rt_actor *a, struct txs *t, const struct txn_out *o,
 		                             (void *)(uintptr_t)w);
 	}
 	if (o->send == TXN_SEND_RESPONSE && t->resp)
-		sip_send(a, request(t)->flow, t->resp, t->resp_len);
+		sip_send_response(a, request(t)->flow, t->resp, t->resp_len);
 	else if (o->send == TXN_SEND_100)
 		send_100(a, t);
 	if (o->to_tu)
