@@ -8,9 +8,10 @@ UDPSEND=$BUILD/tests/udpsend
 cd "$WORK" || fail "cd $WORK" # whatever sipp writes stays in WORK
 
 # A base port P with P..P+19 unused on UDP and TCP. Tests run in parallel:
-# the start depends on the pid, and busy ranges are skipped.
+# the start depends on the pid, and busy ranges are skipped. 30000-32759:
+# above tests/e2e's range (20000-29999), below the ephemeral ports (32768).
 sip_port_base() {
-	local b=$((21000 + ($$ % 480) * 20)) i
+	local b=$((30000 + ($$ % 138) * 20)) i
 	command -v ss >/dev/null || { echo "$b"; return; }
 	for ((i = 0; i < 50; i++)); do
 		if ss -Hantu | awk -v lo="$b" -v hi="$((b + 19))" '
@@ -21,7 +22,7 @@ sip_port_base() {
 			return
 		fi
 		b=$((b + 20))
-		[ "$b" -gt 30980 ] && b=21000
+		[ "$b" -gt 32740 ] && b=30000
 	done
 	echo "$b"
 }
