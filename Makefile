@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CONF  ?= conf/pbx.yaml
 
-.PHONY: all deps build run test unit asan format format-check clean
+.PHONY: all deps build run test unit asan fuzz format format-check clean
 
 all: build
 
@@ -32,6 +32,11 @@ asan: deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS) -L 'unit|sanitize'
 
+# libFuzzer targets of the SIP/SDP codec, FUZZ_SECONDS each (clang).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash tools/fuzz.sh $(FUZZ_SECONDS)
+
 SOURCES = $(shell git ls-files '*.c' '*.h')
 format:
 	clang-format -i $(SOURCES)
@@ -39,4 +44,4 @@ format-check:
 	clang-format --dry-run -Werror $(SOURCES)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
