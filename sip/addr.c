@@ -6,7 +6,6 @@
 int
 sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 {
-	struct sip_addr a;
 	struct pl n, v;
 	const char *pstart;
 	size_t i;
@@ -15,23 +14,23 @@ sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 	sip_skip_ws(r);
 	if (!r->l)
 		return EBADMSG;
-	a.dname = (struct pl)PL_INIT;
-	a.dname_quoted = false;
-	a.tag = (struct pl)PL_INIT;
+	addr->dname = (struct pl)PL_INIT;
+	addr->dname_quoted = false;
+	addr->tag = (struct pl)PL_INIT;
 	if (r->p[0] == '"') {
-		err = sip_take_qstr(&a.dname, r);
+		err = sip_take_qstr(&addr->dname, r);
 		if (err)
 			return err;
-		a.dname_quoted = true;
+		addr->dname_quoted = true;
 		sip_skip_ws(r);
 		if (!r->l || r->p[0] != '<')
 			return EBADMSG;
 	} else if (r->p[0] != '<') {
 		i = sip_span(r, SIP_C_TOKEN | SIP_C_WS);
 		if (i < r->l && r->p[i] == '<') {
-			a.dname.p = r->p;
-			a.dname.l = i;
-			sip_trim(&a.dname);
+			addr->dname.p = r->p;
+			addr->dname.l = i;
+			sip_trim(&addr->dname);
 			sip_advance(r, i);
 		}
 	}
@@ -39,9 +38,9 @@ sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 		const char *gt = memchr(r->p, '>', r->l);
 		if (!gt)
 			return EBADMSG;
-		a.auri.p = r->p + 1;
-		a.auri.l = (size_t)(gt - r->p - 1);
-		sip_advance(r, a.auri.l + 2);
+		addr->auri.p = r->p + 1;
+		addr->auri.l = (size_t)(gt - r->p - 1);
+		sip_advance(r, addr->auri.l + 2);
 	} else {
 		/* addr-spec: parameters belong to the header, not the URI */
 		for (i = 0; i < r->l && r->p[i] != ';' && r->p[i] != ',' &&
@@ -50,11 +49,11 @@ sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 			if (r->p[i] == '?')
 				return EBADMSG;
 		}
-		a.auri.p = r->p;
-		a.auri.l = i;
+		addr->auri.p = r->p;
+		addr->auri.l = i;
 		sip_advance(r, i);
 	}
-	err = sip_uri_decode(&a.uri, &a.auri);
+	err = sip_uri_take(&addr->uri, &addr->auri);
 	if (err)
 		return err;
 	sip_skip_ws(r);
@@ -63,19 +62,18 @@ sip_addr_take(struct sip_addr *addr, struct pl *r, sip_param_h *ph, void *arg)
 		if (sip_param_take(&n, &v, r))
 			return EBADMSG;
 		if (n.l == 3 && sip_casecmp(n.p, "tag", 3))
-			a.tag = v;
+			addr->tag = v;
 		if (ph && ph(arg, &n, &v))
 			return EBADMSG;
 	}
 	if (r->l && r->p[0] != ',')
 		return EBADMSG;
-	a.params.p = pstart;
-	a.params.l = (size_t)(r->p - pstart);
-	if (a.params.l) {
-		sip_advance(&a.params, 1);
-		sip_trim(&a.params);
+	addr->params.p = pstart;
+	addr->params.l = (size_t)(r->p - pstart);
+	if (addr->params.l) {
+		sip_advance(&addr->params, 1);
+		sip_trim(&addr->params);
 	}
-	*addr = a;
 	return 0;
 }
 
@@ -174,31 +172,28 @@ contact_param(void *arg, const struct pl *n, const struct pl *v)
 int
 sip_contact_take(struct sip_contact *c, struct pl *r)
 {
-	struct sip_contact ct;
 	int err;
 
 	sip_skip_ws(r);
-	ct.star = false;
-	ct.has_expires = ct.has_q = ct.has_reg_id = false;
-	ct.expires = ct.reg_id = 0;
-	ct.q = 0;
-	ct.instance = (struct pl)PL_INIT;
+	c->star = false;
+	c->has_expires = c->has_q = c->has_reg_id = false;
+	c->expires = c->reg_id = 0;
+	c->q = 0;
+	c->instance = (struct pl)PL_INIT;
 	if (r->l && r->p[0] == '*') {
 		struct pl t = *r;
 		sip_advance(&t, 1);
 		sip_skip_ws(&t);
 		if (!t.l || t.p[0] == ',') {
-			memset(&ct.addr, 0, sizeof(ct.addr));
-			ct.star = true;
+			memset(&c->addr, 0, sizeof(c->addr));
+			c->star = true;
 			*r = t;
-			*c = ct;
 			return 0;
 		}
 	}
-	err = sip_addr_take(&ct.addr, r, contact_param, &ct);
+	err = sip_addr_take(&c->addr, r, contact_param, c);
 	if (err)
 		return err;
-	*c = ct;
 	return 0;
 }
 

@@ -176,6 +176,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 	struct sip_cseq cseq;
 	struct sip_via via;
 	struct sip_contact ct;
+	struct pl r;
 	uint32_t u;
 
 	for (size_t i = 0; i < sizeof(single) / sizeof(single[0]); i++) {
@@ -202,7 +203,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 	}
 	/* values are taken off each line in turn: no separate list split */
 	for (bool top = true; h; h = sip_msg_hdr_next(msg, h)) {
-		struct pl r = h->val;
+		r = h->val;
 		if (!r.l)
 			goto bad_via;
 		while (r.l) {
@@ -241,7 +242,8 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing From";
 		return EBADMSG;
 	}
-	if (sip_addr_decode(&msg->from, &h->val)) {
+	r = h->val;
+	if (sip_addr_take(&msg->from, &r, NULL, NULL) || r.l) {
 		msg->err = "Bad From";
 		return EBADMSG;
 	}
@@ -249,7 +251,8 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Missing To";
 		return EBADMSG;
 	}
-	if (sip_addr_decode(&msg->to, &h->val)) {
+	r = h->val;
+	if (sip_addr_take(&msg->to, &r, NULL, NULL) || r.l) {
 		msg->err = "Bad To";
 		return EBADMSG;
 	}
@@ -274,7 +277,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 	}
 	for (h = sip_msg_hdr(msg, SIP_HDR_CONTACT); h;
 	     h = sip_msg_hdr_next(msg, h)) {
-		struct pl r = h->val;
+		r = h->val;
 		if (!r.l)
 			goto bad_contact;
 		while (r.l) {

@@ -98,6 +98,9 @@ int sip_param_take(struct pl *name, struct pl *val, struct pl *r);
 /* Called for each parameter of a value being decoded; non-zero refuses. */
 typedef int(sip_param_h)(void *arg, const struct pl *name,
                          const struct pl *val);
+/* The *_take functions decode in place: on failure the output holds
+ * garbage, which is why the public *_decode wrappers decode into a local. */
+int sip_uri_take(struct sip_uri *uri, const struct pl *pl);
 /* One Via value off the front of r; r is left at what follows (a ',' or
  * nothing), whitespace skipped. */
 int sip_via_take(struct sip_via *via, struct pl *r);

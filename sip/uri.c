@@ -170,44 +170,43 @@ tel_part(struct sip_uri *uri, struct pl r)
 }
 
 int
-sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
+sip_uri_take(struct sip_uri *uri, const struct pl *pl)
 {
-	struct sip_uri u;
 	struct pl r = *pl;
 	size_t i;
 	int err;
 
-	u.scheme = SIP_SCHEME_OTHER;
-	u.user = u.password = u.host = u.params = u.headers =
+	uri->scheme = SIP_SCHEME_OTHER;
+	uri->user = uri->password = uri->host = uri->params = uri->headers =
 	    (struct pl)PL_INIT;
-	u.host_ipv6 = false;
-	u.port = 0;
+	uri->host_ipv6 = false;
+	uri->port = 0;
 	if (!r.p || !r.l || !sip_is((unsigned char)r.p[0], SIP_C_ALPHA))
 		return EBADMSG;
 	i = sip_span(&r, SIP_C_SCHEME);
 	if (i == r.l || r.p[i] != ':')
 		return EBADMSG;
-	u.scheme_pl.p = r.p;
-	u.scheme_pl.l = i;
+	uri->scheme_pl.p = r.p;
+	uri->scheme_pl.l = i;
 	sip_advance(&r, i + 1);
 	if (r.l == 0)
 		return EBADMSG;
-	u.opaque = r;
+	uri->opaque = r;
 	if (i == 3 && (r.p[-4] | 0x20) == 's' && (r.p[-3] | 0x20) == 'i' &&
 	    (r.p[-2] | 0x20) == 'p')
-		u.scheme = SIP_SCHEME_SIP;
-	else if (pl_eqi_str(&u.scheme_pl, "sips"))
-		u.scheme = SIP_SCHEME_SIPS;
-	else if (pl_eqi_str(&u.scheme_pl, "tel"))
-		u.scheme = SIP_SCHEME_TEL;
+		uri->scheme = SIP_SCHEME_SIP;
+	else if (pl_eqi_str(&uri->scheme_pl, "sips"))
+		uri->scheme = SIP_SCHEME_SIPS;
+	else if (pl_eqi_str(&uri->scheme_pl, "tel"))
+		uri->scheme = SIP_SCHEME_TEL;
 
-	switch (u.scheme) {
+	switch (uri->scheme) {
 	case SIP_SCHEME_SIP:
 	case SIP_SCHEME_SIPS:
-		err = sip_part(&u, r);
+		err = sip_part(uri, r);
 		break;
 	case SIP_SCHEME_TEL:
-		err = tel_part(&u, r);
+		err = tel_part(uri, r);
 		break;
 	default:
 		err = uric_only(&r) ? 0 : EBADMSG;
@@ -215,6 +214,16 @@ sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
 	}
 	if (err)
 		return err;
-	*uri = u;
 	return 0;
+}
+
+int
+sip_uri_decode(struct sip_uri *uri, const struct pl *pl)
+{
+	struct sip_uri u;
+	int err = sip_uri_take(&u, pl);
+
+	if (!err)
+		*uri = u;
+	return err;
 }

@@ -69,25 +69,24 @@ via_param(struct sip_via *v, const struct pl *n, const struct pl *val)
 int
 sip_via_take(struct sip_via *via, struct pl *r)
 {
-	struct sip_via v;
 	struct pl n, val;
 	const char *pstart;
 
-	memset(&v, 0, sizeof(v));
+	memset(via, 0, sizeof(*via));
 	sip_skip_ws(r);
 	if (r->l > 8 && !memcmp(r->p, "SIP/2.0/", 8)) {
 		/* the usual spelling, without the LWS the grammar allows */
-		v.proto = (struct pl){ r->p, 3 };
-		v.ver = (struct pl){ r->p + 4, 3 };
+		via->proto = (struct pl){ r->p, 3 };
+		via->ver = (struct pl){ r->p + 4, 3 };
 		sip_advance(r, 8);
-		if (sip_take_token(&v.transport, r))
+		if (sip_take_token(&via->transport, r))
 			return EBADMSG;
-	} else if (sip_take_token(&v.proto, r) || take_slash(r) ||
-	           sip_take_token(&v.ver, r) || take_slash(r) ||
-	           sip_take_token(&v.transport, r)) {
+	} else if (sip_take_token(&via->proto, r) || take_slash(r) ||
+	           sip_take_token(&via->ver, r) || take_slash(r) ||
+	           sip_take_token(&via->transport, r)) {
 		return EBADMSG;
 	}
-	v.tp = transport_lookup(&v.transport);
+	via->tp = transport_lookup(&via->transport);
 	if (!r->l || !sip_is((unsigned char)r->p[0], SIP_C_WS))
 		return EBADMSG;
 	sip_skip_ws(r);
@@ -96,16 +95,16 @@ sip_via_take(struct sip_via *via, struct pl *r)
 		const char *e = memchr(r->p, ']', r->l);
 		if (!e || e == r->p + 1)
 			return EBADMSG;
-		v.host.p = r->p + 1;
-		v.host.l = (size_t)(e - r->p - 1);
-		v.host_ipv6 = true;
-		sip_advance(r, v.host.l + 2);
+		via->host.p = r->p + 1;
+		via->host.l = (size_t)(e - r->p - 1);
+		via->host_ipv6 = true;
+		sip_advance(r, via->host.l + 2);
 	} else {
-		v.host.p = r->p;
-		v.host.l = sip_span(r, SIP_C_HOST);
-		if (!v.host.l)
+		via->host.p = r->p;
+		via->host.l = sip_span(r, SIP_C_HOST);
+		if (!via->host.l)
 			return EBADMSG;
-		sip_advance(r, v.host.l);
+		sip_advance(r, via->host.l);
 	}
 	sip_skip_ws(r);
 	if (r->l && r->p[0] == ':') {
@@ -117,24 +116,23 @@ sip_via_take(struct sip_via *via, struct pl *r)
 		d.l = sip_span(r, SIP_C_DIGIT);
 		if (sip_u32_decode(&port, &d, 65535) || !port)
 			return EBADMSG;
-		v.port = (uint16_t)port;
+		via->port = (uint16_t)port;
 		sip_advance(r, d.l);
 		sip_skip_ws(r);
 	}
 	pstart = r->p;
 	while (r->l && r->p[0] == ';') {
-		if (sip_param_take(&n, &val, r) || via_param(&v, &n, &val))
+		if (sip_param_take(&n, &val, r) || via_param(via, &n, &val))
 			return EBADMSG;
 	}
 	if (r->l && r->p[0] != ',')
 		return EBADMSG;
-	v.params.p = pstart;
-	v.params.l = (size_t)(r->p - pstart);
-	if (v.params.l) {
-		sip_advance(&v.params, 1);
-		sip_trim(&v.params);
+	via->params.p = pstart;
+	via->params.l = (size_t)(r->p - pstart);
+	if (via->params.l) {
+		sip_advance(&via->params, 1);
+		sip_trim(&via->params);
 	}
-	*via = v;
 	return 0;
 }
 
