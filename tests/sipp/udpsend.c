@@ -39,6 +39,8 @@ static void usage(void)
 	        "  -n N      replies expected (default 1): stop once they are in\n"
 	        "  -s MS     after the N-th reply, wait MS for extra ones (default 100)\n"
 	        "  -w MS     give up MS after the last send (default 1000)\n"
+	        "  -m TEXT   count only the replies that contain TEXT (say, the\n"
+	        "            Call-ID); the others are only noted on stderr\n"
 	        "  -o PREFIX write reply K whole to PREFIX.K\n");
 	exit(2);
 }
@@ -133,18 +135,23 @@ static int local_port(int fd)
 }
 
 static int nreplies;
-static const char *prefix;
+static const char *prefix, *match;
 
 static void report(const char *msg, size_t len, int port,
                    const struct sockaddr_storage *from, socklen_t fl)
 {
 	char h[NI_MAXHOST] = "?", s[NI_MAXSERV] = "?";
 	size_t i;
-	nreplies++;
 	getnameinfo((const struct sockaddr *)from, fl, h, sizeof h, s, sizeof s,
 	            NI_NUMERICHOST | NI_NUMERICSERV);
 	for (i = 0; i < len && msg[i] != '\r' && msg[i] != '\n'; i++)
 		;
+	if (match && !memmem(msg, len, match, strlen(match))) {
+		fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n", match, port,
+		        h, s, (int)i, msg);
+		return;
+	}
+	nreplies++;
 	printf("%d %d %s:%s %.*s\n", nreplies, port, h, s, (int)i, msg);
 	fflush(stdout);
 	if (prefix) {
@@ -202,7 +209,7 @@ int main(int argc, char **argv)
 	struct addrinfo hints, *ai;
 	long next_send, deadline = 0, settle_end = 0;
 
-	while ((c = getopt(argc, argv, "tb:l:c:i:n:s:w:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "tb:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
 		case 't': tcp = 1; break;
 		case 'b': bind_port = num(optarg, 1, 65535); break;
@@ -216,6 +223,7 @@ int main(int argc, char **argv)
 		case 'n': want = num(optarg, 1, 1000); break;
 		case 's': settle = num(optarg, 0, 60000); break;
 		case 'w': wait_ms = num(optarg, 0, 600000); break;
+		case 'm': match = optarg; break;
 		case 'o': prefix = optarg; break;
 		default: usage();
 		}
