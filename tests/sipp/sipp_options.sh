@@ -61,6 +61,19 @@ else
 	pass "received: Via: $via, answer to 127.0.0.1:$V"
 fi
 
+# the same with LWS, folded over lines, around the slashes of the
+# sent-protocol (RFC 3261 25.1: SLASH = SWS "/" SWS), as in RFC 4475's
+# wsinv.dat: to port V too
+NORPORT=1 VIAPORT=$V sip_req "$WORK/lws.req" OPTIONS "sip:$PBX"
+sed -i 's|^Via: SIP/2.0/UDP |Via: SIP  /   2.0\r\n /UDP\r\n    |' "$WORK/lws.req"
+"$UDPSEND" -b "$S" -l "$V" -o "$WORK/lws" "$PBX" "$WORK/lws.req" >"$WORK/lws.out"
+port=$(awk 'NR == 1 { print $2 }' "$WORK/lws.out")
+if [ "$port" != "$V" ]; then
+	problem "LWS in Via: '$(sed -n '/^Via/,/branch/p' "$WORK/lws.req" | tr -d '\r' | tr '\n' '|')' (folded, no rport) sent from port $S: answer came to port '${port:-none}', expected $V"
+else
+	pass "LWS in Via: answer to the sent-by port"
+fi
+
 # TCP: the answer on the same connection, whatever the Via says
 VIAPROTO=TCP VIAPORT=$V sip_req "$WORK/tcp.req" OPTIONS "sip:$PBX"
 "$UDPSEND" -t -o "$WORK/tcpans" "$PBX" "$WORK/tcp.req" >"$WORK/tcpans.out"
