@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SIP benchmark: OPTIONS round trips per second with sipp (UAC over UDP)
 # against pbxd, and the same load against Kamailio answering OPTIONS
-# statelessly (kamailio-options.cfg), in the same run, on loopback.
+# statelessly (kamailio-options.cfg), in the same run, on loopback. Both
+# servers stay up and their runs alternate (pbxd, Kamailio, pbxd, ...), so
+# that other work on the machine weighs on both alike; the load average
+# before and after is printed.
 #
 # usage: tools/bench/sip/run.sh [SECONDS] [RATE...]
 #   SECONDS  length of each run (default 10)
@@ -35,11 +38,12 @@ PBX_SIP=$PORT KAM_SIP=$((PORT + 1)) UAC=$((PORT + 2))
 ADMIN=tcp://127.0.0.1:$((PORT + 3)) CLUSTER=tcp://127.0.0.1:$((PORT + 4))
 HERE=tools/bench/sip
 TMP=$(mktemp -d /tmp/bench-sip.XXXXXX)
-SERVER_PID=
+STARTED=()
 cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-	sleep 0.3
-	[ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null
+	local p
+	for p in "${STARTED[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in "${STARTED[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$TMP"
 }
@@ -75,8 +79,6 @@ cpu_ticks() {
 	done
 	echo "$t"
 }
-# server_pids: the server's process and its children (Kamailio forks)
-server_pids() { echo "$SERVER_PID" $(ps -o pid= --ppid "$SERVER_PID" 2>/dev/null); }
 median() { sort -g | awk '{a[NR] = $1} END {print (NR ? a[int((NR + 1) / 2)] : "-")}'; }
 # stat CSV COLUMN: last value of COLUMN in sipp's statistics file
 stat() {
@@ -90,34 +92,32 @@ pct() {
 			i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print a[i] }'
 }
 
+# Both servers run for the whole benchmark (an idle one costs nothing) and
+# their runs alternate, so that a busy moment on the machine hits both.
+declare -A PID TARGET
 start_pbxd() {
 	"$BUILD/bin/pbxd" -c conf/pbx.yaml --sip "127.0.0.1:$PBX_SIP" \
 		--data "$TMP/data" --admin "$ADMIN" --cluster-listen "$CLUSTER" \
 		--workers "$WORKERS" --log-level warn >"$TMP/pbxd.log" 2>&1 &
-	SERVER_PID=$!
-	TARGET=127.0.0.1:$PBX_SIP
+	PID[pbxd]=$!
+	TARGET[pbxd]=127.0.0.1:$PBX_SIP
 }
 start_kamailio() {
 	kamailio -f "$HERE/kamailio-options.cfg" -P "$TMP/kamailio.pid" -Y "$TMP" \
 		-w "$TMP" -E -DD -n "$KAM_CHILDREN" -l "udp:127.0.0.1:$KAM_SIP" \
 		-x tlsf -X tlsf -m 256 -M 16 >"$TMP/kamailio.log" 2>&1 &
-	SERVER_PID=$!
-	TARGET=127.0.0.1:$KAM_SIP
+	PID[kamailio]=$!
+	TARGET[kamailio]=127.0.0.1:$KAM_SIP
 }
-stop_server() {
-	kill "$SERVER_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-	SERVER_PID=
-}
-# wait_up: a few OPTIONS until one is answered
+# server_pids NAME: the server's process and its children (Kamailio forks)
+server_pids() { echo "${PID[$1]}" $(ps -o pid= --ppid "${PID[$1]}" 2>/dev/null); }
+# wait_up NAME: a few OPTIONS until one is answered
 wait_up() {
 	local i
 	for i in $(seq 50); do
-		kill -0 "$SERVER_PID" 2>/dev/null || return 1
-		timeout 5 sipp "$TARGET" -sf "$HERE/options.xml" -i 127.0.0.1 -p "$UAC" \
-			-nostdin -m 1 -recv_timeout 300 >/dev/null 2>&1 && return 0
+		kill -0 "${PID[$1]}" 2>/dev/null || return 1
+		timeout 5 sipp "${TARGET[$1]}" -sf "$HERE/options.xml" -i 127.0.0.1 \
+			-p "$UAC" -nostdin -m 1 -recv_timeout 300 >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
@@ -127,16 +127,16 @@ wait_up() {
 one() {
 	local name=$1 rate=$2 run=$3 d=$TMP/$1-$2-$3 c0 c1 t0 t1 ok
 	mkdir -p "$d"
-	c0=$(cpu_ticks $(server_pids))
+	c0=$(cpu_ticks $(server_pids "$name"))
 	t0=$(date +%s.%N)
-	(cd "$d" && timeout -k 5 $((SECS * 3 + 30)) sipp "$TARGET" \
+	(cd "$d" && timeout -k 5 $((SECS * 3 + 30)) sipp "${TARGET[$name]}" \
 		-sf "$ROOT/$HERE/options.xml" -i 127.0.0.1 -p "$UAC" -nostdin \
 		-r "$rate" -m $((rate * SECS)) -l $((rate * 2 + 100)) \
 		-buff_size 4194304 -max_non_invite_retrans 3 -recv_timeout 5000 \
 		-trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1000 \
 		>sipp.out 2>&1)
 	t1=$(date +%s.%N)
-	c1=$(cpu_ticks $(server_pids))
+	c1=$(cpu_ticks $(server_pids "$name"))
 	ok=$(stat "$d/stat.csv" "SuccessfulCall(C)")
 	awk -v ok="$ok" -v t0="$t0" -v t1="$t1" -v c="$((c1 - c0))" -v tick="$TICK" \
 		-v f="$(stat "$d/stat.csv" "FailedCall(C)")" \
@@ -146,18 +146,17 @@ one() {
 			ok ? c / tick * 1e6 / ok : 0, p50, p99 }'
 }
 
-# bench NAME: every rate, RUNS runs each, median per column
-bench() {
-	local name=$1 rate i col best=0 clean=0
-	printf '\n%s\n' "$name"
+# table NAME: medians per rate of the runs in $TMP/NAME-RATE, and the summary
+table() {
+	local name=$1 rate col best=0 clean=0 done_ f r
+	printf '\n%s\n' "$2"
 	printf '  %8s %11s %7s %8s %14s %8s %8s\n' "offered" "completed/s" "failed" \
 		"retrans" "cpu us/rtrip" "p50 ms" "p99 ms"
 	for rate in "${RATES[@]}"; do
-		for i in $(seq "$RUNS"); do one "$name" "$rate" "$i"; done >"$TMP/$name-$rate"
 		for col in 1 2 3 4 5 6; do
 			cut -d' ' -f"$col" "$TMP/$name-$rate" | median
 		done | xargs printf '  %8s %11s %7s %8s %14s %8s %8s\n' "$rate"
-		read -r done_ f r _ <<<"$(for col in 1 2 3; do
+		read -r done_ f r <<<"$(for col in 1 2 3; do
 			cut -d' ' -f"$col" "$TMP/$name-$rate" | median; done | xargs)"
 		[ "$f" = 0 ] && [ "$done_" -gt "$best" ] && best=$done_
 		[ "$f" = 0 ] && [ "$r" = 0 ] && [ "$done_" -gt "$clean" ] && clean=$done_
@@ -170,20 +169,29 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "load: sipp $(sipp -v 2>/dev/null | grep -o 'v[0-9.]*' | head -1) UAC, OPTIONS over UDP on loopback," \
 	"$SECS s per run, median of $RUNS runs; pbxd $WORKERS workers," \
 	"Kamailio $KAM_CHILDREN children (tlsf)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+SERVERS=(pbxd)
 start_pbxd
-wait_up || { tail "$TMP/pbxd.log"; die "pbxd does not answer OPTIONS on $TARGET"; }
-bench pbxd
-stop_server
-
+STARTED+=("${PID[pbxd]}")
+wait_up pbxd || { tail "$TMP/pbxd.log"; die "pbxd does not answer OPTIONS on ${TARGET[pbxd]}"; }
 if [ "${NO_KAMAILIO:-0}" != 1 ]; then
 	start_kamailio
-	wait_up || { tail "$TMP/kamailio.log"; die "kamailio does not answer OPTIONS on $TARGET"; }
-	echo
-	echo "($(kamailio -v 2>/dev/null | head -1))"
-	bench kamailio
-	stop_server
+	STARTED+=("${PID[kamailio]}")
+	wait_up kamailio || { tail "$TMP/kamailio.log"; die "kamailio does not answer OPTIONS on ${TARGET[kamailio]}"; }
+	SERVERS+=(kamailio)
 fi
+for rate in "${RATES[@]}"; do
+	for i in $(seq "$RUNS"); do
+		for s in "${SERVERS[@]}"; do
+			one "$s" "$rate" "$i" >>"$TMP/$s-$rate"
+		done
+	done
+	echo "  $rate/s done" >&2
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+table pbxd "pbxd ($("$BUILD/bin/pbxd" --version 2>/dev/null))"
+[ "${NO_KAMAILIO:-0}" != 1 ] && table kamailio "$(kamailio -v 2>/dev/null | head -1)"
 
 if [ "${NO_CODEC:-0}" != 1 ] && [ -f tools/bench/sip-codec/run.sh ]; then
 	printf '\nSIP codec (tools/bench/sip-codec/run.sh)\n'
