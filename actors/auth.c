@@ -8,7 +8,10 @@
 
 #include "auth.h"
 
-#define NONCE_LEN 48 /* 16 hex of time + 32 hex of HMAC */
+/* 16 hex of time, 16 hex of salt, 32 hex of HMAC: the salt makes every
+ * challenge's nonce its own, so two devices of one AOR challenged in the
+ * same second do not share a nonce (and its nonce counts) */
+#define NONCE_LEN 64
 
 void
 auth_init(struct auth *a, const char *realm, const char *secret,
@@ -26,28 +29,48 @@ auth_init(struct auth *a, const char *realm, const char *secret,
 }
 
 static void
-mac(const struct auth *a, uint64_t ts, unsigned char out[32])
+mac(const struct auth *a, uint64_t ts, uint64_t salt, unsigned char out[32])
 {
-	unsigned char in[8 + sizeof(a->realm)];
+	unsigned char in[16 + sizeof(a->realm)];
 	size_t rl = strlen(a->realm);
 	unsigned int ol = 32;
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 8; i++) {
 		in[i] = (unsigned char)(ts >> (56 - 8 * i));
-	memcpy(in + 8, a->realm, rl);
-	HMAC(EVP_sha256(), a->secret, sizeof(a->secret), in, 8 + rl, out, &ol);
+		in[8 + i] = (unsigned char)(salt >> (56 - 8 * i));
+	}
+	memcpy(in + 16, a->realm, rl);
+	HMAC(EVP_sha256(), a->secret, sizeof(a->secret), in, 16 + rl, out, &ol);
+}
+
+static void
+nonce_make(const struct auth *a, char *out, size_t n, uint64_t ts,
+           uint64_t salt)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char m[32];
+	int k;
+
+	mac(a, ts, salt, m);
+	k = snprintf(out, n, "%016llx%016llx", (unsigned long long)ts,
+	             (unsigned long long)salt);
+	for (int i = 0; i < 16 && k > 0 && (size_t)k + 2 < n; i++) {
+		out[k++] = hex[m[i] >> 4];
+		out[k++] = hex[m[i] & 15];
+	}
+	if (k > 0 && (size_t)k < n)
+		out[k] = '\0';
 }
 
 void
 auth_nonce(const struct auth *a, char *out, size_t n, uint64_t now_s)
 {
-	unsigned char m[32];
-	int k;
+	static _Thread_local uint64_t counter;
+	uint64_t salt;
 
-	mac(a, now_s, m);
-	k = snprintf(out, n, "%016llx", (unsigned long long)now_s);
-	for (int i = 0; i < 16 && k > 0 && (size_t)k + 2 < n; i++)
-		k += snprintf(out + k, n - (size_t)k, "%02x", m[i]);
+	if (RAND_bytes((unsigned char *)&salt, sizeof(salt)) != 1)
+		salt = ++counter ^ ((uint64_t)(uintptr_t)&counter << 16);
+	nonce_make(a, out, n, now_s, salt);
 }
 
 /* 0 and the nonce's time, or EINVAL if it is not one of ours. */
@@ -55,7 +78,7 @@ static int
 nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts)
 {
 	char want[NONCE_LEN + 1], tmp[17];
-	unsigned long long t;
+	unsigned long long t, salt;
 
 	if (nonce->l != NONCE_LEN)
 		return EINVAL;
@@ -63,7 +86,10 @@ nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts)
 	tmp[16] = '\0';
 	if (sscanf(tmp, "%16llx", &t) != 1)
 		return EINVAL;
-	auth_nonce(a, want, sizeof(want), t);
+	memcpy(tmp, nonce->p + 16, 16);
+	if (sscanf(tmp, "%16llx", &salt) != 1)
+		return EINVAL;
+	nonce_make(a, want, sizeof(want), t, salt);
 	if (CRYPTO_memcmp(want, nonce->p, NONCE_LEN) != 0)
 		return EINVAL;
 	*ts = t;
@@ -78,7 +104,7 @@ auth_challenge(const struct auth *a, struct sip_buf *b, bool proxy, bool stale,
 	 * challenge only, instead of the first they support (RFC 8760) */
 	static const enum sip_digest_alg algs[] = { SIP_DIGEST_MD5,
 		                                    SIP_DIGEST_SHA256 };
-	char nonce[64];
+	char nonce[NONCE_LEN + 1];
 	struct pl realm = pl_from_str(a->realm), np;
 	int err = 0;
 

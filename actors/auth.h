@@ -31,7 +31,7 @@ enum auth_result {
 /* secret may be NULL: a random one (a single node then). */
 void auth_init(struct auth *a, const char *realm, const char *secret,
                uint32_t lifetime_s);
-/* A fresh nonce (NUL-terminated, < 64 bytes) for time `now_s`. */
+/* A fresh nonce (NUL-terminated, 64 characters) for time `now_s`. */
 void auth_nonce(const struct auth *a, char *out, size_t n, uint64_t now_s);
 /* Append the challenge headers of a 401/407: MD5, then SHA-256. */
 int auth_challenge(const struct auth *a, struct sip_buf *b, bool proxy,

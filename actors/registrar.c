@@ -2,7 +2,6 @@
  * The registrar actor, one per worker: authentication and dispatch of the
  * REGISTERs whose AOR hashes to this worker (see registrar.h).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +30,8 @@ int
 registrar_aor(char *out, size_t n, const struct sip_msg *msg)
 {
 	const struct sip_hdr *to = sip_msg_hdr(msg, SIP_HDR_TO);
-	struct sip_addr a;
-	size_t k;
 
-	if (!to || sip_addr_decode(&a, &to->val) != 0 ||
-	    (a.uri.scheme != SIP_SCHEME_SIP &&
-	     a.uri.scheme != SIP_SCHEME_SIPS) ||
-	    !a.uri.user.l || !a.uri.host.l ||
-	    a.uri.user.l + a.uri.host.l + 2 > n)
-		return EBADMSG;
-	memcpy(out, a.uri.user.p, a.uri.user.l);
-	k = a.uri.user.l;
-	out[k++] = '@';
-	for (size_t i = 0; i < a.uri.host.l; i++)
-		out[k++] = (char)tolower((unsigned char)a.uri.host.p[i]);
-	out[k] = '\0';
-	return 0;
+	return to ? sip_aor_key(out, n, &to->val) : EBADMSG;
 }
 
 int

@@ -56,7 +56,7 @@ struct reg {
 	struct binding *b;
 	size_t n, cap;
 	struct {
-		char nonce[64];
+		char nonce[72];
 		uint32_t nc;
 	} nonces[NONCES];
 	unsigned nonce_next;
@@ -150,63 +150,91 @@ binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
 
 enum change { ADDED, REFRESHED, REMOVED, EXPIRED };
 
-struct change_set {
-	size_t n;
-	enum change kind[64];
-	struct binding b[64];
+/* The changes one request makes: at most every binding, plus the
+ * contacts it adds. Sized per AOR, not for the worst case. */
+struct change_entry {
+	enum change kind;
+	struct binding b;
 };
+struct change_set {
+	size_t n, cap;
+	struct change_entry c[];
+};
+
+static struct change_set *
+cs_new(size_t cap)
+{
+	struct change_set *cs = malloc(sizeof(*cs) + cap * sizeof(cs->c[0]));
+
+	if (cs) {
+		cs->n = 0;
+		cs->cap = cap;
+	}
+	return cs;
+}
 
 /* Append the change set as events; the answer carries `corr`. */
 static int
 append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
 {
-	Pbx__Event ev[64], *evp[64];
-	Pbx__Binding pb[64];
-	Pbx__SipFlow pf[64];
-	Pbx__Addr pc[64];
-	Pbx__BindingAdded ad[64];
-	Pbx__BindingRefreshed rf[64];
-	Pbx__BindingRemoved rm[64];
-	Pbx__BindingExpired ex[64];
+	struct ev_parts {
+		Pbx__Event ev;
+		Pbx__Binding pb;
+		Pbx__SipFlow pf;
+		Pbx__Addr pc;
+		Pbx__BindingAdded ad;
+		Pbx__BindingRefreshed rf;
+		Pbx__BindingRemoved rm;
+		Pbx__BindingExpired ex;
+	} * x;
+	Pbx__Event **evp;
+	int err;
 
 	if (!r->g->store)
 		return ENOSYS;
+	x = malloc(cs->n * (sizeof(*x) + sizeof(*evp)));
+	if (!x)
+		return ENOMEM;
+	evp = (Pbx__Event **)(x + cs->n);
 	for (size_t i = 0; i < cs->n; i++) {
-		pbx__event__init(&ev[i]);
-		ev[i].version = 1;
-		binding_to_pb(&pb[i], &pf[i], &pc[i], r->aor, &cs->b[i]);
-		switch (cs->kind[i]) {
+		pbx__event__init(&x[i].ev);
+		x[i].ev.version = 1;
+		binding_to_pb(&x[i].pb, &x[i].pf, &x[i].pc, r->aor,
+		              &cs->c[i].b);
+		switch (cs->c[i].kind) {
 		case ADDED:
-			pbx__binding_added__init(&ad[i]);
-			ad[i].binding = &pb[i];
-			ev[i].body_case = PBX__EVENT__BODY_BINDING_ADDED;
-			ev[i].binding_added = &ad[i];
+			pbx__binding_added__init(&x[i].ad);
+			x[i].ad.binding = &x[i].pb;
+			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_ADDED;
+			x[i].ev.binding_added = &x[i].ad;
 			break;
 		case REFRESHED:
-			pbx__binding_refreshed__init(&rf[i]);
-			rf[i].binding = &pb[i];
-			ev[i].body_case = PBX__EVENT__BODY_BINDING_REFRESHED;
-			ev[i].binding_refreshed = &rf[i];
+			pbx__binding_refreshed__init(&x[i].rf);
+			x[i].rf.binding = &x[i].pb;
+			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REFRESHED;
+			x[i].ev.binding_refreshed = &x[i].rf;
 			break;
 		case REMOVED:
-			pbx__binding_removed__init(&rm[i]);
-			rm[i].aor = r->aor;
-			rm[i].contact = (char *)cs->b[i].contact;
-			rm[i].reason = "unregistered";
-			ev[i].body_case = PBX__EVENT__BODY_BINDING_REMOVED;
-			ev[i].binding_removed = &rm[i];
+			pbx__binding_removed__init(&x[i].rm);
+			x[i].rm.aor = r->aor;
+			x[i].rm.contact = (char *)cs->c[i].b.contact;
+			x[i].rm.reason = "unregistered";
+			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REMOVED;
+			x[i].ev.binding_removed = &x[i].rm;
 			break;
 		case EXPIRED:
-			pbx__binding_expired__init(&ex[i]);
-			ex[i].aor = r->aor;
-			ex[i].contact = (char *)cs->b[i].contact;
-			ev[i].body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
-			ev[i].binding_expired = &ex[i];
+			pbx__binding_expired__init(&x[i].ex);
+			x[i].ex.aor = r->aor;
+			x[i].ex.contact = (char *)cs->c[i].b.contact;
+			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
+			x[i].ev.binding_expired = &x[i].ex;
 			break;
 		}
-		evp[i] = &ev[i];
+		evp[i] = &x[i].ev;
 	}
-	return store_append(r->g->store, rt_self(a), corr, evp, cs->n);
+	err = store_append(r->g->store, rt_self(a), corr, evp, cs->n);
+	free(x);
+	return err;
 }
 
 /* --- expiry ------------------------------------------------------------- */
@@ -232,16 +260,16 @@ arm(rt_actor *a, struct reg *r)
 static void
 expire(rt_actor *a, struct reg *r)
 {
-	struct change_set *cs = calloc(1, sizeof(*cs));
+	struct change_set *cs = cs_new(r->cap + 8);
 	uint64_t now = registrar_now_ms();
 	size_t k = 0;
 
 	if (!cs)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		if (r->b[i].expires_at <= now && cs->n < 64) {
-			cs->kind[cs->n] = EXPIRED;
-			cs->b[cs->n++] = r->b[i];
+		if (r->b[i].expires_at <= now && cs->n < cs->cap) {
+			cs->c[cs->n].kind = EXPIRED;
+			cs->c[cs->n++].b = r->b[i];
 			rt_info("binding expired: %s -> %s", r->aor,
 			        r->b[i].contact);
 		} else {
@@ -305,6 +333,7 @@ replayed(struct reg *r, const struct sip_msg *msg)
 struct ok_arg {
 	const struct reg *r;
 	uint64_t now;
+	bool outbound; /* RFC 5626 §6: the client asked for outbound */
 };
 
 /* 200 OK: every current binding with its remaining expiry, and Date. */
@@ -335,6 +364,8 @@ ok_hdrs(struct sip_buf *b, void *arg)
 			    b, "Contact: <%s>;expires=%llu\r\n", x->contact,
 			    (unsigned long long)left);
 	}
+	if (!err && o->outbound)
+		err = sip_buf_str(b, "Require: outbound\r\n");
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	return err ? err : sip_buf_printf(b, "Date: %s\r\n", date);
@@ -349,13 +380,63 @@ refuse(rt_actor *a, struct reg *r, const Pbx__SipRequest *q,
 	registrar_respond(a, q, msg, code, reason, extra, NULL, NULL);
 }
 
+/* One URI parameter by RFC 3261 §19.1.4: a parameter in both must be
+ * equal (case-insensitive); user, ttl, method, maddr and transport must be
+ * in both or in neither. */
+static bool
+param_eq(const struct pl *pa, const struct pl *pb, const char *name,
+         bool must_pair)
+{
+	struct pl va, vb;
+	bool ha = sip_param_get(&va, pa, name) == 0;
+	bool hb = sip_param_get(&vb, pb, name) == 0;
+
+	if (ha && hb)
+		return pl_eqi(&va, &vb);
+	return !(must_pair && (ha || hb));
+}
+
+/* SIP URI equality (§19.1.4): user exact, host and scheme without case,
+ * port present in both or neither, and the parameters that matter. */
+static bool
+uri_eq(const char *stored, const struct pl *given)
+{
+	static const char *const paired[] = { "user", "ttl", "method", "maddr",
+		                              "transport" };
+	struct pl sp = pl_from_str(stored), name, val, rest;
+	struct sip_uri a, b;
+
+	if (pl_eq_str(given, stored))
+		return true;
+	if (sip_uri_decode(&a, &sp) != 0 || sip_uri_decode(&b, given) != 0 ||
+	    a.scheme != b.scheme || !pl_eq(&a.user, &b.user) ||
+	    !pl_eq(&a.password, &b.password) || !pl_eqi(&a.host, &b.host) ||
+	    a.port != b.port)
+		return false;
+	for (size_t i = 0; i < sizeof(paired) / sizeof(paired[0]); i++)
+		if (!param_eq(&a.params, &b.params, paired[i], true))
+			return false;
+	rest = a.params;
+	while (sip_param_next(&name, &val, &rest) == 0) {
+		char n[64];
+
+		if (name.l >= sizeof(n))
+			continue;
+		memcpy(n, name.p, name.l);
+		n[name.l] = '\0';
+		if (!param_eq(&a.params, &b.params, n, false))
+			return false;
+	}
+	return true;
+}
+
 static ssize_t
 find(const struct binding *b, size_t n, const struct sip_contact *c)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (c->instance.l ? pl_eq_str(&c->instance, b[i].instance) &&
 		                        b[i].reg_id == c->reg_id
-		                  : pl_eq_str(&c->addr.auri, b[i].contact))
+		                  : uri_eq(b[i].contact, &c->addr.auri))
 			return (ssize_t)i;
 	}
 	return -1;
@@ -421,24 +502,32 @@ plan(struct reg *r, const struct sip_msg *m, const Pbx__SipRequest *q,
 		if (i >= 0 && pl_eq_str(&ci->val, nb[i].call_id) &&
 		    m->cseq <= nb[i].cseq)
 			return *reason = "Out Of Order CSeq", 500;
-		if (cs->n == 64)
+		if (cs->n == cs->cap)
 			return *reason = "Too Many Contacts", 400;
 		if (exp == 0) {
 			if (i < 0)
 				continue;
-			cs->kind[cs->n] = REMOVED;
-			cs->b[cs->n++] = nb[i];
+			cs->c[cs->n].kind = REMOVED;
+			cs->c[cs->n++].b = nb[i];
 			nb[i] = nb[--*nn];
 		} else if (i >= 0) {
+			/* the same binding: matched by URI (§19.1.4), maybe
+			 * spelt otherwise, it keeps the contact it was first
+			 * stored under, which is its name in the store */
+			char keep[sizeof(nb[i].contact)];
+
+			memcpy(keep, nb[i].contact, sizeof(keep));
 			fill(&nb[i], &c, m, q, exp, now, node);
-			cs->kind[cs->n] = REFRESHED;
-			cs->b[cs->n++] = nb[i];
+			if (!c.instance.l) /* an instance moves its contact */
+				memcpy(nb[i].contact, keep, sizeof(keep));
+			cs->c[cs->n].kind = REFRESHED;
+			cs->c[cs->n++].b = nb[i];
 		} else {
 			if (*nn >= r->cap)
 				return *reason = "Too Many Bindings", 403;
 			fill(&nb[*nn], &c, m, q, exp, now, node);
-			cs->kind[cs->n] = ADDED;
-			cs->b[cs->n++] = nb[(*nn)++];
+			cs->c[cs->n].kind = ADDED;
+			cs->c[cs->n++].b = nb[(*nn)++];
 		}
 	}
 	if (!star)
@@ -451,9 +540,9 @@ plan(struct reg *r, const struct sip_msg *m, const Pbx__SipRequest *q,
 	for (size_t i = 0; i < *nn; i++)
 		if (pl_eq_str(&ci->val, nb[i].call_id) && m->cseq <= nb[i].cseq)
 			return *reason = "Out Of Order CSeq", 500;
-	for (size_t i = 0; i < *nn && cs->n < 64; i++) {
-		cs->kind[cs->n] = REMOVED;
-		cs->b[cs->n++] = nb[i];
+	for (size_t i = 0; i < *nn && cs->n < cs->cap; i++) {
+		cs->c[cs->n].kind = REMOVED;
+		cs->c[cs->n++].b = nb[i];
 	}
 	*nn = 0;
 	return 0;
@@ -478,7 +567,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		registrar_challenge(a, r->g, q, &msg, true);
 		return;
 	}
-	cs = calloc(1, sizeof(*cs));
+	cs = cs_new(r->cap + 8);
 	nb = malloc(r->cap * sizeof(*nb));
 	if (!cs || !nb) {
 		refuse(a, r, q, &msg, 500, NULL, NULL);
@@ -499,17 +588,23 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	memcpy(r->b, nb, nn * sizeof(*nb));
 	r->n = nn;
 	arm(a, r);
-	oa = (struct ok_arg){ r, registrar_now_ms() };
+	oa = (struct ok_arg){ r, registrar_now_ms(), false };
+	/* RFC 5626 §6: a client supporting outbound that registered with
+	 * reg-id gets "Require: outbound" back */
+	if (sip_msg_has_token(&msg, SIP_HDR_SUPPORTED, "outbound"))
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->c[i].kind != REMOVED && cs->c[i].b.reg_id)
+				oa.outbound = true;
 	if (registrar_build(out, sizeof(out), &len, q, &msg, 200, NULL, NULL,
 	                    ok_hdrs, &oa) != 0)
 		goto out;
 	atomic_fetch_add_explicit(&r->g->n_ok, 1, memory_order_relaxed);
 	for (size_t i = 0; i < cs->n; i++)
 		rt_info("%s: %s -> %s",
-		        cs->kind[i] == ADDED     ? "registered"
-		        : cs->kind[i] == REMOVED ? "unregistered"
-		                                 : "refreshed",
-		        r->aor, cs->b[i].contact);
+		        cs->c[i].kind == ADDED     ? "registered"
+		        : cs->c[i].kind == REMOVED ? "unregistered"
+		                                   : "refreshed",
+		        r->aor, cs->c[i].b.contact);
 	if (cs->n == 0) { /* a query, or nothing to store */
 		registrar_send(a, rt_addr_from_pb(q->txn), out, len);
 		goto out;
@@ -607,7 +702,7 @@ static void
 on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 {
 	const char *contact = env->unregister->contact;
-	struct change_set *cs = calloc(1, sizeof(*cs));
+	struct change_set *cs = cs_new(r->cap + 8);
 	struct pending *p;
 	size_t k = 0;
 
@@ -615,9 +710,9 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		if ((!contact[0] || strcmp(contact, r->b[i].contact) == 0) &&
-		    cs->n < 64) {
-			cs->kind[cs->n] = REMOVED;
-			cs->b[cs->n++] = r->b[i];
+		    cs->n < cs->cap) {
+			cs->c[cs->n].kind = REMOVED;
+			cs->c[cs->n++].b = r->b[i];
 			rt_info("unregistered by the operator: %s -> %s",
 			        r->aor, r->b[i].contact);
 		} else {

@@ -29,8 +29,8 @@ struct core {
 
 #define KEY_MAX 1024
 
-/* §17.2.3: branch + sent-by + method (ACK matches its INVITE); without the
- * magic cookie, the RFC 2543 fields. */
+/* §17.2.3: branch + sent-by + method (ACK matches its INVITE), and Call-ID
+ * and CSeq; without the magic cookie, the RFC 2543 fields. */
 static size_t
 txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
         const char *method_override)
@@ -44,9 +44,14 @@ txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
 
 	if (method_override)
 		meth = pl_from_str(method_override);
+	/* Call-ID and CSeq number too: every retransmission, its ACK and its
+	 * CANCEL share them, and two clients that reuse a branch (RFC 4475's
+	 * vectors do) are not merged into one transaction */
 	if (v->branch.l > 7 && strncmp(v->branch.p, "z9hG4bK", 7) == 0)
-		l = snprintf(k, n, "b|%.*s|%.*s:%u|%.*s", PL_ARG(v->branch),
-		             PL_ARG(v->host), v->port, PL_ARG(meth));
+		l = snprintf(k, n, "b|%.*s|%.*s:%u|%.*s|%.*s|%u",
+		             PL_ARG(v->branch), PL_ARG(v->host), v->port,
+		             PL_ARG(meth), ci ? (int)ci->val.l : 0,
+		             ci ? ci->val.p : "", msg->cseq);
 	else {
 		if (!fr || sip_addr_decode(&from, &fr->val) != 0)
 			from.tag = (struct pl)PL_INIT;

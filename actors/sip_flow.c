@@ -178,9 +178,13 @@ sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
 		}
 	}
 	if (v) {
-		const char *e = memchr(v, '\r', (size_t)(end - v));
-		const char *comma;
+		const char *e = v, *comma;
 
+		/* the value runs on over folded lines (CRLF + SP/HT) */
+		while ((e = memchr(e, '\r', (size_t)(end - e))) != NULL &&
+		       e + 2 < end && e[1] == '\n' &&
+		       (e[2] == ' ' || e[2] == '\t'))
+			e += 2;
 		val.p = v;
 		val.l = (size_t)((e ? e : end) - v);
 		comma = memchr(val.p, ',', val.l);
@@ -215,9 +219,10 @@ sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f, const void *data,
 		        len && p[len - 1] == '\n' ? "" : "\n");
 }
 
-/* The Call-ID's value, found by scanning header names (long or compact). */
+/* A header's value, found by scanning header names (long or compact). */
 static int
-find_callid(const char *p, size_t len, const char **v, size_t *vl)
+find_hdr(const char *p, size_t len, const char *lname, size_t ll, char cname,
+         const char **v, size_t *vl)
 {
 	const char *end = p + len, *line = memchr(p, '\n', len);
 
@@ -236,8 +241,9 @@ find_callid(const char *p, size_t len, const char **v, size_t *vl)
 			     q > line && (q[-1] == ' ' || q[-1] == '\t');)
 				q--;
 			nl = (size_t)(q - line);
-			if ((nl == 7 && strncasecmp(line, "call-id", 7) == 0) ||
-			    (nl == 1 && (*line == 'i' || *line == 'I'))) {
+			if ((nl == ll && strncasecmp(line, lname, ll) == 0) ||
+			    (nl == 1 &&
+			     tolower((unsigned char)*line) == cname)) {
 				for (c++; c < eol && (*c == ' ' || *c == '\t');)
 					c++;
 				for (q = eol;
@@ -253,13 +259,45 @@ find_callid(const char *p, size_t len, const char **v, size_t *vl)
 	return ENOENT;
 }
 
+int
+sip_aor_key(char *out, size_t n, const struct pl *to)
+{
+	struct sip_addr a;
+	size_t k;
+
+	if (sip_addr_decode(&a, to) != 0 ||
+	    (a.uri.scheme != SIP_SCHEME_SIP &&
+	     a.uri.scheme != SIP_SCHEME_SIPS) ||
+	    !a.uri.user.l || !a.uri.host.l ||
+	    a.uri.user.l + a.uri.host.l + 2 > n)
+		return EBADMSG;
+	memcpy(out, a.uri.user.p, a.uri.user.l);
+	k = a.uri.user.l;
+	out[k++] = '@';
+	for (size_t i = 0; i < a.uri.host.l; i++)
+		out[k++] = (char)tolower((unsigned char)a.uri.host.p[i]);
+	out[k] = '\0';
+	return 0;
+}
+
 uint32_t
 sip_worker_for(rt *r, const char *data, size_t len)
 {
 	const char *v;
 	size_t vl;
+	char aor[256];
 
-	if (find_callid(data, len, &v, &vl) != 0)
+	/* a REGISTER lives where its AOR's registrar does: the request,
+	 * its transaction and its retransmissions (same To), and the
+	 * registration actor, on one worker */
+	if (len > 9 && memcmp(data, "REGISTER ", 9) == 0 &&
+	    find_hdr(data, len, "to", 2, 't', &v, &vl) == 0) {
+		struct pl to = { v, vl };
+
+		if (sip_aor_key(aor, sizeof(aor), &to) == 0)
+			return rt_worker_of(r, aor, strlen(aor));
+	}
+	if (find_hdr(data, len, "call-id", 7, 'i', &v, &vl) != 0)
 		return 0; /* malformed: any core answers it */
 	return rt_worker_of(r, v, vl);
 }

@@ -100,7 +100,11 @@ int sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
 void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
                const void *data, size_t len);
 
-/* Worker that owns a message's transactions: by Call-ID. */
+/* "user@domain" (domain lower-cased, no port) of a To/From value, the key
+ * of an AOR everywhere; 0 or EBADMSG. */
+int sip_aor_key(char *out, size_t n, const struct pl *to);
+/* Worker that owns a message's transactions: by Call-ID, or for REGISTER
+ * by the AOR of its To (where its registrar is). */
 uint32_t sip_worker_for(rt *r, const char *data, size_t len);
 
 /* Branch parameter naming a client transaction actor, and back. */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,10 @@ main(int argc, char **argv)
 	rt_log_set_node(cf->node.name);
 	rt_log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
+	/* keep freed memory in the workers' arenas: trimming and growing
+	 * them again costs a system call per burst of short-lived actors */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 4 << 20);
 
 	if ((e = mkdirs(cf->node.data_dir)) != 0) {
 		rt_err("data directory %s: %s", cf->node.data_dir, strerror(e));
