@@ -29,6 +29,14 @@ struct txn_client_arg *txn_client_arg_new(struct sip_stack *s, const void *data,
                                           rt_addr tu);
 void txn_client_arg_free(struct txn_client_arg *a);
 
+struct txn_out;
+/* Cancel and start the timers a state machine step asks for; timer[] holds
+ * one id per enum txn_timer, cb gets the timer as its argument. */
+void txn_timers_apply(rt_actor *a, uint64_t *timer, const struct txn_out *o,
+                      rt_timer_h cb);
+/* Tell the transaction user it failed without a response (408, 503). */
+void txn_tell_failed(rt_actor *a, rt_addr tu, uint16_t code);
+
 /* Small looks at raw messages, without a full parse. */
 bool txn_is_invite(const void *data, size_t len);
 bool txn_is_ack(const void *data, size_t len);

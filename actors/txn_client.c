@@ -106,34 +106,23 @@ send_ack(rt_actor *a, struct txc *t, const Pbx__SipPacket *resp)
 static void
 tell_tu(rt_actor *a, struct txc *t, const Pbx__SipPacket *p, uint16_t fail)
 {
+	Pbx__SipResponseIn *r;
 	rt_msg *m;
 
 	if (fail) {
-		Pbx__SipTxnFailed *f;
-
-		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_TXN_FAILED, 48, &f);
-		if (!m)
-			return;
-		f->code = fail;
-		f->reason =
-		    fail == 408 ? "Request Timeout" : "Service Unavailable";
-		f->txn = rt_msg_alloc(m, sizeof(*f->txn));
-		pbx__addr__init(f->txn);
-		rt_addr_to_pb(f->txn, rt_self(a));
-	} else {
-		Pbx__SipResponseIn *r;
-
-		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE_IN,
-		               p->data.len + 160, &r);
-		if (!m)
-			return;
-		r->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
-		r->data.len = p->data.len;
-		r->flow = sip_flow_copy(m, p->flow);
-		r->txn = rt_msg_alloc(m, sizeof(*r->txn));
-		pbx__addr__init(r->txn);
-		rt_addr_to_pb(r->txn, rt_self(a));
+		txn_tell_failed(a, t->tu, fail);
+		return;
 	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE_IN, p->data.len + 160,
+	               &r);
+	if (!m)
+		return;
+	r->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
+	r->data.len = p->data.len;
+	r->flow = sip_flow_copy(m, p->flow);
+	r->txn = rt_msg_alloc(m, sizeof(*r->txn));
+	pbx__addr__init(r->txn);
+	rt_addr_to_pb(r->txn, rt_self(a));
 	if (rt_send(a, t->tu, m) != 0)
 		rt_msg_free(m);
 }
@@ -148,19 +137,7 @@ event(rt_actor *a, struct txc *t, enum txn_ev_type type, uint16_t code,
 	struct txn_out o;
 
 	txn_fsm_event(&t->fsm, &ev, &o);
-	for (int i = 0; i < TXN_TIMER_COUNT; i++)
-		if ((o.cancel & (1u << i)) && t->timer[i]) {
-			rt_timer_cancel(a, t->timer[i]);
-			t->timer[i] = 0;
-		}
-	for (unsigned i = 0; i < o.n_start; i++) {
-		enum txn_timer w = o.start[i].timer;
-
-		if (t->timer[w])
-			rt_timer_cancel(a, t->timer[w]);
-		t->timer[w] = rt_timer_start(a, o.start[i].ms, timer_cb,
-		                             (void *)(uintptr_t)w);
-	}
+	txn_timers_apply(a, t->timer, &o, timer_cb);
 	if (o.send == TXN_SEND_REQUEST)
 		sip_send(a, sent(t)->flow, sent(t)->data.data,
 		         sent(t)->data.len);

@@ -50,23 +50,6 @@ tell_tu(rt_actor *a, struct txs *t, const Pbx__SipPacket *p)
 }
 
 static void
-tell_tu_failed(rt_actor *a, struct txs *t, uint16_t code)
-{
-	Pbx__SipTxnFailed *f;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_TXN_FAILED, 32, &f);
-
-	if (!m)
-		return;
-	f->code = code;
-	f->reason = code == 408 ? "Request Timeout" : "Service Unavailable";
-	f->txn = rt_msg_alloc(m, sizeof(*f->txn));
-	pbx__addr__init(f->txn);
-	rt_addr_to_pb(f->txn, rt_self(a));
-	if (rt_send(a, t->tu, m) != 0)
-		rt_msg_free(m);
-}
-
-static void
 send_100(rt_actor *a, struct txs *t)
 {
 	const Pbx__SipPacket *p = request(t);
@@ -88,19 +71,7 @@ static void
 apply(rt_actor *a, struct txs *t, const struct txn_out *o,
       const Pbx__SipPacket *in)
 {
-	for (int i = 0; i < TXN_TIMER_COUNT; i++)
-		if ((o->cancel & (1u << i)) && t->timer[i]) {
-			rt_timer_cancel(a, t->timer[i]);
-			t->timer[i] = 0;
-		}
-	for (unsigned i = 0; i < o->n_start; i++) {
-		enum txn_timer w = o->start[i].timer;
-
-		if (t->timer[w])
-			rt_timer_cancel(a, t->timer[w]);
-		t->timer[w] = rt_timer_start(a, o->start[i].ms, timer_cb,
-		                             (void *)(uintptr_t)w);
-	}
+	txn_timers_apply(a, t->timer, o, timer_cb);
 	if (o->send == TXN_SEND_RESPONSE && t->resp)
 		sip_send_response(a, request(t)->flow, t->resp, t->resp_len);
 	else if (o->send == TXN_SEND_100)
@@ -108,7 +79,7 @@ apply(rt_actor *a, struct txs *t, const struct txn_out *o,
 	if (o->to_tu)
 		tell_tu(a, t, in ? in : request(t));
 	if (o->tu_error)
-		tell_tu_failed(a, t, o->tu_error);
+		txn_tell_failed(a, t->tu, o->tu_error);
 	if (o->terminated)
 		rt_stop(a, 0);
 }
