@@ -313,7 +313,7 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		const char *nl, *vend, *q;
 		struct sip_hdr *h;
 		struct pl name;
-		char lc[24];
+		char lc[24]; /* = 3 words */
 		unsigned acc;
 		enum sip_hdr_id id;
 
@@ -354,21 +354,32 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 			name.l--;
 		if (!name.l)
 			goto malformed;
-		acc = SIP_C_TOKEN;
-		if (name.l <= sizeof(lc)) {
-			for (size_t k = 0; k < name.l; k++) {
-				unsigned char c = (unsigned char)p[k];
-				acc &= sip_ctab[c];
-				lc[k] = (char)(c | 0x20); /* exact for tokens */
-			}
+		id = SIP_HDR_OTHER;
+		if (name.l <= sizeof(lc) && (size_t)(end - p) >= sizeof(lc)) {
+			/* Lowercase 8 bytes at a time. For a name that then
+			 * matches a known one (letters and '-'), every byte was
+			 * that letter in either case, or '-', or CR (CR | 0x20
+			 * is '-'): so only CR needs ruling out. */
+			uint64_t w[3];
+			memcpy(w, p, sizeof(w));
+			for (int k = 0; k < 3; k++)
+				w[k] |= 0x2020202020202020ULL;
+			memcpy(lc, w, sizeof(lc));
 			id = sip_hdr_lookup_lc_(lc, name.l);
-		} else {
+			if (id != SIP_HDR_OTHER && memchr(p, '\r', name.l))
+				goto malformed;
+		}
+		if (id == SIP_HDR_OTHER) {
+			acc = SIP_C_TOKEN;
 			for (size_t k = 0; k < name.l; k++)
 				acc &= sip_ctab[(unsigned char)p[k]];
-			id = SIP_HDR_OTHER;
+			if (!acc)
+				goto malformed;
+			/* near the end of the buffer: the byte-wise lookup */
+			if (name.l <= sizeof(lc) &&
+			    (size_t)(end - p) < sizeof(lc))
+				id = sip_hdr_lookup(p, name.l);
 		}
-		if (!acc)
-			goto malformed;
 		if (msg->hdrc >= max) {
 			msg->err = "Too many headers";
 			return EMSGSIZE;
