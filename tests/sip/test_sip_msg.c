@@ -139,6 +139,11 @@ static const char *const bad[][2] = {
 	{ "INVITE a b SIP/2.0\r\n\r\n", "Bad Request-URI" },
 	{ "INVITE sip:a@b SIP/2.0\r\nNo colon here\r\n\r\n",
 	  "Malformed header line" },
+	/* CR | 0x20 is '-': must not pass for Call-ID */
+	{ "INVITE sip:a@b SIP/2.0\r\nCall\rID: x\r\nVia: SIP/2.0/UDP h\r\n\r\n",
+	  "Malformed header line" },
+	{ "INVITE sip:a@b SIP/2.0\r\nCall\rID: x\r\n\r\n",
+	  "Malformed header line" },
 	{ "INVITE sip:a@b SIP/2.0\r\n: empty name\r\n\r\n",
 	  "Malformed header line" },
 	{ "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n",
