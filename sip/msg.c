@@ -168,6 +168,19 @@ static const enum sip_hdr_id nested[] = {
 	SIP_HDR_RETRY_AFTER,
 };
 
+/* Inline twins of sip_msg_hdr and sip_msg_hdr_next for the hot path. */
+static inline const struct sip_hdr *
+first_hdr(const struct sip_msg *msg, enum sip_hdr_id id)
+{
+	return msg->first[id] ? &msg->hdrv[msg->first[id] - 1] : NULL;
+}
+
+static inline const struct sip_hdr *
+next_hdr(const struct sip_msg *msg, const struct sip_hdr *h)
+{
+	return h->next ? &msg->hdrv[h->next - 1] : NULL;
+}
+
 /* What the parser itself must refuse (RFC 4475 3.1.2, 3.3). */
 static int
 validate(struct sip_msg *msg, const struct sip_limits *lim)
@@ -187,8 +200,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		}
 	}
 	for (size_t i = 0; i < sizeof(nested) / sizeof(nested[0]); i++) {
-		for (h = sip_msg_hdr(msg, nested[i]); h;
-		     h = sip_msg_hdr_next(msg, h)) {
+		for (h = first_hdr(msg, nested[i]); h; h = next_hdr(msg, h)) {
 			if (memchr(h->val.p, '(', h->val.l) &&
 			    nesting(&h->val) > lim->max_depth) {
 				msg->err = "Nesting too deep";
@@ -197,12 +209,12 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		}
 	}
 
-	if (!(h = sip_msg_hdr(msg, SIP_HDR_VIA))) {
+	if (!(h = first_hdr(msg, SIP_HDR_VIA))) {
 		msg->err = "Missing Via";
 		return EBADMSG;
 	}
 	/* values are taken off each line in turn: no separate list split */
-	for (bool top = true; h; h = sip_msg_hdr_next(msg, h)) {
+	for (bool top = true; h; h = next_hdr(msg, h)) {
 		r = h->val;
 		if (!r.l)
 			goto bad_via;
@@ -216,7 +228,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 			}
 		}
 	}
-	if (!(h = sip_msg_hdr(msg, SIP_HDR_CSEQ))) {
+	if (!(h = first_hdr(msg, SIP_HDR_CSEQ))) {
 		msg->err = "Missing CSeq";
 		return EBADMSG;
 	}
@@ -230,7 +242,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "CSeq method mismatch";
 		return EBADMSG;
 	}
-	if (!(h = sip_msg_hdr(msg, SIP_HDR_CALL_ID))) {
+	if (!(h = first_hdr(msg, SIP_HDR_CALL_ID))) {
 		msg->err = "Missing Call-ID";
 		return EBADMSG;
 	}
@@ -238,7 +250,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Bad Call-ID";
 		return EBADMSG;
 	}
-	if (!(h = sip_msg_hdr(msg, SIP_HDR_FROM))) {
+	if (!(h = first_hdr(msg, SIP_HDR_FROM))) {
 		msg->err = "Missing From";
 		return EBADMSG;
 	}
@@ -247,7 +259,7 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Bad From";
 		return EBADMSG;
 	}
-	if (!(h = sip_msg_hdr(msg, SIP_HDR_TO))) {
+	if (!(h = first_hdr(msg, SIP_HDR_TO))) {
 		msg->err = "Missing To";
 		return EBADMSG;
 	}
@@ -256,27 +268,26 @@ validate(struct sip_msg *msg, const struct sip_limits *lim)
 		msg->err = "Bad To";
 		return EBADMSG;
 	}
-	if ((h = sip_msg_hdr(msg, SIP_HDR_MAX_FORWARDS))) {
+	if ((h = first_hdr(msg, SIP_HDR_MAX_FORWARDS))) {
 		if (sip_max_forwards_decode(&u, &h->val)) {
 			msg->err = "Bad Max-Forwards";
 			return EBADMSG;
 		}
 		msg->max_forwards = (int32_t)u;
 	}
-	if ((h = sip_msg_hdr(msg, SIP_HDR_EXPIRES)) &&
+	if ((h = first_hdr(msg, SIP_HDR_EXPIRES)) &&
 	    sip_expires_decode(&u, &h->val)) {
 		msg->err = "Bad Expires";
 		return EBADMSG;
 	}
-	if ((h = sip_msg_hdr(msg, SIP_HDR_RETRY_AFTER))) {
+	if ((h = first_hdr(msg, SIP_HDR_RETRY_AFTER))) {
 		struct sip_retry_after ra;
 		if (sip_retry_after_decode(&ra, &h->val)) {
 			msg->err = "Bad Retry-After";
 			return EBADMSG;
 		}
 	}
-	for (h = sip_msg_hdr(msg, SIP_HDR_CONTACT); h;
-	     h = sip_msg_hdr_next(msg, h)) {
+	for (h = first_hdr(msg, SIP_HDR_CONTACT); h; h = next_hdr(msg, h)) {
 		r = h->val;
 		if (!r.l)
 			goto bad_contact;
@@ -460,7 +471,7 @@ sip_msg_decode(struct sip_msg *msg, const char *buf, size_t len,
 
 	/* NUL may appear in headers (escaped in quoted strings): no check */
 	clen = (size_t)(end - body);
-	if ((h = sip_msg_hdr(msg, SIP_HDR_CONTENT_LENGTH))) {
+	if ((h = first_hdr(msg, SIP_HDR_CONTENT_LENGTH))) {
 		if (h->next) {
 			msg->err = "Multiple Content-Length";
 			err = EBADMSG;
