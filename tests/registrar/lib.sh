@@ -19,10 +19,11 @@ make_conf() {
 	grep -q '^      to: 1099$' "$f" || fail "make_conf: the range edit did not apply to $SRC/conf/pbx.yaml"
 }
 
-# next_second: wait for the wall clock's next second. pbxd's nonces are a
-# function of the second, and sipp answers every challenge with nc=00000001:
-# two challenges of the same AOR in one second look like a replay to pbxd
-# (see reg_nonce.sh), so the tests register an AOR again in a later second.
+# next_second: wait for the wall clock's next second. sipp answers every
+# challenge with nc=00000001, and pbxd up to 3990709 made one nonce per
+# second: two challenges of the same AOR in one second looked like a replay
+# (reg_nonce.sh tests that alone), so the other tests register an AOR again
+# in a later second.
 next_second() {
 	local s
 	s=$(date +%s)

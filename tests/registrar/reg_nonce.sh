@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Two challenges for the same AOR in the same second. pbxd's nonce is a
-# function of the second (the same nonce for every 401 of that second), and
-# it refuses a nonce count it has already seen for that nonce as a replay.
-# A client that gets a fresh 401 starts again at nc=00000001 (RFC 7616
-# section 3.3; sipp always does): a second device of the same AOR, or the
-# same device registering twice in one second (register, then unregister),
-# is answered 401 stale=true instead of 200. Both must get 200.
+# Two challenges for the same AOR in the same second. A client that gets a
+# fresh 401 starts again at nc=00000001 (RFC 7616 section 3.3; sipp always
+# does): a second device of the same AOR, or the same device registering
+# twice in one second (register, then unregister), must get 200. pbxd up to
+# 3990709 made one nonce per second and took the second nc=00000001 for a
+# replay (401 stale=true); per-challenge nonces since f2048e6.
 source "$(dirname "$0")/lib.sh"
 make_conf "$WORK/pbx.yaml"
 start_pbxd -c "$WORK/pbx.yaml"
