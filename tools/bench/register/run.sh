@@ -280,6 +280,9 @@ if [ ${#servers[@]} = 2 ]; then
 	printf "$fmt" "pbxd/kam" "$(ratio "$M_pbxd_RATE" "$M_kamailio_RATE")" "$(ratio "$M_pbxd_REGS" "$M_kamailio_REGS")" \
 		"$(ratio "$M_pbxd_CPU" "$M_kamailio_CPU")" "$(ratio "$M_pbxd_P50" "$M_kamailio_P50")" \
 		"$(ratio "$M_pbxd_P99" "$M_kamailio_P99")" | tee -a "$WORK/results.txt"
+	log "(CPU per registration falls as the rate rises, and latency grows near a"
+	log " server's or sipp's limit: when the final rates differ, compare the step"
+	log " lines above at the same rate too)"
 fi
 log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 cp "$WORK/results.txt" "/tmp/bench-register-results.txt"
