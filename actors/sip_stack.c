@@ -48,6 +48,22 @@ fill(struct sip_listener *l, const struct conf_addr *a)
 	return 0;
 }
 
+/* Room for a burst: a client sending from one port lands on one worker's
+ * socket, and the kernel's default buffer (~200 KB, a few hundred
+ * datagrams) drops what a short busy spell leaves unread, which a UAC then
+ * sees as a 500 ms retransmission. As root the system limit can be passed
+ * (SO_RCVBUFFORCE); otherwise up to net.core.rmem_max. */
+static void
+big_buffers(int s)
+{
+	int sz = SIP_UDP_BUFFER;
+
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 /* A socket bound to the listener's address; reuseport for the per-worker
  * UDP sockets. */
 static int
@@ -62,6 +78,8 @@ bound(int *fd, const struct sip_listener *l, int type, bool reuseport)
 		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (type == SOCK_STREAM)
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (type == SOCK_DGRAM)
+		big_buffers(s);
 	if (reuseport &&
 	    setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
 		err = errno;

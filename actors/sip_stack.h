@@ -25,6 +25,7 @@
 #define SIP_ID_UDP(i)   (16 + (uint64_t)(i))
 #define SIP_ID_TCP(i)   (32 + (uint64_t)(i)) /* listeners, worker 0 */
 #define SIP_MAX_WORKERS 256
+#define SIP_UDP_BUFFER  (8 << 20) /* bytes, each way, per UDP socket */
 
 enum sip_flow_tp {
 	SIP_FLOW_UDP = 1,
