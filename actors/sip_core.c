@@ -8,8 +8,10 @@
  *  - a request matching a live server transaction (§17.2.3, with the RFC
  *    2543 fallback): handed to that transaction (retransmission or ACK);
  *  - a request merged with one in progress (§8.2.2.2): stateless 482;
- *  - any other request: a new server transaction, whose user (the UAS core,
- *    sip_uas.c) decides the answer; an ACK matching nothing is for a dialog;
+ *  - a request the PBX answers itself (OPTIONS, 405, 501, 415...): answered
+ *    at once, statelessly (sip_uas.c);
+ *  - any other request (REGISTER): a new server transaction, whose user
+ *    passes it on to the registrar; an ACK matching nothing is for a dialog;
  *  - a response: to the client transaction named in its Via branch.
  */
 #include <errno.h>
@@ -242,6 +244,9 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		reply_stateless(a, c, &msg, p->flow, 482, NULL);
 		return;
 	}
+	/* what the PBX answers itself needs no transaction */
+	if (sip_uas_stateless(a, c->s, &msg, p->flow))
+		return;
 	new_txn(a, c, p, key, kl, mkey, ml);
 }
 

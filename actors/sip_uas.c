@@ -202,6 +202,46 @@ to_registrar(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r,
 	return 0;
 }
 
+/* A To tag that is the same for every retransmission of a request: a hash
+ * of its Call-ID, CSeq and top Via (branch). */
+static void
+stable_tag(char *tag, size_t n, rt_actor *a, const struct sip_msg *msg)
+{
+	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
+	const struct sip_hdr *via = sip_msg_hdr(msg, SIP_HDR_VIA);
+	uint64_t h = 1469598103934665603ull;
+	const struct pl *parts[2] = { ci ? &ci->val : NULL,
+		                      via ? &via->val : NULL };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; parts[k] && i < parts[k]->l; i++)
+			h = (h ^ (unsigned char)parts[k]->p[i]) *
+			    1099511628211ull;
+	sip_make_tag(tag, n, (rt_addr){ rt_self(a).node, 0, h }, msg->cseq);
+}
+
+bool
+sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
+                  const Pbx__SipFlow *flow)
+{
+	struct answer an = { 0 };
+	struct sip_buf b;
+	char out[8192], tag[24];
+	struct pl totag, extra;
+
+	decide(msg, &an);
+	if (an.code == 0)
+		return false; /* the registrar's: through a transaction */
+	stable_tag(tag, sizeof(tag), a, msg);
+	totag = pl_from_str(tag);
+	extra = pl_from_str(an.extra);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_start(&b, msg, flow, an.code, an.reason, &totag) == 0 &&
+	    sip_buf_pl(&b, &extra) == 0 && sip_build_end(&b, NULL, NULL) == 0)
+		sip_send_response(a, flow, out, b.pos);
+	return true;
+}
+
 void
 sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
 {

@@ -5,6 +5,12 @@
 
 #include "sip_stack.h"
 
+/* Answer a request the PBX serves itself at once, statelessly (RFC 3261
+ * §8.2.7): no transaction, and a retransmission gets the same answer (the
+ * To tag is a hash of the request). false: it needs a transaction (it goes
+ * to the registrar). */
+bool sip_uas_stateless(rt_actor *a, struct sip_stack *s,
+                       const struct sip_msg *msg, const Pbx__SipFlow *flow);
 /* A request from a server transaction; the answer goes back to it. */
 void sip_uas_request(rt_actor *a, struct sip_stack *s,
                      const Pbx__SipRequest *r);
