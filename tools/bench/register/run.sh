@@ -28,7 +28,8 @@ RATES=("$@")
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-[ -x "$BUILD/bin/pbxd" ] || BUILD=/tmp/build-reg
+[ -x "$BUILD/bin/pbxd" ] || (cd "$ROOT" && make -s build >/dev/null) ||
+	{ echo "register bench: the build failed" >&2; exit 1; }
 PBXD_BIN=$BUILD/bin/pbxd
 WORK=$(mktemp -d /tmp/bench-register.XXXXXX)
 PIDS=()
