@@ -228,6 +228,11 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		reply_stateless(a, c, &msg, p->flow, 400, "Bad Via");
 		return;
 	}
+	/* OPTIONS is answered statelessly and never merges with anything
+	 * stateful (the merge key names the method): no keys to build */
+	if (msg.meth == SIP_METHOD_OPTIONS &&
+	    sip_uas_stateless(a, c->s, &msg, p->flow))
+		return;
 	kl = txn_key(key, sizeof(key), &msg, &via, NULL);
 	if (!kl) {
 		reply_stateless(a, c, &msg, p->flow, 400, "Header Too Long");

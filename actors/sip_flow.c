@@ -281,12 +281,15 @@ sip_aor_key(char *out, size_t n, const struct pl *to)
 }
 
 uint32_t
-sip_worker_for(rt *r, const char *data, size_t len)
+sip_worker_for(rt *r, uint32_t here, const char *data, size_t len)
 {
 	const char *v;
 	size_t vl;
 	char aor[256];
 
+	/* an OPTIONS is answered statelessly: the worker that read it */
+	if (len > 8 && memcmp(data, "OPTIONS ", 8) == 0)
+		return here;
 	/* a REGISTER lives where its AOR's registrar does: the request,
 	 * its transaction and its retransmissions (same To), and the
 	 * registration actor, on one worker */

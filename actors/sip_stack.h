@@ -105,8 +105,9 @@ void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
  * of an AOR everywhere; 0 or EBADMSG. */
 int sip_aor_key(char *out, size_t n, const struct pl *to);
 /* Worker that owns a message's transactions: by Call-ID, or for REGISTER
- * by the AOR of its To (where its registrar is). */
-uint32_t sip_worker_for(rt *r, const char *data, size_t len);
+ * by the AOR of its To (where its registrar is); an OPTIONS, answered
+ * statelessly, stays `here` (the worker that read it). */
+uint32_t sip_worker_for(rt *r, uint32_t here, const char *data, size_t len);
 
 /* Branch parameter naming a client transaction actor, and back. */
 int sip_branch_encode(char *buf, size_t n, rt_addr txn);
