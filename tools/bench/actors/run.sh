@@ -25,11 +25,12 @@ done
 
 "$BIN/pbxd" -c conf/pbx.yaml --node far --node-id 2 --workers 1 \
 	--data "$TMP/far" --admin tcp://127.0.0.1:7990 \
-	--cluster-listen tcp://127.0.0.1:7991 --log-level warn &
+	--cluster-listen tcp://127.0.0.1:7991 --sip 127.0.0.1:7993 \
+	--log-level warn 2>"$TMP/far.log" &
 sleep 0.5
 for i in $(seq "$RUNS"); do
 	"$BIN/bench-actors" node -n "$((N / 4))" --listen tcp://127.0.0.1:7992 \
-		--peer tcp://127.0.0.1:7991 | awk '{print $2}'
+		--peer tcp://127.0.0.1:7991 2>>"$TMP/near.log" | awk '{print $2}'
 	echo "  node run $i done" >&2
 done | median >"$TMP/node"
 
