@@ -10,6 +10,7 @@
 #include "log.h"
 #include "registrar.h"
 #include "sip_reply.h"
+#include "txn.h"
 #include "txn_table.h"
 
 struct regw {
@@ -82,6 +83,10 @@ registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len)
 		return;
 	resp->data.data = rt_msg_memdup(m, data, len);
 	resp->data.len = len;
+	/* challenges and refusals are answered anew if the request comes
+	 * again: their transactions need not wait for retransmissions, which
+	 * halves the live transactions of a registration storm */
+	resp->stateless = txn_status_code(data, len) >= 400;
 	if (rt_send(a, txn, m) != 0)
 		rt_msg_free(m);
 }

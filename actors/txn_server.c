@@ -65,6 +65,21 @@ send_100(rt_actor *a, struct txs *t)
 		sip_send_response(a, p->flow, out, b.pos);
 }
 
+/* A completed non-INVITE transaction only resends its response: keep the
+ * flow, drop the request (it waits 64*T1, so this is most of its memory). */
+static void
+keep_flow_only(struct txs *t)
+{
+	Pbx__SipPacket *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
+
+	if (!m)
+		return;
+	p->flow = sip_flow_copy(m, request(t)->flow);
+	rt_msg_free(t->req);
+	t->req = m;
+}
+
 static void timer_cb(rt_actor *a, void *arg);
 
 static void
@@ -160,6 +175,12 @@ txs_handle(rt_actor *a, const Pbx__Envelope *env)
 			t->resp_len = env->sip_response->data.len;
 		}
 		event(a, t, TXN_EV_TU_RESPONSE, code, 0, NULL);
+		if (code >= 200 && t->fsm.kind == TXN_NIST) {
+			if (env->sip_response->stateless)
+				rt_stop(a, 0); /* nothing left to absorb */
+			else
+				keep_flow_only(t);
+		}
 		break;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
 		/* our transport (a TCP connection) is gone */

@@ -128,17 +128,26 @@ sed -E 's/^(Content-Length: .*)\r$/\1\r\nContent-Length: 0\r/' "$req" >"$WORK/m1
 	bad two-content-lengths 'content-length' "$WORK/m12.req"
 
 # -- a merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as
-# an ongoing transaction, another branch, no To tag: 482. A REGISTER without
-# credentials has one (its 401 waits for retransmissions); an OPTIONS, which
-# the PBX answers statelessly, leaves none to merge with.
-CALLID=merge$RANDOM@x FROMTAG=mt$RANDOM BRANCH=z9hG4bK-m1-$RANDOM TOURI=sip:1000@127.0.0.1 \
-	sip_req "$WORK/mg1.req" REGISTER "$R"
+# an ongoing transaction, another branch, no To tag: 482. The PBX answers
+# OPTIONS and digest challenges statelessly, so the ongoing transaction is
+# an authenticated REGISTER (its 200 waits 64*T1 for retransmissions).
+md5() { printf '%s' "$1" | openssl md5 -r | cut -d' ' -f1; }
+MCID=merge$RANDOM@x MTAG=mt$RANDOM
+CALLID=$MCID FROMTAG=$MTAG BRANCH=z9hG4bK-m0-$RANDOM TOURI=sip:1000@127.0.0.1 \
+	sip_req "$WORK/mg0.req" REGISTER "$R" "Contact: <sip:1000@127.0.0.1:$LP>"
+send_udp mg0 "$WORK/mg0.req"
+nonce=$(header "$WORK/mg0.1" WWW-Authenticate | grep -m1 'algorithm=MD5' |
+	sed -E 's/.*nonce="([^"]*)".*/\1/')
+resp=$(md5 "$(md5 1000:127.0.0.1:1234):$nonce:00000001:c0ffee:auth:$(md5 "REGISTER:$R")")
+auth="Authorization: Digest username=\"1000\", realm=\"127.0.0.1\", nonce=\"$nonce\", uri=\"$R\", response=\"$resp\", algorithm=MD5, cnonce=\"c0ffee\", nc=00000001, qop=auth"
+CALLID=$MCID FROMTAG=$MTAG BRANCH=z9hG4bK-m1-$RANDOM TOURI=sip:1000@127.0.0.1 CSEQ=2 \
+	sip_req "$WORK/mg1.req" REGISTER "$R" "Contact: <sip:1000@127.0.0.1:$LP>" "$auth"
 sed -E 's/branch=z9hG4bK-m1-/branch=z9hG4bK-m2-/' "$WORK/mg1.req" >"$WORK/mg2.req"
 send_udp mg1 "$WORK/mg1.req"
 send_udp mg2 "$WORK/mg2.req"
 got=$(status "$WORK/mg2.1" 2>/dev/null)
-if [ "$(status "$WORK/mg1.1" 2>/dev/null)" != 401 ] || [ "$got" != 482 ]; then
-	problem "merged request: REGISTER then the same (Call-ID, From tag, CSeq 1) with another branch: answers '$(cut -d' ' -f4- "$WORK/mg1.out")' then '$(cut -d' ' -f4- "$WORK/mg2.out")', expected 401 then 482"
+if [ "$(status "$WORK/mg1.1" 2>/dev/null)" != 200 ] || [ "$got" != 482 ]; then
+	problem "merged request: an authenticated REGISTER, then the same (Call-ID, From tag, CSeq 2) with another branch: answers '$(cut -d' ' -f4- "$WORK/mg1.out")' then '$(cut -d' ' -f4- "$WORK/mg2.out")', expected 200 then 482"
 else
 	pass "merged request: 482 $(reason "$WORK/mg2.1")"
 fi
