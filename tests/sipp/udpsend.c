@@ -8,9 +8,9 @@
  * on extra UDP ports.
  *
  * stdout: one line per reply, "K PORT FROM FIRST-LINE": K counts from 1, PORT
- * is the local port it arrived on, FROM the sender's ADDR:PORT. With -o PREFIX, reply K is also
- * written whole to PREFIX.K.
- * Exit status: 0 at least one reply, 1 none, 2 usage or system error. */
+ * is the local port it arrived on, FROM the sender's ADDR:PORT. With -o PREFIX,
+ * reply K is also written whole to PREFIX.K. Exit status: 0 at least one reply,
+ * 1 none, 2 usage or system error. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -24,35 +24,41 @@
 #include <unistd.h>
 
 #define MAX_LISTEN 8
-#define MAX_MSG (1 << 20)
+#define MAX_MSG    (1 << 20)
 
-static void usage(void)
+static void
+usage(void)
 {
-	fprintf(stderr,
-	        "usage: udpsend [options] HOST:PORT [FILE]\n"
-	        "  FILE      the message, sent byte for byte (default: stdin)\n"
-	        "  -t        over TCP (one connection) instead of one datagram\n"
-	        "  -b PORT   send from this local port (default: any free one)\n"
-	        "  -l PORT   also take replies on this local UDP port (repeatable)\n"
-	        "  -c N      send the message N times (default 1)\n"
-	        "  -i MS     interval between the sends (default 200)\n"
-	        "  -n N      replies expected (default 1): stop once they are in\n"
-	        "  -s MS     after the N-th reply, wait MS for extra ones (default 100)\n"
-	        "  -w MS     give up MS after the last send (default 1000)\n"
-	        "  -m TEXT   count only the replies that contain TEXT (say, the\n"
-	        "            Call-ID); the others are only noted on stderr\n"
-	        "  -o PREFIX write reply K whole to PREFIX.K\n");
+	fprintf(
+	    stderr,
+	    "usage: udpsend [options] HOST:PORT [FILE]\n"
+	    "  FILE      the message, sent byte for byte (default: stdin)\n"
+	    "  -t        over TCP (one connection) instead of one datagram\n"
+	    "  -b PORT   send from this local port (default: any free one)\n"
+	    "  -l PORT   also take replies on this local UDP port "
+	    "(repeatable)\n"
+	    "  -c N      send the message N times (default 1)\n"
+	    "  -i MS     interval between the sends (default 200)\n"
+	    "  -n N      replies expected (default 1): stop once they are in\n"
+	    "  -s MS     after the N-th reply, wait MS for extra ones (default "
+	    "100)\n"
+	    "  -w MS     give up MS after the last send (default 1000)\n"
+	    "  -m TEXT   count only the replies that contain TEXT (say, the\n"
+	    "            Call-ID); the others are only noted on stderr\n"
+	    "  -o PREFIX write reply K whole to PREFIX.K\n");
 	exit(2);
 }
 
-static long now_ms(void)
+static long
+now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int num(const char *s, long lo, long hi)
+static int
+num(const char *s, long lo, long hi)
 {
 	char *end;
 	long v;
@@ -65,7 +71,8 @@ static int num(const char *s, long lo, long hi)
 	return (int)v;
 }
 
-static char *read_all(const char *path, size_t *len)
+static char *
+read_all(const char *path, size_t *len)
 {
 	FILE *f = (path && strcmp(path, "-") != 0) ? fopen(path, "rb") : stdin;
 	char *buf;
@@ -91,7 +98,8 @@ static char *read_all(const char *path, size_t *len)
 }
 
 /* A socket bound to PORT (0: any) on the wildcard address of FAMILY. */
-static int bound_socket(int family, int type, int port)
+static int
+bound_socket(int family, int type, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -117,13 +125,15 @@ static int bound_socket(int family, int type, int port)
 		sl = sizeof *a;
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
-		fprintf(stderr, "udpsend: bind port %d: %s\n", port, strerror(errno));
+		fprintf(stderr, "udpsend: bind port %d: %s\n", port,
+		        strerror(errno));
 		exit(2);
 	}
 	return fd;
 }
 
-static int local_port(int fd)
+static int
+local_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
@@ -137,8 +147,9 @@ static int local_port(int fd)
 static int nreplies;
 static const char *prefix, *match;
 
-static void report(const char *msg, size_t len, int port,
-                   const struct sockaddr_storage *from, socklen_t fl)
+static void
+report(const char *msg, size_t len, int port,
+       const struct sockaddr_storage *from, socklen_t fl)
 {
 	char h[NI_MAXHOST] = "?", s[NI_MAXSERV] = "?";
 	size_t i;
@@ -147,8 +158,8 @@ static void report(const char *msg, size_t len, int port,
 	for (i = 0; i < len && msg[i] != '\r' && msg[i] != '\n'; i++)
 		;
 	if (match && !memmem(msg, len, match, strlen(match))) {
-		fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n", match, port,
-		        h, s, (int)i, msg);
+		fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n", match,
+		        port, h, s, (int)i, msg);
 		return;
 	}
 	nreplies++;
@@ -168,7 +179,8 @@ static void report(const char *msg, size_t len, int port,
 
 /* Length of the first complete message in BUF (headers, then as many body
  * bytes as Content-Length says; none if it is absent), or 0 if incomplete. */
-static size_t stream_message(const char *buf, size_t len)
+static size_t
+stream_message(const char *buf, size_t len)
 {
 	const char *end = NULL, *p;
 	size_t hlen, clen = 0, i;
@@ -199,7 +211,8 @@ static size_t stream_message(const char *buf, size_t len)
 	return len >= hlen + clen ? hlen + clen : 0;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	int tcp = 0, bind_port = 0, count = 1, interval = 200, want = 1;
 	int settle = 100, wait_ms = 1000, nlisten = 0, listen_port[MAX_LISTEN];
@@ -211,21 +224,40 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "tb:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
-		case 't': tcp = 1; break;
-		case 'b': bind_port = num(optarg, 1, 65535); break;
+		case 't':
+			tcp = 1;
+			break;
+		case 'b':
+			bind_port = num(optarg, 1, 65535);
+			break;
 		case 'l':
 			if (nlisten == MAX_LISTEN)
 				usage();
 			listen_port[nlisten++] = num(optarg, 1, 65535);
 			break;
-		case 'c': count = num(optarg, 1, 1000); break;
-		case 'i': interval = num(optarg, 0, 60000); break;
-		case 'n': want = num(optarg, 1, 1000); break;
-		case 's': settle = num(optarg, 0, 60000); break;
-		case 'w': wait_ms = num(optarg, 0, 600000); break;
-		case 'm': match = optarg; break;
-		case 'o': prefix = optarg; break;
-		default: usage();
+		case 'c':
+			count = num(optarg, 1, 1000);
+			break;
+		case 'i':
+			interval = num(optarg, 0, 60000);
+			break;
+		case 'n':
+			want = num(optarg, 1, 1000);
+			break;
+		case 's':
+			settle = num(optarg, 0, 60000);
+			break;
+		case 'w':
+			wait_ms = num(optarg, 0, 600000);
+			break;
+		case 'm':
+			match = optarg;
+			break;
+		case 'o':
+			prefix = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc || argc - optind > 2)
@@ -245,7 +277,8 @@ int main(int argc, char **argv)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
 	if ((c = getaddrinfo(host, colon + 1, &hints, &ai)) != 0) {
-		fprintf(stderr, "udpsend: %s: %s\n", argv[optind], gai_strerror(c));
+		fprintf(stderr, "udpsend: %s: %s\n", argv[optind],
+		        gai_strerror(c));
 		return 2;
 	}
 
@@ -258,7 +291,8 @@ int main(int argc, char **argv)
 	}
 	ports[0] = local_port(fds[0]);
 	for (i = 0; i < nlisten; i++) {
-		fds[i + 1] = bound_socket(ai->ai_family, SOCK_DGRAM, listen_port[i]);
+		fds[i + 1] =
+		    bound_socket(ai->ai_family, SOCK_DGRAM, listen_port[i]);
 		ports[i + 1] = listen_port[i];
 	}
 	nfds = nlisten + 1;
@@ -276,11 +310,12 @@ int main(int argc, char **argv)
 		long t = now_ms(), until;
 		if (sent < count && t >= next_send) {
 			ssize_t w = tcp ? write(fds[0], msg, len)
-			                : sendto(fds[0], msg, len, 0, ai->ai_addr,
-			                         ai->ai_addrlen);
+			                : sendto(fds[0], msg, len, 0,
+			                         ai->ai_addr, ai->ai_addrlen);
 			if (w < 0 || (size_t)w != len) {
 				fprintf(stderr, "udpsend: send: %s\n",
-				        w < 0 ? strerror(errno) : "short write");
+				        w < 0 ? strerror(errno)
+				              : "short write");
 				return 2;
 			}
 			sent++;
@@ -302,7 +337,8 @@ int main(int argc, char **argv)
 			pfd[i].fd = fds[i];
 			pfd[i].events = POLLIN;
 		}
-		if (poll(pfd, (nfds_t)nfds, (int)(until > t ? until - t : 0)) < 0) {
+		if (poll(pfd, (nfds_t)nfds, (int)(until > t ? until - t : 0)) <
+		    0) {
 			if (errno == EINTR)
 				continue;
 			perror("poll");
@@ -322,7 +358,8 @@ int main(int argc, char **argv)
 					continue;
 				}
 				slen += (size_t)r;
-				getpeername(fds[0], (struct sockaddr *)&from, &fl);
+				getpeername(fds[0], (struct sockaddr *)&from,
+				            &fl);
 				while ((m = stream_message(sbuf, slen)) > 0) {
 					report(sbuf, m, ports[0], &from, fl);
 					memmove(sbuf, sbuf + m, slen - m);
