@@ -459,18 +459,6 @@ main(int argc, char **argv)
 				printf("removed %u binding%s\n",
 				       r->unregister->removed,
 				       r->unregister->removed == 1 ? "" : "s");
-		} else if (r->result_case ==
-		           PBX__ADMIN_RESPONSE__RESULT_REGISTRATIONS)
-			print_registrations(&c, r->registrations);
-		else if (r->result_case ==
-		         PBX__ADMIN_RESPONSE__RESULT_UNREGISTER) {
-			if (c.json)
-				printf("{\"removed\":%u}\n",
-				       r->unregister->removed);
-			else
-				printf("removed %u binding%s\n",
-				       r->unregister->removed,
-				       r->unregister->removed == 1 ? "" : "s");
 		} else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
 			printf("sip trace %s\n", !r->trace->on ? "off"
 			                         : r->trace->full
