@@ -159,6 +159,26 @@ ha1_of(char *out, enum sip_digest_alg alg, const struct conf_user *u,
 	return 0;
 }
 
+int
+auth_creds(const struct auth *a, const struct sip_msg *msg, bool proxy,
+           struct sip_auth *h, uint32_t *nc)
+{
+	char ncs[16];
+
+	*nc = 0;
+	if (pick(a, msg, proxy, h) != 0)
+		return ENOENT;
+	if (!h->qop.l)
+		return 0;
+	if (!pl_eqi_str(&h->qop, "auth") || !h->nc.l || !h->cnonce.l ||
+	    h->nc.l >= sizeof(ncs))
+		return EBADMSG;
+	memcpy(ncs, h->nc.p, h->nc.l);
+	ncs[h->nc.l] = '\0';
+	*nc = (uint32_t)strtoul(ncs, NULL, 16);
+	return 0;
+}
+
 enum auth_result
 auth_check(const struct auth *a, const struct sip_msg *msg, bool proxy,
            uint64_t now_s,
@@ -168,30 +188,25 @@ auth_check(const struct auth *a, const struct sip_msg *msg, bool proxy,
 	struct sip_auth *h = &out->h;
 	enum sip_digest_alg alg = SIP_DIGEST_MD5;
 	char ha1[SIP_DIGEST_HEX_MAX], ha2[SIP_DIGEST_HEX_MAX];
-	char want[SIP_DIGEST_HEX_MAX], ncs[16];
+	char want[SIP_DIGEST_HEX_MAX];
 	const struct conf_user *u;
 	const struct pl *qop = NULL;
-	unsigned long nc = 0;
 	uint64_t ts;
+	int creds;
 
 	memset(out, 0, sizeof(*out));
-	if (pick(a, msg, proxy, h) != 0)
+	creds = auth_creds(a, msg, proxy, h, &out->nc);
+	if (creds == ENOENT)
 		return AUTH_NONE;
 	if (!h->username.l || !h->nonce.l || !h->uri.l || !h->response.l)
 		return AUTH_MALFORMED;
 	if (h->algorithm.l && sip_digest_alg_decode(&alg, &h->algorithm) != 0)
 		return AUTH_NONE; /* e.g. -sess: challenge with ours */
-	if (h->qop.l) {
-		if (!pl_eqi_str(&h->qop, "auth") || !h->nc.l || !h->cnonce.l ||
-		    h->nc.l >= sizeof(ncs))
-			return AUTH_MALFORMED;
-		memcpy(ncs, h->nc.p, h->nc.l);
-		ncs[h->nc.l] = '\0';
-		nc = strtoul(ncs, NULL, 16);
+	if (creds == EBADMSG)
+		return AUTH_MALFORMED;
+	if (h->qop.l)
 		qop = &h->qop;
-	}
 	out->username = h->username;
-	out->nc = (uint32_t)nc;
 	if (nonce_time(a, &h->nonce, &ts) != 0)
 		return AUTH_BAD_NONCE;
 	if (!(u = find(find_arg, &h->username)))

@@ -43,6 +43,12 @@ struct auth_creds {
 	uint32_t nc; /* nonce count, 0 without qop */
 };
 
+/* The Digest credentials for our realm in the request's Authorization (or
+ * Proxy-Authorization) into h, and their nonce count (0 without qop): 0,
+ * ENOENT when there are none, EBADMSG when qop/nc/cnonce are unusable. */
+int auth_creds(const struct auth *a, const struct sip_msg *msg, bool proxy,
+               struct sip_auth *h, uint32_t *nc);
+
 /* Check the request's Authorization (or Proxy-Authorization) against the
  * directory entry that `find` returns for the username. */
 enum auth_result auth_check(const struct auth *a, const struct sip_msg *msg,

@@ -300,22 +300,12 @@ expiry_cb(rt_actor *a, void *arg)
 static bool
 replayed(struct reg *r, const struct sip_msg *msg)
 {
-	const struct sip_hdr *h;
 	struct sip_auth au;
-	char ncs[16];
 	uint32_t nc;
 
-	for (h = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION); h;
-	     h = sip_msg_hdr_next(msg, h))
-		if (sip_auth_decode(&au, &h->val) == 0 &&
-		    pl_eq_str(&au.realm, r->g->auth.realm))
-			break;
-	if (!h || !au.qop.l || !au.nc.l || au.nc.l >= sizeof(ncs) ||
+	if (auth_creds(&r->g->auth, msg, false, &au, &nc) != 0 || !au.qop.l ||
 	    au.nonce.l >= sizeof(r->nonces[0].nonce))
 		return false;
-	memcpy(ncs, au.nc.p, au.nc.l);
-	ncs[au.nc.l] = '\0';
-	nc = (uint32_t)strtoul(ncs, NULL, 16);
 	for (unsigned i = 0; i < NONCES; i++)
 		if (pl_eq_str(&au.nonce, r->nonces[i].nonce)) {
 			if (nc <= r->nonces[i].nc)
