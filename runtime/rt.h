@@ -129,9 +129,9 @@ size_t rt_msg_pack(const rt_msg *m, uint8_t *out);
 int rt_msg_unpack(rt_msg **out, const uint8_t *p, size_t n);
 
 /* Send from an actor. Errors known at once are returned (EHOSTUNREACH: no
- * link to that node; EINVAL: bad worker; ENOENT: dead actor on this worker;
- * ESHUTDOWN). A message that reaches no one later comes back to the sender
- * as Undeliverable. */
+ * link to that node; EINVAL: bad worker or address; ESHUTDOWN). A message
+ * to an actor that is gone, here or on another node, comes back to the
+ * sender as Undeliverable (a watch: Down with ENOENT). */
 int rt_send(rt_actor *a, rt_addr to, rt_msg *m);
 /* Send from outside any actor (any thread), `from` may be zero. */
 int rt_inject(rt *r, rt_addr from, rt_addr to, rt_msg *m);
