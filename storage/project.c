@@ -1,6 +1,7 @@
 /*
  * Projections: state derived from the log, written in the transaction of
- * the events that change it. `locations`: AOR -> AorBindings.
+ * the events that change it. `locations`: AOR -> AorBindings; `calls` and
+ * `call_ids` (calls.c): the call records.
  *
  * Applying must depend on nothing but the events and the order they are
  * applied in (no clock, no configuration): a rebuild replays the log in key
@@ -147,7 +148,8 @@ key_ok(const struct store *s, const char *aor)
 }
 
 int
-store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev)
+store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
+            struct store_buf *cdr)
 {
 	Pbx__Binding *b = NULL;
 	const char *aor = NULL, *contact = NULL;
@@ -174,6 +176,11 @@ store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev)
 			contact = ev->binding_expired->contact;
 		}
 		break;
+	case PBX__EVENT__BODY_CALL_STARTED:
+	case PBX__EVENT__BODY_CALL_RINGING:
+	case PBX__EVENT__BODY_CALL_ANSWERED:
+	case PBX__EVENT__BODY_CALL_ENDED:
+		return store_apply_call(s, txn, ev, cdr);
 	default:
 		return 0; /* no projection of ours */
 	}
@@ -190,8 +197,9 @@ store_replay(struct store *s, MDB_txn *txn)
 	uint64_t n = 0;
 	int rc;
 
-	rc = mdb_drop(txn, s->locations, 0);
-	if (rc)
+	if ((rc = mdb_drop(txn, s->locations, 0)) ||
+	    (rc = mdb_drop(txn, s->calls, 0)) ||
+	    (rc = mdb_drop(txn, s->call_ids, 0)))
 		return rc;
 	rc = mdb_cursor_open(txn, s->events, &c);
 	if (rc)
@@ -204,7 +212,7 @@ store_replay(struct store *s, MDB_txn *txn)
 			rc = EBADMSG;
 			break;
 		}
-		rc = store_apply(s, txn, ev);
+		rc = store_apply(s, txn, ev, NULL); /* CDR lines are out */
 		pbx__event__free_unpacked(ev, NULL);
 		if (rc)
 			break;

@@ -180,6 +180,8 @@ open_dbs(struct store *s)
 		return store_errno(rc);
 	if ((rc = mdb_dbi_open(txn, "events", MDB_CREATE, &s->events)) ||
 	    (rc = mdb_dbi_open(txn, "locations", MDB_CREATE, &s->locations)) ||
+	    (rc = mdb_dbi_open(txn, "calls", MDB_CREATE, &s->calls)) ||
+	    (rc = mdb_dbi_open(txn, "call_ids", MDB_CREATE, &s->call_ids)) ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)))
 		goto out;
 	rc = mdb_get(txn, s->meta, &k, &v);
@@ -210,6 +212,9 @@ store_free(struct store *s)
 		mdb_env_close(s->env);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
+	if (atomic_load(&s->cdr_fd) >= 0)
+		close(atomic_load(&s->cdr_fd));
+	store_buf_free(&s->cdr);
 	pthread_rwlock_destroy(&s->map_lock);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work_cv);
@@ -234,6 +239,7 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	s->r = r;
 	s->node_id = node_id;
 	s->lock_fd = -1;
+	atomic_init(&s->cdr_fd, -1);
 	s->tail = &s->head;
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(
@@ -463,6 +469,8 @@ store_stats(struct store *s, struct store_stats *st)
 			st->events = ms.ms_entries;
 		if (mdb_stat(txn, s->locations, &ms) == 0)
 			st->locations = ms.ms_entries;
+		if (mdb_stat(txn, s->calls, &ms) == 0)
+			st->calls = ms.ms_entries;
 		store_read_end(s, txn);
 	}
 	st->last_seq = atomic_load(&s->last_seq);
@@ -470,6 +478,8 @@ store_stats(struct store *s, struct store_stats *st)
 	st->appends = atomic_load(&s->appends);
 	st->max_batch = atomic_load(&s->max_batch);
 	st->failed = atomic_load(&s->failed);
+	st->cdr_lines = atomic_load(&s->cdr_lines);
+	st->cdr_lost = atomic_load(&s->cdr_lost);
 }
 
 int
@@ -480,6 +490,8 @@ store_dump(struct store *s, const char *db,
 {
 	MDB_dbi dbi = !strcmp(db, "events")      ? s->events
 	              : !strcmp(db, "locations") ? s->locations
+	              : !strcmp(db, "calls")     ? s->calls
+	              : !strcmp(db, "call_ids")  ? s->call_ids
 	                                         : s->meta;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;

@@ -31,6 +31,9 @@ struct store_stats {
 	uint64_t locations; /* AORs in the projection */
 	uint64_t max_batch; /* most appends in one commit */
 	uint64_t failed;    /* appends answered StoreFailed */
+	uint64_t calls;     /* call records in the projection */
+	uint64_t cdr_lines; /* CDR lines written since open */
+	uint64_t cdr_lost;  /* CDR lines that could not be written */
 };
 
 /* Open (creating) the environment in dir, take the directory's lock (EBUSY
@@ -55,6 +58,21 @@ int store_locations_get(struct store *s, const char *aor,
 int store_locations_each(struct store *s,
                          int (*cb)(void *arg, const Pbx__AorBindings *b),
                          void *arg);
+
+/* The call records, newest (greatest started_ms) first, at most n of them
+ * (0: all); the record is borrowed for the call; stops when cb returns
+ * nonzero and returns that. */
+int store_calls_last(struct store *s, uint32_t n,
+                     int (*cb)(void *arg, const Pbx__CallRecord *r), void *arg);
+/* The record of one call (its UUID): 0 and *out (free with
+ * pbx__call_record__free_unpacked(*out, NULL)), ENOENT. */
+int store_call_get(struct store *s, const char *call, Pbx__CallRecord **out);
+
+/* Append one JSON line per ended call to the file at path (created if
+ * missing, 0640), written and fsync'd by the writer thread after the commit
+ * that ended the call. Call it before the first append; EBUSY if a file is
+ * already set. */
+int store_set_cdr_file(struct store *s, const char *path);
 
 /* Drop the projections and replay the whole log into them (on the writer
  * thread, between two batches; returns when done). */

@@ -36,13 +36,21 @@ struct store_item {
 	bool done;
 };
 
+/* A growing text buffer: the CDR lines of the batch being written. */
+struct store_buf {
+	char *p;
+	size_t n, cap;
+	size_t lines;
+	bool oom; /* a line did not fit in memory: lost */
+};
+
 struct store {
 	rt *r;
 	uint32_t node_id;
 	char *dir;
 	int lock_fd;
 	MDB_env *env;
-	MDB_dbi events, locations, meta;
+	MDB_dbi events, locations, meta, calls, call_ids;
 	/* Reads hold it shared; the writer holds it exclusive only to grow the
 	 * map, which LMDB allows only with no transaction open. */
 	pthread_rwlock_t map_lock;
@@ -60,6 +68,11 @@ struct store {
 
 	uint64_t next_seq; /* the writer's */
 	atomic_uint_fast64_t last_seq, commits, appends, max_batch, failed;
+
+	/* CDR: the file (-1 if none) and the writer's lines of the batch */
+	atomic_int cdr_fd;
+	struct store_buf cdr;
+	atomic_uint_fast64_t cdr_lines, cdr_lost;
 };
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
@@ -77,17 +90,31 @@ int store_writer_start(struct store *s);
 void store_writer_stop(struct store *s);
 
 /* project.c: apply one stored event to the projections in txn; drop and
- * replay them all. 0, an MDB_* code or a positive errno. */
-int store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev);
+ * replay them all. A call that ends adds its CDR line to cdr unless cdr is
+ * NULL (a replay writes none). 0, an MDB_* code or a positive errno. */
+int store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
+                struct store_buf *cdr);
 int store_replay(struct store *s, MDB_txn *txn);
+
+/* calls.c: the calls projection's part of store_apply; what store_append
+ * takes as a call's UUID. */
+int store_apply_call(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
+                     struct store_buf *cdr);
+bool store_call_id_ok(const struct store *s, const char *call);
+
+/* cdr.c: one record as a JSON line (with its newline) at the end of b;
+ * write b to the CDR file and fsync it, then empty b (writer thread). */
+void store_cdr_line(struct store_buf *b, const Pbx__CallRecord *r);
+void store_cdr_flush(struct store *s);
+void store_buf_free(struct store_buf *b);
 
 /* Reads under the map lock (store.c). */
 int store_read_begin(struct store *s, MDB_txn **txn);
 void store_read_end(struct store *s, MDB_txn *txn);
 
 /* For the tests: every key and value of one database ("events",
- * "locations", "meta") in key order, borrowed for the call; stops when cb
- * returns nonzero and returns that. */
+ * "locations", "calls", "call_ids", "meta") in key order, borrowed for the
+ * call; stops when cb returns nonzero and returns that. */
 int store_dump(struct store *s, const char *db,
                int (*cb)(void *arg, const void *k, size_t kl, const void *v,
                          size_t vl),

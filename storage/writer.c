@@ -45,6 +45,18 @@ event_ok(const struct store *s, const Pbx__Event *ev)
 		return ev->binding_expired && ev->binding_expired->aor &&
 		       *ev->binding_expired->aor &&
 		       strlen(ev->binding_expired->aor) <= maxkey;
+	case PBX__EVENT__BODY_CALL_STARTED:
+		return ev->call_started &&
+		       store_call_id_ok(s, ev->call_started->call);
+	case PBX__EVENT__BODY_CALL_RINGING:
+		return ev->call_ringing &&
+		       store_call_id_ok(s, ev->call_ringing->call);
+	case PBX__EVENT__BODY_CALL_ANSWERED:
+		return ev->call_answered &&
+		       store_call_id_ok(s, ev->call_answered->call);
+	case PBX__EVENT__BODY_CALL_ENDED:
+		return ev->call_ended &&
+		       store_call_id_ok(s, ev->call_ended->call);
 	default:
 		return false;
 	}
@@ -164,7 +176,8 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 	ev = pbx__event__unpack(NULL, v.mv_size, v.mv_data);
 	if (!ev)
 		return EBADMSG;
-	rc = store_apply(s, txn, ev);
+	rc = store_apply(s, txn, ev,
+	                 atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL);
 	pbx__event__free_unpacked(ev, NULL);
 	return rc;
 }
@@ -183,6 +196,9 @@ write_batch(struct store *s, MDB_txn *txn, void *arg)
 	int rc = 0;
 
 	s->next_seq = b->start_seq; /* again, after a retry */
+	s->cdr.n = 0;               /* lines of this try only */
+	s->cdr.lines = 0;
+	s->cdr.oom = false;
 	for (struct store_item *it = b->first; it != b->end; it = it->next) {
 		const uint8_t *p = it->bytes;
 
@@ -310,6 +326,8 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 	rc = with_txn(s, write_batch, &b);
 	err = store_errno(rc);
 	if (rc) {
+		s->cdr.n = s->cdr.lines = 0; /* of events that did not commit */
+		s->cdr.oom = false;
 		s->next_seq = b.start_seq;
 		atomic_fetch_add(&s->failed, count);
 		rt_err("store: commit of %llu appends failed: %s",
@@ -321,6 +339,8 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 		max = atomic_load(&s->max_batch);
 		if (count > max)
 			atomic_store(&s->max_batch, count);
+		/* committed: the ended calls' lines, before the answers */
+		store_cdr_flush(s);
 	}
 	for (it = first; it != end; it = next) {
 		next = it->next;

@@ -118,7 +118,82 @@ append1(struct store *s, Pbx__Event *ev)
 	ck_assert_int_eq(store_sync(s), 0);
 }
 
+/* A call event; strings are borrowed until it is appended. */
+struct cev {
+	Pbx__Event ev;
+	Pbx__CallStarted started;
+	Pbx__CallRinging ringing;
+	Pbx__CallAnswered answered;
+	Pbx__CallEnded ended;
+};
+
+/* CallStarted; the other fields are set on c->started by the caller. */
+static inline Pbx__Event *
+cev_started(struct cev *c, const char *call, uint32_t leg, uint64_t at_ms,
+            const char *number, const char *name, const char *destination)
+{
+	pbx__event__init(&c->ev);
+	pbx__call_started__init(&c->started);
+	c->started.call = (char *)call;
+	c->started.leg = leg;
+	c->started.caller_number = (char *)number;
+	c->started.caller_name = (char *)name;
+	c->started.destination = (char *)destination;
+	c->ev.at_ms = at_ms;
+	c->ev.body_case = PBX__EVENT__BODY_CALL_STARTED;
+	c->ev.call_started = &c->started;
+	return &c->ev;
+}
+
+static inline Pbx__Event *
+cev_ringing(struct cev *c, const char *call, uint32_t leg, uint64_t at_ms)
+{
+	pbx__event__init(&c->ev);
+	pbx__call_ringing__init(&c->ringing);
+	c->ringing.call = (char *)call;
+	c->ringing.leg = leg;
+	c->ev.at_ms = at_ms;
+	c->ev.body_case = PBX__EVENT__BODY_CALL_RINGING;
+	c->ev.call_ringing = &c->ringing;
+	return &c->ev;
+}
+
+static inline Pbx__Event *
+cev_answered(struct cev *c, const char *call, uint32_t leg, uint64_t at_ms,
+             const char *callee)
+{
+	pbx__event__init(&c->ev);
+	pbx__call_answered__init(&c->answered);
+	c->answered.call = (char *)call;
+	c->answered.leg = leg;
+	c->answered.callee = (char *)(callee ? callee : "");
+	c->ev.at_ms = at_ms;
+	c->ev.body_case = PBX__EVENT__BODY_CALL_ANSWERED;
+	c->ev.call_answered = &c->answered;
+	return &c->ev;
+}
+
+static inline Pbx__Event *
+cev_ended(struct cev *c, const char *call, uint32_t leg, uint64_t at_ms,
+          uint32_t cause, const char *cause_text, uint32_t sip_code,
+          const char *hangup_by)
+{
+	pbx__event__init(&c->ev);
+	pbx__call_ended__init(&c->ended);
+	c->ended.call = (char *)call;
+	c->ended.leg = leg;
+	c->ended.cause = cause;
+	c->ended.cause_text = (char *)cause_text;
+	c->ended.sip_code = sip_code;
+	c->ended.hangup_by = (char *)hangup_by;
+	c->ev.at_ms = at_ms;
+	c->ev.body_case = PBX__EVENT__BODY_CALL_ENDED;
+	c->ev.call_ended = &c->ended;
+	return &c->ev;
+}
+
 TCase *store_tc_projection(void);
 TCase *store_tc_crash(void);
+TCase *store_tc_calls(void);
 
 #endif

@@ -504,6 +504,7 @@ suite(void)
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, store_tc_projection());
 	suite_add_tcase(s, store_tc_crash());
+	suite_add_tcase(s, store_tc_calls());
 	return s;
 }
 
