@@ -240,9 +240,9 @@ out:
 	return rc;
 }
 
-static int
-take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
-          const char *s)
+int
+conf_take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
+               const char *s)
 {
 	char why[128];
 
@@ -251,8 +251,8 @@ take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
 	return conf_bad_why(d, path, "expected ADDR:PORT", why);
 }
 
-static int
-same_addr(const struct conf_addr *a, const struct conf_addr *b)
+int
+conf_same_addr(const struct conf_addr *a, const struct conf_addr *b)
 {
 	return a->family == b->family && a->port == b->port &&
 	       strcmp(a->host, b->host) == 0;
@@ -354,11 +354,11 @@ check_listen(struct conf_sip *s, const struct conf_raw_sip *r,
 	s->listen_count = r->listen_count;
 	for (i = 0; i < r->listen_count; i++) {
 		snprintf(path, sizeof(path), "sip.listen[%u]", i);
-		rc = take_addr(&s->listen[i], d, path, r->listen[i]);
+		rc = conf_take_addr(&s->listen[i], d, path, r->listen[i]);
 		if (rc)
 			return rc;
 		for (j = 0; j < i; j++) {
-			if (same_addr(&s->listen[j], &s->listen[i]))
+			if (conf_same_addr(&s->listen[j], &s->listen[i]))
 				return conf_doc_fail(
 				    d, conf_doc_mark(d, path, 0), path,
 				    "%s is listed twice (also "
@@ -379,11 +379,12 @@ check_tls(struct conf_sip *s, const struct conf_raw_tls *r, struct conf_doc *d)
 		return 0;
 	s->tls.enabled = 1;
 	if (r->listen != NULL)
-		rc = take_addr(&s->tls.listen, d, "sip.tls.listen", r->listen);
+		rc = conf_take_addr(&s->tls.listen, d, "sip.tls.listen",
+		                    r->listen);
 	if (rc)
 		return rc;
 	for (i = 0; i < s->listen_count; i++) {
-		if (!same_addr(&s->listen[i], &s->tls.listen))
+		if (!conf_same_addr(&s->listen[i], &s->tls.listen))
 			continue;
 		return conf_doc_fail(
 		    d,
@@ -583,6 +584,10 @@ set_defaults(struct conf *c)
 	c->registrar.max_expires = 7200;
 	c->registrar.max_bindings = 10;
 	c->registrar.nonce_lifetime = 300;
+	c->calls.timeout = 60;
+	c->calls.session_expires = 1800;
+	c->calls.min_se = 90;
+	c->calls.max_calls = 0;
 	rc = conf_dup_str(&c->node.data_dir, "./data");
 	if (!rc)
 		rc = conf_dup_str(&c->admin.listen, "tcp://127.0.0.1:7000");
@@ -624,6 +629,12 @@ conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 		rc = conf_check_directory(b, raw->directory, d);
 	if (!rc)
 		rc = check_registrar(c, raw->registrar, d);
+	if (!rc)
+		rc = conf_check_profiles(c, raw, d);
+	if (!rc)
+		rc = conf_check_calls(&c->calls, raw->calls, d);
+	if (!rc)
+		rc = conf_check_dialplan(c, raw, d);
 	return rc;
 }
 
@@ -645,6 +656,9 @@ conf_fini(struct conf_box *b)
 	conf_directory_fini(&c->directory);
 	free(c->registrar.realm);
 	free(c->registrar.secret);
+	conf_profiles_fini(c);
+	free(c->calls.cdr_file);
+	conf_dialplan_fini(&c->dialplan);
 	conf_arena_fini(&b->arena);
 	memset(c, 0, sizeof(*c));
 }

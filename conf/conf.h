@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr;
+struct pcre2_real_code_8; /* pcre2_code with PCRE2_CODE_UNIT_WIDTH 8 */
+
 enum conf_log_level {
 	CONF_LOG_ERROR = 0,
 	CONF_LOG_WARN,
@@ -110,6 +113,86 @@ struct conf_registrar {
 	                 set */
 };
 
+/* An ACL entry: "127.0.0.0/8", "::1/128", or an address alone (a host). */
+struct conf_acl_net {
+	int family;       /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order; 4 bytes used for AF_INET */
+	uint8_t prefix;   /* 0..32 or 0..128 */
+	char text[64];    /* as written */
+};
+
+/* A SIP profile: where calls come in and how they are treated. */
+struct conf_profile {
+	char *name;               /* [a-z0-9_-]{1,32}, unique */
+	struct conf_addr *listen; /* a copy of sip.listen for the profile
+	                             that names no address of its own */
+	size_t listen_count;
+	int auth;      /* 1: callers must authenticate (digest) */
+	char *context; /* dialplan context of calls arriving here */
+	char **codecs; /* in order of preference: PCMU, PCMA, G722, opus */
+	size_t codec_count;
+	struct conf_acl_net *acl; /* who may send; see conf_acl_allows() */
+	size_t acl_count;
+};
+
+struct conf_calls {
+	uint32_t timeout;         /* s, no-answer timeout of a bridge; 60 */
+	uint32_t session_expires; /* s, RFC 4028 Session-Expires; 1800 */
+	uint32_t min_se;          /* s, RFC 4028 Min-SE, 90..session_expires */
+	char *cdr_file;     /* JSON lines of call records; NULL: none written */
+	uint32_t max_calls; /* concurrent calls of this node, 0: unlimited */
+};
+
+/* The applications a dialplan action may run. */
+enum conf_dp_app {
+	CONF_DP_ANSWER = 0,
+	CONF_DP_PRE_ANSWER,
+	CONF_DP_RING_READY,
+	CONF_DP_SET,      /* "var=value" */
+	CONF_DP_BRIDGE,   /* a bridge string, required */
+	CONF_DP_TRANSFER, /* "EXT [CONTEXT]" */
+	CONF_DP_HANGUP,   /* optional Q.850 cause, name or number */
+	CONF_DP_SLEEP,    /* milliseconds */
+	CONF_DP_LOG,      /* text */
+};
+
+/* A condition: `field`'s value must match `re`. `field` is what the
+ * dialplan engine asks the channel for: a built-in field name
+ * (destination_number, caller_id_number, caller_id_name, network_addr,
+ * profile, context, user) or, for "${NAME}" in the file, the channel
+ * variable name NAME. */
+struct conf_dp_condition {
+	char *field;
+	char *expression;             /* as written */
+	struct pcre2_real_code_8 *re; /* compiled at load */
+};
+
+struct conf_dp_action {
+	enum conf_dp_app app;
+	char *data; /* NULL when the action has none; may hold $1 and ${x} */
+};
+
+struct conf_dp_extension {
+	char *name;
+	struct conf_dp_condition *conditions; /* none: always matches */
+	size_t condition_count;
+	struct conf_dp_action *actions;
+	size_t action_count;
+	int cont; /* "continue: true": keep looking after a match */
+};
+
+struct conf_dp_context {
+	char *name;
+	struct conf_dp_extension *extensions;
+	size_t extension_count;
+};
+
+struct conf_dialplan {
+	struct conf_dp_context *contexts; /* names unique */
+	size_t context_count;
+	int builtin; /* 1: the file has no dialplan, the built-in one is used */
+};
+
 struct conf {
 	struct conf_node node;
 	struct conf_log log;
@@ -118,6 +201,10 @@ struct conf {
 	struct conf_sip sip;
 	struct conf_directory directory;
 	struct conf_registrar registrar;
+	struct conf_profile *profiles; /* at least one */
+	size_t profile_count;
+	struct conf_calls calls;
+	struct conf_dialplan dialplan;
 };
 
 /* Loads and checks the YAML file at `path`. Returns 0 and a new *out for
@@ -138,6 +225,24 @@ void conf_free(struct conf *c);
  * conf_load() already applies it to sip.listen and sip.tls.listen. */
 int conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
                         size_t n, char *err, size_t errlen);
+
+/* 1 when a request from `sa` (AF_INET or AF_INET6; an IPv4-mapped IPv6
+ * address counts as IPv4) may reach profile `p`, else 0. With an acl, the
+ * address must be in one of its networks; without one, everybody may send to
+ * a profile with auth and nobody to one without (an open external profile
+ * must say who may use it). Pure: no I/O, safe from any thread. */
+int conf_acl_allows(const struct conf_profile *p, const struct sockaddr *sa);
+
+/* The context named `name` of the dialplan, or NULL. */
+const struct conf_dp_context *conf_dp_context_find(const struct conf *c,
+                                                   const char *name);
+
+/* Q.850 causes as FreeSWITCH names them ("USER_BUSY" is 17):
+ * conf_cause_parse() takes a name (any case) or a decimal number 1..127 or
+ * one of the named causes above 127 (487, ORIGINATOR_CANCEL), and returns 0
+ * for anything else; conf_cause_name() returns NULL for an unnamed cause. */
+int conf_cause_parse(const char *s);
+const char *conf_cause_name(int cause);
 
 /* "error", "warn", "info" or "debug". */
 const char *conf_log_level_name(enum conf_log_level level);

@@ -102,6 +102,46 @@ struct conf_raw_registrar {
 	char *secret;
 };
 
+struct conf_raw_profile {
+	char *name;
+	char **listen;
+	unsigned listen_count;
+	char *auth;
+	char *context;
+	char **codecs;
+	unsigned codecs_count;
+	char **acl;
+	unsigned acl_count;
+};
+
+struct conf_raw_calls {
+	char *timeout;
+	char *session_expires;
+	char *min_se;
+	char *cdr_file;
+	char *max_calls;
+};
+
+struct conf_raw_condition {
+	char *field;
+	char *expression;
+};
+
+struct conf_raw_extension {
+	char *name;
+	struct conf_raw_condition *conditions;
+	unsigned conditions_count;
+	char **actions;
+	unsigned actions_count;
+	char *cont; /* "continue" */
+};
+
+struct conf_raw_context {
+	char *context;
+	struct conf_raw_extension *extensions;
+	unsigned extensions_count;
+};
+
 struct conf_raw {
 	struct conf_raw_node *node;
 	struct conf_raw_log *log;
@@ -110,6 +150,11 @@ struct conf_raw {
 	struct conf_raw_sip *sip;
 	struct conf_raw_directory *directory;
 	struct conf_raw_registrar *registrar;
+	struct conf_raw_profile *profiles;
+	unsigned profiles_count;
+	struct conf_raw_calls *calls;
+	struct conf_raw_context *dialplan;
+	unsigned dialplan_count;
 };
 
 /* Where the users' strings and variables live: a few large blocks instead of
@@ -202,6 +247,13 @@ int conf_bad(struct conf_doc *d, const char *path, const char *what);
 int conf_take_uint(uint32_t *out, struct conf_doc *d, const char *path,
                    const char *s, uint32_t min, uint32_t max);
 int conf_dup_str(char **out, const char *s);
+/* "true" or "false"; the default kept when `s` is NULL. */
+int conf_take_bool(int *out, struct conf_doc *d, const char *path,
+                   const char *s);
+/* An ADDR:PORT (EINVAL and the line otherwise); two equal addresses. */
+int conf_take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
+                   const char *s);
+int conf_same_addr(const struct conf_addr *a, const struct conf_addr *b);
 
 /* directory.c */
 
@@ -211,6 +263,19 @@ int conf_dup_str(char **out, const char *s);
 int conf_check_directory(struct conf_box *b, const struct conf_raw_directory *r,
                          struct conf_doc *d);
 void conf_directory_fini(struct conf_directory *dir);
+
+/* profile.c: profiles (after sip), then calls. */
+int conf_check_profiles(struct conf *c, const struct conf_raw *raw,
+                        struct conf_doc *d);
+void conf_profiles_fini(struct conf *c);
+int conf_check_calls(struct conf_calls *k, const struct conf_raw_calls *r,
+                     struct conf_doc *d);
+
+/* dialplan.c: the dialplan (or the built-in one), then whether every
+ * profile's and user's context is in it. */
+int conf_check_dialplan(struct conf *c, const struct conf_raw *raw,
+                        struct conf_doc *d);
+void conf_dialplan_fini(struct conf_dialplan *dp);
 
 /* exposure.c */
 

@@ -726,8 +726,8 @@ check_exposure(struct dir_check *k)
 	                     CONF_EXPOSED, where, ", user ", u->id, bad->text);
 }
 
-static int
-take_bool(int *out, struct conf_doc *d, const char *path, const char *s)
+int
+conf_take_bool(int *out, struct conf_doc *d, const char *path, const char *s)
 {
 	if (s == NULL)
 		return 0;
@@ -757,7 +757,7 @@ conf_check_directory(struct conf_box *b, const struct conf_raw_directory *r,
 		}
 	}
 	if (!rc)
-		rc = take_bool(&k.dir->lab, d, "directory.lab", r->lab);
+		rc = conf_take_bool(&k.dir->lab, d, "directory.lab", r->lab);
 	if (rc)
 		goto out;
 	k.domain = conf_arena_strdup(&b->arena, k.dir->domain);

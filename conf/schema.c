@@ -131,6 +131,74 @@ static const cyaml_schema_field_t registrar_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t profile_fields[] = {
+	TEXT("name", struct conf_raw_profile, name),
+	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_profile, listen, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	TEXT("auth", struct conf_raw_profile, auth),
+	TEXT("context", struct conf_raw_profile, context),
+	CYAML_FIELD_SEQUENCE("codecs", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_profile, codecs, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("acl", CYAML_FLAG_POINTER | OPT,
+	                     struct conf_raw_profile, acl, &text_entry, 0,
+	                     CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t profile_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_profile,
+	                    profile_fields),
+};
+
+static const cyaml_schema_field_t calls_fields[] = {
+	TEXT("timeout", struct conf_raw_calls, timeout),
+	TEXT("session_expires", struct conf_raw_calls, session_expires),
+	TEXT("min_se", struct conf_raw_calls, min_se),
+	TEXT("cdr_file", struct conf_raw_calls, cdr_file),
+	TEXT("max_calls", struct conf_raw_calls, max_calls),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t condition_fields[] = {
+	TEXT("field", struct conf_raw_condition, field),
+	TEXT("expression", struct conf_raw_condition, expression),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t condition_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_condition,
+	                    condition_fields),
+};
+
+static const cyaml_schema_field_t extension_fields[] = {
+	TEXT("name", struct conf_raw_extension, name),
+	CYAML_FIELD_SEQUENCE("conditions", LIST, struct conf_raw_extension,
+	                     conditions, &condition_entry, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("actions", LIST, struct conf_raw_extension,
+	                     actions, &text_entry, 0, CYAML_UNLIMITED),
+	TEXT("continue", struct conf_raw_extension, cont),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t extension_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_extension,
+	                    extension_fields),
+};
+
+static const cyaml_schema_field_t context_fields[] = {
+	TEXT("context", struct conf_raw_context, context),
+	CYAML_FIELD_SEQUENCE("extensions", LIST, struct conf_raw_context,
+	                     extensions, &extension_entry, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t context_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct conf_raw_context,
+	                    context_fields),
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("node", SECTION, struct conf_raw, node,
 	                        node_fields),
@@ -146,6 +214,12 @@ static const cyaml_schema_field_t top_fields[] = {
 	                        directory, directory_fields),
 	CYAML_FIELD_MAPPING_PTR("registrar", SECTION, struct conf_raw,
 	                        registrar, registrar_fields),
+	CYAML_FIELD_SEQUENCE("profiles", LIST, struct conf_raw, profiles,
+	                     &profile_entry, 0, CYAML_UNLIMITED),
+	CYAML_FIELD_MAPPING_PTR("calls", SECTION, struct conf_raw, calls,
+	                        calls_fields),
+	CYAML_FIELD_SEQUENCE("dialplan", LIST, struct conf_raw, dialplan,
+	                     &context_entry, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END,
 };
 
@@ -158,7 +232,7 @@ static const struct {
 	const char *expect;
 } expects[] = {
 	{ "", "a mapping of sections (node, log, admin, cluster, sip, "
-	      "directory, registrar)" },
+	      "directory, registrar, profiles, calls, dialplan)" },
 	{ "node", "a mapping" },
 	{ "node.name", "a name" },
 	{ "node.id", "an integer" },
@@ -219,6 +293,41 @@ static const struct {
 	{ "registrar.max_bindings", "an integer" },
 	{ "registrar.nonce_lifetime", "an integer" },
 	{ "registrar.secret", "a secret" },
+	{ "profiles", "a list of profiles" },
+	{ "profiles[]", "a profile (a mapping with name, listen, auth, "
+	                "context, codecs, acl)" },
+	{ "profiles[].name", "a profile name" },
+	{ "profiles[].listen", "a list of ADDR:PORT" },
+	{ "profiles[].listen[]", "an ADDR:PORT" },
+	{ "profiles[].auth", "true or false" },
+	{ "profiles[].context", "a context name" },
+	{ "profiles[].codecs", "a list of codec names" },
+	{ "profiles[].codecs[]", "a codec name" },
+	{ "profiles[].acl", "a list of networks (CIDR)" },
+	{ "profiles[].acl[]", "a network such as 127.0.0.0/8" },
+	{ "calls", "a mapping" },
+	{ "calls.timeout", "an integer" },
+	{ "calls.session_expires", "an integer" },
+	{ "calls.min_se", "an integer" },
+	{ "calls.cdr_file", "a file path" },
+	{ "calls.max_calls", "an integer" },
+	{ "dialplan", "a list of contexts" },
+	{ "dialplan[]", "a context (a mapping with context and extensions)" },
+	{ "dialplan[].context", "a context name" },
+	{ "dialplan[].extensions", "a list of extensions" },
+	{ "dialplan[].extensions[]", "an extension (a mapping with name, "
+	                             "conditions, actions, continue)" },
+	{ "dialplan[].extensions[].name", "an extension name" },
+	{ "dialplan[].extensions[].conditions", "a list of conditions" },
+	{ "dialplan[].extensions[].conditions[]", "a condition (a mapping "
+	                                          "with field and "
+	                                          "expression)" },
+	{ "dialplan[].extensions[].conditions[].field", "a field name" },
+	{ "dialplan[].extensions[].conditions[].expression",
+	  "a regular expression" },
+	{ "dialplan[].extensions[].actions", "a list of \"app data\"" },
+	{ "dialplan[].extensions[].actions[]", "an \"app data\" string" },
+	{ "dialplan[].extensions[].continue", "true or false" },
 };
 
 const cyaml_schema_field_t *
