@@ -2,7 +2,10 @@
  * The admin actor: one request at a time from the admin socket, answered
  * from the runtime's and the cluster's state. A ping is asynchronous: it
  * sends Ping requests through the actor path to the peer's node actor and
- * answers when the last Pong (or a failure) is in.
+ * answers when the last Pong (or a failure) is in. Listing and hanging up
+ * calls are too: one request to the call router of every worker, answered
+ * when the last reply (or its timeout) is in. CDRs are read from the store
+ * here (a short read transaction).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,9 +24,19 @@
 #define PING_TIMEOUT_MS 2000
 #define MAX_PEERS       64
 
+/* The call router's local id on every worker (actors/call_router.h has the
+ * same constant; admin does not depend on the call actors' headers). */
+#ifndef CALL_ID_ROUTER
+#define CALL_ID_ROUTER 10
+#endif
+#define CALLS_TIMEOUT_MS 1000
+#define CDR_DEFAULT      20
+#define CDR_MAX          1000 /* about 300 KB: under nng's 1 MB receive limit */
+
 struct admin_state {
 	struct admin_ctx *ctx;
 	struct ping_op *ops;
+	struct fan_op *fans;
 };
 
 struct ping_op {
@@ -435,6 +448,228 @@ do_ping(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
 	ping_next(a, op);
 }
 
+/* A request to every worker's call router (calls, hangup). */
+struct fan_op {
+	struct fan_op *prev, *next; /* in flight, freed at stop */
+	uint64_t corr;              /* admin slot */
+	bool hangup;
+	uint32_t pending; /* replies still awaited */
+	bool found;       /* hangup: a router had the call */
+	size_t n, cap;
+	Pbx__CallInfo **calls; /* calls: deep copies */
+};
+
+static void
+fan_free(struct fan_op *op)
+{
+	for (size_t i = 0; i < op->n; i++)
+		pbx__call_info__free_unpacked(op->calls[i], NULL);
+	free(op->calls);
+	free(op);
+}
+
+static void
+fan_finish(rt_actor *a, struct fan_op *op)
+{
+	struct admin_state *st = rt_state(a);
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__CallsResponse cr = PBX__CALLS_RESPONSE__INIT;
+	Pbx__HangupResponse hr = PBX__HANGUP_RESPONSE__INIT;
+
+	if (op->hangup && !op->found) {
+		respond_error(st->ctx, op->corr, ENOENT, "no such call");
+	} else if (op->hangup) {
+		hr.found = true;
+		r.result_case = PBX__ADMIN_RESPONSE__RESULT_HANGUP;
+		r.hangup = &hr;
+		admin_server_respond(st->ctx->server, op->corr, &r);
+	} else {
+		cr.n_calls = op->n;
+		cr.calls = op->calls;
+		cr.now_ms = registrar_now_ms();
+		r.result_case = PBX__ADMIN_RESPONSE__RESULT_CALLS;
+		r.calls = &cr;
+		admin_server_respond(st->ctx->server, op->corr, &r);
+	}
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		st->fans = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	fan_free(op);
+}
+
+/* Keep a copy of a router's calls (the reply is borrowed). */
+static void
+fan_keep(struct fan_op *op, const Pbx__CallsListReply *lr)
+{
+	for (size_t i = 0; i < lr->n_calls; i++) {
+		size_t sz = pbx__call_info__get_packed_size(lr->calls[i]);
+		uint8_t *buf;
+		Pbx__CallInfo *ci;
+
+		if (op->n == op->cap) {
+			size_t cap = op->cap ? op->cap * 2 : 32;
+			Pbx__CallInfo **nc =
+			    realloc(op->calls, cap * sizeof(*nc));
+
+			if (!nc)
+				return;
+			op->calls = nc;
+			op->cap = cap;
+		}
+		buf = malloc(sz ? sz : 1);
+		if (!buf)
+			return;
+		pbx__call_info__pack(lr->calls[i], buf);
+		ci = pbx__call_info__unpack(NULL, sz, buf);
+		free(buf);
+		if (ci)
+			op->calls[op->n++] = ci;
+	}
+}
+
+/* A router that is not there (ENOENT) or does not answer in time has no
+ * calls for us: the others' answer stands. */
+static void
+fan_reply(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
+{
+	struct fan_op *op = arg;
+
+	if (err)
+		rt_debug("admin: call router: %s", strerror(err));
+	else if (reply->body_case == PBX__ENVELOPE__BODY_CALLS_LIST_REPLY)
+		fan_keep(op, reply->calls_list_reply);
+	else if (reply->body_case == PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY)
+		op->found |= reply->call_hangup_reply->found;
+	if (--op->pending == 0)
+		fan_finish(a, op);
+}
+
+static void
+fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
+        uint32_t cause)
+{
+	struct admin_state *st = rt_state(a);
+	uint32_t nw = rt_workers(ctx->rt);
+	struct fan_op *op = calloc(1, sizeof(*op));
+
+	if (!op) {
+		respond_error(ctx, corr, ENOMEM, "out of memory");
+		return;
+	}
+	op->corr = corr;
+	op->hangup = id != NULL;
+	op->pending = nw + 1; /* + 1: no answer before every request is out */
+	op->next = st->fans;
+	if (st->fans)
+		st->fans->prev = op;
+	st->fans = op;
+	for (uint32_t w = 0; w < nw; w++) {
+		rt_addr to = { rt_node_id(ctx->rt), w, CALL_ID_ROUTER };
+		Pbx__CallHangup *h;
+		rt_msg *m;
+
+		if (id) {
+			m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_HANGUP,
+			               strlen(id) + 1, &h);
+			if (m) {
+				h->id = rt_msg_strdup(m, id);
+				h->cause = cause;
+			}
+		} else {
+			m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0, NULL);
+		}
+		if (!m || rt_request(a, to, m, CALLS_TIMEOUT_MS, fan_reply,
+		                     op) != 0) {
+			rt_msg_free(m);
+			op->pending--;
+		}
+	}
+	if (--op->pending == 0)
+		fan_finish(a, op);
+}
+
+static void
+do_calls(rt_actor *a, struct admin_ctx *ctx, uint64_t corr)
+{
+	fan_out(a, ctx, corr, NULL, 0);
+}
+
+static void
+do_hangup(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
+          const Pbx__HangupRequest *q)
+{
+	if (!q->id || !q->id[0]) {
+		respond_error(ctx, corr, EINVAL, "which call? (its id)");
+		return;
+	}
+	fan_out(a, ctx, corr, q->id, q->cause ? q->cause : 16);
+}
+
+struct cdr_acc {
+	size_t n;
+	Pbx__CallRecord **r; /* deep copies */
+};
+
+static int
+cdr_one(void *arg, const Pbx__CallRecord *rec)
+{
+	struct cdr_acc *acc = arg;
+	size_t sz = pbx__call_record__get_packed_size(rec);
+	uint8_t *buf = malloc(sz ? sz : 1);
+	Pbx__CallRecord *c;
+
+	if (!buf)
+		return ENOMEM;
+	pbx__call_record__pack(rec, buf);
+	c = pbx__call_record__unpack(NULL, sz, buf);
+	free(buf);
+	if (!c)
+		return ENOMEM;
+	acc->r[acc->n++] = c;
+	return 0;
+}
+
+static void
+do_cdr(struct admin_ctx *ctx, uint64_t corr, const Pbx__CdrRequest *q)
+{
+	Pbx__AdminResponse r = PBX__ADMIN_RESPONSE__INIT;
+	Pbx__CdrResponse cr = PBX__CDR_RESPONSE__INIT;
+	uint32_t last = q->last ? q->last : CDR_DEFAULT;
+	struct cdr_acc acc = { 0 };
+	char text[96];
+	int err;
+
+	if (!ctx->store) {
+		respond_error(ctx, corr, ENOSYS, "no storage");
+		return;
+	}
+	if (last > CDR_MAX)
+		last = CDR_MAX;
+	acc.r = calloc(last, sizeof(*acc.r));
+	if (!acc.r) {
+		respond_error(ctx, corr, ENOMEM, "out of memory");
+		return;
+	}
+	err = store_calls_last(ctx->store, last, cdr_one, &acc);
+	if (err) {
+		snprintf(text, sizeof(text), "reading the call records: %s",
+		         strerror(err));
+		respond_error(ctx, corr, err, text);
+	} else {
+		cr.n_records = acc.n;
+		cr.records = acc.r;
+		r.result_case = PBX__ADMIN_RESPONSE__RESULT_CDR;
+		r.cdr = &cr;
+		admin_server_respond(ctx->server, corr, &r);
+	}
+	for (size_t i = 0; i < acc.n; i++)
+		pbx__call_record__free_unpacked(acc.r[i], NULL);
+	free(acc.r);
+}
+
 static int
 admin_init(rt_actor *a, void *arg)
 {
@@ -454,6 +689,12 @@ admin_fini(rt_actor *a, int reason)
 
 		st->ops = op->next;
 		free(op);
+	}
+	while (st->fans) {
+		struct fan_op *op = st->fans;
+
+		st->fans = op->next;
+		fan_free(op);
 	}
 }
 
@@ -491,6 +732,15 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ADMIN_REQUEST__CMD_SIP_PING:
 		do_sip_ping(a, ctx, env->correlation, q->sip_ping);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_CALLS:
+		do_calls(a, ctx, env->correlation);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_HANGUP:
+		do_hangup(a, ctx, env->correlation, q->hangup);
+		break;
+	case PBX__ADMIN_REQUEST__CMD_CDR:
+		do_cdr(ctx, env->correlation, q->cdr);
 		break;
 	default:
 		respond_error(ctx, env->correlation, ENOTSUP,

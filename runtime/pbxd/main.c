@@ -320,6 +320,14 @@ main(int argc, char **argv)
 		rt_err("storage in %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
 	}
+	/* CDRs asked for and not writable: better not to start than to lose
+	 * billing data */
+	if (cf->calls.cdr_file &&
+	    (e = store_set_cdr_file(store, cf->calls.cdr_file)) != 0) {
+		rt_err("calls.cdr_file %s: %s", cf->calls.cdr_file,
+		       strerror(e));
+		goto out;
+	}
 	if ((e = directory_build(&dir, &cf->directory)) != 0 ||
 	    (e = registrar_init(&reg, store, dir, cf)) != 0)
 		goto out;
