@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -42,7 +43,42 @@ usage(FILE *f)
 	    "commands:\n"
 	    "  status              node, version, uptime, workers, peers\n"
 	    "  ping NODE [-n N]    round trip from this node to peer NODE\n"
-	    "  log-level [LEVEL]   show or set the log level\n");
+	    "  log-level [LEVEL]   show or set the log level\n"
+	    "  trace on|off [--full]  SIP trace in the node's log\n"
+	    "  sip-ping URI        OPTIONS to URI from the node\n"
+	    "  registrations [--user U]  the live bindings\n"
+	    "  unregister AOR [CONTACT]  drop bindings\n"
+	    "  calls               the node's active calls\n"
+	    "  hangup ID [CAUSE]   end call ID; CAUSE a Q.850 number or name\n"
+	    "                      (NORMAL_CLEARING, USER_BUSY, "
+	    "CALL_REJECTED...)\n"
+	    "  cdr [--last N]      the newest N call records (default 20)\n");
+}
+
+/* The cause names pbxctl knows; any number is taken as it is. */
+static const struct {
+	const char *name;
+	uint32_t code;
+} CAUSES[] = {
+	{ "NORMAL_CLEARING", 16 },    { "USER_BUSY", 17 },
+	{ "NO_USER_RESPONSE", 18 },   { "NO_ANSWER", 19 },
+	{ "CALL_REJECTED", 21 },      { "NORMAL_TEMPORARY_FAILURE", 41 },
+	{ "ORIGINATOR_CANCEL", 487 },
+};
+
+/* A Q.850 cause by number (1-999) or name; 0 if neither. */
+static uint32_t
+parse_cause(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*s >= '0' && *s <= '9')
+		return *end == '\0' && v >= 1 && v <= 999 ? (uint32_t)v : 0;
+	for (size_t i = 0; i < sizeof(CAUSES) / sizeof(CAUSES[0]); i++)
+		if (strcasecmp(s, CAUSES[i].name) == 0)
+			return CAUSES[i].code;
+	return 0;
 }
 
 /* Send one request; 0 and *out, or 2 after printing why. */
@@ -319,6 +355,184 @@ print_sip_ping(const struct ctl *c, const Pbx__SipPingResult *p)
 	       p->server);
 }
 
+/* "Alice <1000>", or the number alone */
+static void
+fmt_caller(char *buf, size_t n, const char *number, const char *name)
+{
+	if (name && name[0])
+		snprintf(buf, n, "%s <%s>", name, number);
+	else
+		snprintf(buf, n, "%s", number);
+}
+
+/* UTC, to the second; "-" for 0 */
+static void
+fmt_time(char *buf, size_t n, uint64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!ms || !gmtime_r(&t, &tm))
+		snprintf(buf, n, "-");
+	else
+		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* How long the call has lasted: talk time once answered, else since it
+ * started. */
+static uint64_t
+call_ms(const Pbx__CallInfo *ci, uint64_t now_ms)
+{
+	uint64_t from = ci->answered_ms ? ci->answered_ms : ci->started_ms;
+
+	return from && now_ms > from ? now_ms - from : 0;
+}
+
+static void
+print_calls(const struct ctl *c, const Pbx__CallsResponse *r)
+{
+	char caller[160], dest[256], dur[32], node[16];
+	struct table t;
+	struct json j;
+
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_arr(&j, "calls");
+		for (size_t i = 0; i < r->n_calls; i++) {
+			const Pbx__CallInfo *ci = r->calls[i];
+
+			json_obj(&j, NULL);
+			json_str(&j, "id", ci->id);
+			json_str(&j, "caller_number", ci->caller_number);
+			json_str(&j, "caller_name", ci->caller_name);
+			json_str(&j, "destination", ci->destination);
+			json_str(&j, "callee", ci->callee);
+			json_str(&j, "state", ci->state);
+			json_u64(&j, "started_ms", ci->started_ms);
+			json_u64(&j, "answered_ms", ci->answered_ms);
+			json_u64(&j, "duration_s",
+			         call_ms(ci, r->now_ms) / 1000);
+			json_u64(&j, "node", ci->node);
+			json_str(&j, "profile", ci->profile);
+			json_str(&j, "sip_call_id", ci->sip_call_id);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_u64(&j, "now_ms", r->now_ms);
+		json_end_obj(&j);
+		return;
+	}
+	table_init(&t, 6, "ID", "CALLER", "DESTINATION", "STATE", "DURATION",
+	           "NODE");
+	for (size_t i = 0; i < r->n_calls; i++) {
+		const Pbx__CallInfo *ci = r->calls[i];
+
+		fmt_caller(caller, sizeof(caller), ci->caller_number,
+		           ci->caller_name);
+		if (ci->callee[0])
+			snprintf(dest, sizeof(dest), "%s -> %s",
+			         ci->destination, ci->callee);
+		else
+			snprintf(dest, sizeof(dest), "%s", ci->destination);
+		fmt_duration(dur, sizeof(dur), call_ms(ci, r->now_ms));
+		snprintf(node, sizeof(node), "%u", ci->node);
+		table_row(&t, ci->id, caller, dest, ci->state, dur, node);
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+	printf("%zu active call%s\n", r->n_calls, r->n_calls == 1 ? "" : "s");
+}
+
+static void
+json_time(struct json *j, const char *key, uint64_t ms)
+{
+	char iso[40], k[32];
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	snprintf(k, sizeof(k), "%s_ms", key);
+	if (!ms || !gmtime_r(&t, &tm)) {
+		json_u64(j, k, 0);
+		return;
+	}
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(iso + strlen(iso), sizeof(iso) - strlen(iso), ".%03uZ",
+	         (unsigned)(ms % 1000));
+	json_str(j, key, iso);
+	json_u64(j, k, ms);
+}
+
+static void
+print_cdr(const struct ctl *c, const Pbx__CdrResponse *r)
+{
+	char start[32], caller[160], dur[32], bill[16], sip[8];
+	struct table t;
+	struct json j;
+
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_obj(&j, NULL);
+		json_arr(&j, "records");
+		for (size_t i = 0; i < r->n_records; i++) {
+			const Pbx__CallRecord *cr = r->records[i];
+
+			json_obj(&j, NULL);
+			json_str(&j, "call", cr->call);
+			json_str(&j, "caller_number", cr->caller_number);
+			json_str(&j, "caller_name", cr->caller_name);
+			json_str(&j, "destination", cr->destination);
+			json_str(&j, "callee", cr->callee);
+			json_str(&j, "profile", cr->profile);
+			json_str(&j, "context", cr->context);
+			json_str(&j, "sip_call_id", cr->sip_call_id);
+			json_str(&j, "network_addr", cr->network_addr);
+			json_str(&j, "user", cr->user);
+			json_time(&j, "start", cr->started_ms);
+			json_time(&j, "answer", cr->answered_ms);
+			json_time(&j, "end", cr->ended_ms);
+			json_u64(&j, "duration", cr->duration_s);
+			json_u64(&j, "billsec", cr->billsec);
+			json_u64(&j, "cause", cr->cause);
+			json_str(&j, "cause_text", cr->cause_text);
+			json_u64(&j, "sip_code", cr->sip_code);
+			json_str(&j, "hangup_by", cr->hangup_by);
+			json_u64(&j, "node", cr->node);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_end_obj(&j);
+		return;
+	}
+	table_init(&t, 8, "START (UTC)", "CALLER", "DESTINATION", "CALLEE",
+	           "DURATION", "BILLSEC", "CAUSE", "SIP");
+	for (size_t i = 0; i < r->n_records; i++) {
+		const Pbx__CallRecord *cr = r->records[i];
+		bool ended = cr->ended_ms != 0;
+
+		fmt_time(start, sizeof(start), cr->started_ms);
+		fmt_caller(caller, sizeof(caller), cr->caller_number,
+		           cr->caller_name);
+		if (ended)
+			fmt_duration(dur, sizeof(dur),
+			             (uint64_t)cr->duration_s * 1000);
+		else
+			snprintf(dur, sizeof(dur), "-");
+		snprintf(bill, sizeof(bill), ended ? "%u" : "-", cr->billsec);
+		snprintf(sip, sizeof(sip), cr->sip_code ? "%u" : "-",
+		         cr->sip_code);
+		table_row(&t, start, caller, cr->destination,
+		          cr->callee[0] ? cr->callee : "-", dur, bill,
+		          !ended              ? "(active)"
+		          : cr->cause_text[0] ? cr->cause_text
+		                              : "-",
+		          sip);
+	}
+	table_print(&t, stdout);
+	table_free(&t);
+	printf("%zu record%s\n", r->n_records, r->n_records == 1 ? "" : "s");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,6 +552,9 @@ main(int argc, char **argv)
 	Pbx__SipPingRequest spq = PBX__SIP_PING_REQUEST__INIT;
 	Pbx__RegistrationsRequest rq = PBX__REGISTRATIONS_REQUEST__INIT;
 	Pbx__UnregisterRequest uq = PBX__UNREGISTER_REQUEST__INIT;
+	Pbx__CallsRequest cq = PBX__CALLS_REQUEST__INIT;
+	Pbx__HangupRequest hq = PBX__HANGUP_REQUEST__INIT;
+	Pbx__CdrRequest dq = PBX__CDR_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
 	const char *cmd;
 	int o, rc;
@@ -426,6 +643,51 @@ main(int argc, char **argv)
 				tq.full = true;
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_TRACE;
 		q.trace = &tq;
+	} else if (strcmp(cmd, "calls") == 0) {
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_CALLS;
+		q.calls = &cq;
+	} else if (strcmp(cmd, "hangup") == 0) {
+		if (optind >= argc || argv[optind][0] == '-') {
+			fprintf(stderr, "pbxctl: hangup ID [CAUSE]\n");
+			return 2;
+		}
+		hq.id = argv[optind++];
+		if (optind < argc && argv[optind][0] != '-' &&
+		    !(hq.cause = parse_cause(argv[optind++]))) {
+			fprintf(stderr,
+			        "pbxctl: hangup: CAUSE is a Q.850 number "
+			        "(1-999) or one of NORMAL_CLEARING, "
+			        "USER_BUSY, NO_USER_RESPONSE, NO_ANSWER, "
+			        "CALL_REJECTED, NORMAL_TEMPORARY_FAILURE, "
+			        "ORIGINATOR_CANCEL\n");
+			return 2;
+		}
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_HANGUP;
+		q.hangup = &hq;
+	} else if (strcmp(cmd, "cdr") == 0) {
+		for (; optind < argc; optind++) {
+			char *end;
+
+			if (strcmp(argv[optind], "--json") == 0) {
+				c.json = true;
+			} else if (strcmp(argv[optind], "--last") == 0 &&
+			           optind + 1 < argc) {
+				unsigned long n =
+				    strtoul(argv[++optind], &end, 10);
+
+				if (*end || !n || n > UINT32_MAX) {
+					fprintf(stderr, "pbxctl: cdr: --last "
+					                "takes a number > 0\n");
+					return 2;
+				}
+				dq.last = (uint32_t)n;
+			} else {
+				fprintf(stderr, "pbxctl: cdr [--last N]\n");
+				return 2;
+			}
+		}
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_CDR;
+		q.cdr = &dq;
 	} else {
 		fprintf(stderr, "pbxctl: unknown command \"%s\"\n", cmd);
 		usage(stderr);
@@ -450,8 +712,22 @@ main(int argc, char **argv)
 		else if (r->result_case ==
 		         PBX__ADMIN_RESPONSE__RESULT_REGISTRATIONS)
 			print_registrations(&c, r->registrations);
-		else if (r->result_case ==
-		         PBX__ADMIN_RESPONSE__RESULT_UNREGISTER) {
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_CALLS)
+			print_calls(&c, r->calls);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_CDR)
+			print_cdr(&c, r->cdr);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_HANGUP) {
+			if (!r->hangup->found)
+				rc = 1;
+			if (c.json)
+				printf("{\"found\":%s}\n",
+				       r->hangup->found ? "true" : "false");
+			else if (r->hangup->found)
+				printf("call %s hung up\n", hq.id);
+			else
+				fprintf(stderr, "pbxctl: no such call\n");
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_UNREGISTER) {
 			if (c.json)
 				printf("{\"removed\":%u}\n",
 				       r->unregister->removed);
