@@ -10,8 +10,12 @@
  *  - a request merged with one in progress (§8.2.2.2): stateless 482;
  *  - a request the PBX answers itself (OPTIONS, 405, 501, 415...): answered
  *    at once, statelessly (sip_uas.c);
- *  - any other request (REGISTER): a new server transaction, whose user
- *    passes it on to the registrar; an ACK matching nothing is for a dialog;
+ *  - a CANCEL matching an INVITE transaction: 200, and the transaction
+ *    is told (its user, the call's dialog, answers the INVITE 487);
+ *  - any other request: a new server transaction whose user is the
+ *    registrar (REGISTER, through the UAS core), the worker's call router
+ *    (a new INVITE) or the dialog its To tag names (481 if none); an ACK
+ *    matching no transaction goes to the dialog its To tag names;
  *  - a response: to the client transaction named in its Via branch.
  */
 #include <errno.h>
@@ -172,9 +176,49 @@ on_response(rt_actor *a, const struct sip_msg *msg, const Pbx__SipPacket *p)
 		forward(a, txn, p);
 }
 
+/* Who takes a new request: a dialog for one with a To tag (its tag names
+ * the dialog's actor), the call router for a new INVITE, else the UAS core
+ * (REGISTER). false: a To tag that is not ours (481). */
+static bool
+user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
+{
+	*tu = rt_self(a);
+	if (!c->s->calls || msg->meth == SIP_METHOD_REGISTER)
+		return true;
+	if (pl_isset(&msg->to.tag))
+		return sip_dialog_tag_decode(&msg->to.tag, tu) == 0;
+	if (msg->meth == SIP_METHOD_INVITE)
+		tu->id = SIP_ID_CALLS;
+	return true;
+}
+
+/* CANCEL (§9.2): 200 at once, and the INVITE's transaction is told. */
+static bool
+on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
+          const struct sip_via *via, const Pbx__SipPacket *p)
+{
+	char key[KEY_MAX];
+	size_t kl = txn_key(key, sizeof(key), msg, via, "INVITE");
+	Pbx__SipCancelled *q;
+	rt_addr txn;
+	rt_msg *m;
+
+	if (!kl || txn_table_get(&c->txns, key, kl, &txn) != 0)
+		return false; /* 481 from the UAS core */
+	reply_stateless(a, c, msg, p->flow, 200, NULL);
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_CANCELLED, p->data.len + 64, &q);
+	if (!m)
+		return true;
+	q->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
+	q->data.len = p->data.len;
+	if (rt_send(a, txn, m) != 0)
+		rt_msg_free(m);
+	return true;
+}
+
 static void
 new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
-        size_t kl, const char *mkey, size_t ml)
+        size_t kl, const char *mkey, size_t ml, rt_addr tu)
 {
 	struct txn_server_arg *sa = malloc(sizeof(*sa));
 	rt_addr txn;
@@ -183,7 +227,7 @@ new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
 		return;
 	sa->s = c->s;
 	sa->req = packet_copy(p);
-	sa->tu = rt_self(a); /* the UAS core answers, for now */
+	sa->tu = tu;
 	if (!sa->req || rt_spawn(rt_of(a), &txn_server_kind, rt_self(a).worker,
 	                         sa, &txn) != 0) {
 		rt_msg_free(sa->req);
@@ -205,7 +249,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	const struct sip_hdr *vh;
 	char key[KEY_MAX], mkey[KEY_MAX];
 	size_t kl, ml;
-	rt_addr txn;
+	rt_addr txn, tu;
 
 	if (sip_msg_decode(&msg, data, p->data.len, &c->s->limits) != 0) {
 		atomic_fetch_add_explicit(&c->s->n_bad, 1,
@@ -242,8 +286,16 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		forward(a, txn, p);
 		return;
 	}
-	if (msg.meth == SIP_METHOD_ACK)
-		return; /* an ACK for a 2xx: the dialog's business */
+	if (msg.meth == SIP_METHOD_ACK) {
+		/* an ACK for a 2xx: the dialog's business */
+		if (c->s->calls && pl_isset(&msg.to.tag) &&
+		    sip_dialog_tag_decode(&msg.to.tag, &tu) == 0)
+			forward(a, tu, p);
+		return;
+	}
+	if (msg.meth == SIP_METHOD_CANCEL && c->s->calls &&
+	    on_cancel(a, c, &msg, &via, p))
+		return;
 	ml = merge_key(mkey, sizeof(mkey), &msg);
 	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {
 		reply_stateless(a, c, &msg, p->flow, 482, NULL);
@@ -252,7 +304,11 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	/* what the PBX answers itself needs no transaction */
 	if (sip_uas_stateless(a, c->s, &msg, p->flow))
 		return;
-	new_txn(a, c, p, key, kl, mkey, ml);
+	if (!user_of(a, c, &msg, &tu)) {
+		reply_stateless(a, c, &msg, p->flow, 481, NULL);
+		return;
+	}
+	new_txn(a, c, p, key, kl, mkey, ml, tu);
 }
 
 static int

@@ -337,3 +337,36 @@ sip_branch_decode(const struct pl *b, rt_addr *t)
 	t->id = id;
 	return 0;
 }
+
+#define TAG_PREFIX "pbx"
+
+int
+sip_dialog_tag_encode(char *buf, size_t n, rt_addr d, uint32_t salt)
+{
+	int k = snprintf(
+	    buf, n, TAG_PREFIX "%" PRIx32 ".%" PRIx32 ".%" PRIx64 ".%08" PRIx32,
+	    d.node, d.worker, d.id, salt);
+
+	return k > 0 && (size_t)k < n ? 0 : ENOSPC;
+}
+
+int
+sip_dialog_tag_decode(const struct pl *tag, rt_addr *d)
+{
+	char tmp[80];
+	unsigned long long id;
+	unsigned node, worker, salt;
+	size_t pl = sizeof(TAG_PREFIX) - 1;
+
+	if (tag->l <= pl || tag->l >= sizeof(tmp) ||
+	    strncmp(tag->p, TAG_PREFIX, pl) != 0)
+		return ENOENT;
+	memcpy(tmp, tag->p + pl, tag->l - pl);
+	tmp[tag->l - pl] = '\0';
+	if (sscanf(tmp, "%x.%x.%llx.%x", &node, &worker, &id, &salt) != 4)
+		return ENOENT;
+	d->node = node;
+	d->worker = worker;
+	d->id = id;
+	return 0;
+}

@@ -5,9 +5,10 @@
 #include "sip_stack.h"
 
 #define SIP_SERVER_NAME "pbx/" PBX_VERSION
-#define SIP_ALLOW       "REGISTER, OPTIONS" /* grows with what the PBX serves */
-#define SIP_ACCEPT      "application/sdp"
-#define SIP_SUPPORTED   "path, outbound, timer"
+#define SIP_ALLOW                                                              \
+	"INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE"
+#define SIP_ACCEPT    "application/sdp"
+#define SIP_SUPPORTED "path, outbound, timer"
 
 /* Status line, Vias (the top one with received/rport from flow; flow may be
  * NULL), From, To with totag added if it has none (not on 100), Call-ID,

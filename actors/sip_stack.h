@@ -58,7 +58,9 @@ struct sip_stack {
 	struct sip_listener listen[SIP_MAX_LISTEN];
 	_Atomic int trace; /* enum sip_trace_level */
 	void *registrar;   /* struct registrar: REGISTERs go there when set */
-	void *tls_ctx;     /* SSL_CTX of the TLS listener, if any */
+	void *calls;       /* struct calls: INVITEs and dialogs, when set */
+	uint8_t profile[SIP_MAX_LISTEN]; /* listener -> profile index */
+	void *tls_ctx; /* SSL_CTX of the TLS listener, if any */
 	/* counters for status (relaxed atomics) */
 	_Atomic uint64_t n_in, n_out, n_bad;
 };
@@ -112,5 +114,11 @@ uint32_t sip_worker_for(rt *r, uint32_t here, const char *data, size_t len);
 /* Branch parameter naming a client transaction actor, and back. */
 int sip_branch_encode(char *buf, size_t n, rt_addr txn);
 int sip_branch_decode(const struct pl *branch, rt_addr *txn);
+/* A dialog's local tag names its actor (and a random salt), so that an
+ * in-dialog request finds it without a table; and back. */
+int sip_dialog_tag_encode(char *buf, size_t n, rt_addr dialog, uint32_t salt);
+int sip_dialog_tag_decode(const struct pl *tag, rt_addr *dialog);
+/* The call router of a worker takes new INVITEs (actors/calls.h). */
+#define SIP_ID_CALLS 10
 
 #endif

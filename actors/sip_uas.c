@@ -123,8 +123,44 @@ check_shape(const struct sip_msg *msg, struct answer *an)
 	return false;
 }
 
+/* With calls on: what goes to the call router (a new INVITE) or to a
+ * dialog (a request with a To tag) through a transaction. */
+static bool
+for_calls(const struct sip_msg *msg, struct answer *an)
+{
+	bool in_dialog = pl_isset(&msg->to.tag);
+
+	switch (msg->meth) {
+	case SIP_METHOD_INVITE:
+		if (!in_dialog && msg->max_forwards == 0) {
+			say(an, 483, NULL);
+			return true;
+		}
+		an->code = 0;
+		return true;
+	case SIP_METHOD_BYE:
+	case SIP_METHOD_UPDATE:
+	case SIP_METHOD_INFO:
+	case SIP_METHOD_MESSAGE:
+	case SIP_METHOD_PRACK:
+		if (in_dialog) {
+			an->code = 0;
+			return true;
+		}
+		if (msg->meth == SIP_METHOD_BYE ||
+		    msg->meth == SIP_METHOD_UPDATE ||
+		    msg->meth == SIP_METHOD_PRACK) {
+			say(an, 481, NULL); /* RFC 3261 §12.2.2 */
+			return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
 static void
-decide(const struct sip_msg *msg, struct answer *an)
+decide(const struct sip_msg *msg, struct answer *an, bool calls)
 {
 	struct sip_uri uri;
 
@@ -138,6 +174,8 @@ decide(const struct sip_msg *msg, struct answer *an)
 	if (msg->meth != SIP_METHOD_CANCEL && check_require(msg, an))
 		return;
 	if (check_body(msg, an))
+		return;
+	if (calls && for_calls(msg, an))
 		return;
 	switch (msg->meth) {
 	case SIP_METHOD_OPTIONS:
@@ -229,9 +267,9 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 	char out[8192], tag[24];
 	struct pl totag, extra;
 
-	decide(msg, &an);
+	decide(msg, &an, s->calls != NULL);
 	if (an.code == 0)
-		return false; /* the registrar's: through a transaction */
+		return false; /* through a transaction: registrar, calls */
 	stable_tag(tag, sizeof(tag), a, msg);
 	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);
@@ -257,7 +295,7 @@ sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
 	                   &s->limits) != 0 ||
 	    msg.meth == SIP_METHOD_ACK)
 		return;
-	decide(&msg, &an);
+	decide(&msg, &an, s->calls != NULL);
 	if (an.code == 0) {
 		int err = to_registrar(a, s, r, &msg);
 

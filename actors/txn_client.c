@@ -21,6 +21,13 @@ struct txc {
 	rt_msg *dest; /* a SipPacket: the request as sent, and its flow */
 	rt_addr tu;
 	uint64_t timer[TXN_TIMER_COUNT];
+	/* CANCEL (§9.1), sent from here so that it has our branch */
+	bool cancel_wanted, final_seen;
+	char *cancel; /* as sent, for retransmissions */
+	size_t cancel_len;
+	char *cancel_reason; /* Reason header value, or NULL */
+	uint32_t cancel_iv;  /* ms until the next retransmission */
+	uint64_t cancel_timer, cancel_deadline;
 };
 
 static const Pbx__SipPacket *
@@ -66,41 +73,57 @@ with_via(struct sip_stack *s, rt_addr self, const struct txn_client_arg *ca)
 	return m;
 }
 
-/* ACK for a non-2xx final (§17.1.1.3): same Request-URI, Via, From,
- * Call-ID, CSeq number and Route as the INVITE; To of the response. */
-static void
-send_ack(rt_actor *a, struct txc *t, const Pbx__SipPacket *resp)
+/* ACK for a non-2xx final (§17.1.1.3) and CANCEL (§9.1): same
+ * Request-URI, Via, From, Call-ID, CSeq number and Route as the INVITE; the
+ * ACK has the To of the response, the CANCEL the INVITE's. */
+static int
+build_from_invite(struct txc *t, struct sip_buf *b, const char *method,
+                  const struct pl *to, const char *reason)
 {
 	const Pbx__SipPacket *inv = sent(t);
-	struct sip_msg req, rsp;
 	const struct sip_hdr *h;
-	struct sip_buf b;
-	char out[8192];
+	struct sip_msg req;
 	int err;
 
 	if (sip_msg_decode(&req, (const char *)inv->data.data, inv->data.len,
-	                   &t->s->limits) != 0 ||
-	    sip_msg_decode(&rsp, (const char *)resp->data.data, resp->data.len,
 	                   &t->s->limits) != 0)
-		return;
-	sip_buf_init(&b, out, sizeof(out));
-	err = sip_build_request_line(&b, &(struct pl)PL("ACK"), &req.ruri);
+		return EBADMSG;
+	struct pl meth = pl_from_str(method);
+
+	err = sip_build_request_line(b, &meth, &req.ruri);
 	h = sip_msg_hdr(&req, SIP_HDR_VIA);
-	err = err ? err : sip_build_hdr(&b, "Via", &h->val);
+	err = err ? err : sip_build_hdr(b, "Via", &h->val);
 	for (h = sip_msg_hdr(&req, SIP_HDR_ROUTE); h && !err;
 	     h = sip_msg_hdr_next(&req, h))
-		err = sip_build_hdr(&b, "Route", &h->val);
+		err = sip_build_hdr(b, "Route", &h->val);
 	h = sip_msg_hdr(&req, SIP_HDR_FROM);
-	err = err || !h ? EBADMSG : sip_build_hdr(&b, "From", &h->val);
-	h = sip_msg_hdr(&rsp, SIP_HDR_TO);
-	err = err || !h ? EBADMSG : sip_build_hdr(&b, "To", &h->val);
+	err = err || !h ? EBADMSG : sip_build_hdr(b, "From", &h->val);
+	h = sip_msg_hdr(&req, SIP_HDR_TO);
+	err = err || !h ? EBADMSG : sip_build_hdr(b, "To", to ? to : &h->val);
 	h = sip_msg_hdr(&req, SIP_HDR_CALL_ID);
-	err = err || !h ? EBADMSG : sip_build_hdr(&b, "Call-ID", &h->val);
-	err = err ? err : sip_build_hdrf(&b, "CSeq", "%u ACK", req.cseq);
-	err = err ? err : sip_build_hdrf(&b, "Max-Forwards", "70");
-	err = err ? err : sip_build_end(&b, NULL, NULL);
-	if (!err)
-		sip_send(a, inv->flow, out, b.pos);
+	err = err || !h ? EBADMSG : sip_build_hdr(b, "Call-ID", &h->val);
+	err = err ? err : sip_build_hdrf(b, "CSeq", "%u %s", req.cseq, method);
+	err = err ? err : sip_build_hdrf(b, "Max-Forwards", "70");
+	if (reason && *reason && !err)
+		err = sip_build_hdrf(b, "Reason", "%s", reason);
+	return err ? err : sip_build_end(b, NULL, NULL);
+}
+
+static void
+send_ack(rt_actor *a, struct txc *t, const Pbx__SipPacket *resp)
+{
+	struct sip_msg rsp;
+	const struct sip_hdr *h;
+	struct sip_buf b;
+	char out[8192];
+
+	if (sip_msg_decode(&rsp, (const char *)resp->data.data, resp->data.len,
+	                   &t->s->limits) != 0 ||
+	    !(h = sip_msg_hdr(&rsp, SIP_HDR_TO)))
+		return;
+	sip_buf_init(&b, out, sizeof(out));
+	if (build_from_invite(t, &b, "ACK", &h->val, NULL) == 0)
+		sip_send(a, sent(t)->flow, out, b.pos);
 }
 
 static void
@@ -128,6 +151,72 @@ tell_tu(rt_actor *a, struct txc *t, const Pbx__SipPacket *p, uint16_t fail)
 }
 
 static void timer_cb(rt_actor *a, void *arg);
+static void event(rt_actor *a, struct txc *t, enum txn_ev_type type,
+                  uint16_t code, enum txn_timer timer,
+                  const Pbx__SipPacket *in);
+
+static void
+cancel_resend(rt_actor *a, void *arg)
+{
+	struct txc *t = rt_state(a);
+
+	t->cancel_timer = 0;
+	if (!t->cancel || t->final_seen)
+		return;
+	sip_send(a, sent(t)->flow, t->cancel, t->cancel_len);
+	t->cancel_iv =
+	    2 * t->cancel_iv < t->s->t2 ? 2 * t->cancel_iv : t->s->t2;
+	t->cancel_timer = rt_timer_start(a, t->cancel_iv, cancel_resend, NULL);
+}
+
+/* No final response 64*T1 after the CANCEL: give up (§9.1). */
+static void
+cancel_expired(rt_actor *a, void *arg)
+{
+	struct txc *t = rt_state(a);
+
+	t->cancel_deadline = 0;
+	if (!t->final_seen)
+		event(a, t, TXN_EV_TRANSPORT_ERROR, 0, 0, NULL);
+}
+
+/* A CANCEL goes out once a provisional response has come (§9.1). */
+static void
+cancel_send(rt_actor *a, struct txc *t)
+{
+	struct sip_buf b;
+	char out[8192];
+
+	if (t->cancel || t->final_seen || t->fsm.state != TXN_PROCEEDING)
+		return;
+	sip_buf_init(&b, out, sizeof(out));
+	if (build_from_invite(t, &b, "CANCEL", NULL, t->cancel_reason) != 0 ||
+	    !(t->cancel = malloc(b.pos)))
+		return;
+	memcpy(t->cancel, out, b.pos);
+	t->cancel_len = b.pos;
+	sip_send(a, sent(t)->flow, t->cancel, t->cancel_len);
+	if (sent(t)->flow->transport == SIP_FLOW_UDP) {
+		t->cancel_iv = t->s->t1;
+		t->cancel_timer =
+		    rt_timer_start(a, t->cancel_iv, cancel_resend, NULL);
+	}
+	t->cancel_deadline =
+	    rt_timer_start(a, 64u * t->s->t1, cancel_expired, NULL);
+}
+
+/* A response to our CANCEL, not to the INVITE. */
+static bool
+is_cancel_response(struct txc *t, const Pbx__SipPacket *p)
+{
+	struct sip_msg m;
+
+	if (!t->cancel)
+		return false;
+	return sip_msg_decode(&m, (const char *)p->data.data, p->data.len,
+	                      &t->s->limits) == 0 &&
+	       pl_eq_str(&m.cseq_method, "CANCEL");
+}
 
 static void
 event(rt_actor *a, struct txc *t, enum txn_ev_type type, uint16_t code,
@@ -192,8 +281,30 @@ txc_handle(rt_actor *a, const Pbx__Envelope *env)
 	case PBX__ENVELOPE__BODY_SIP_PACKET:
 		p = env->sip_packet;
 		code = txn_status_code(p->data.data, p->data.len);
-		if (code >= 100 && code <= 699)
-			event(a, t, TXN_EV_RESPONSE, code, 0, p);
+		if (code < 100 || code > 699)
+			break;
+		if (is_cancel_response(t, p)) {
+			if (code >= 200 && t->cancel_timer) {
+				rt_timer_cancel(a, t->cancel_timer);
+				t->cancel_timer = 0;
+			}
+			break;
+		}
+		if (code >= 200)
+			t->final_seen = true;
+		event(a, t, TXN_EV_RESPONSE, code, 0, p);
+		if (code < 200 && t->cancel_wanted)
+			cancel_send(a, t);
+		break;
+	case PBX__ENVELOPE__BODY_SIP_CANCELLED: /* from our user */
+		if (t->fsm.kind != TXN_ICT || t->cancel_wanted)
+			break;
+		t->cancel_wanted = true;
+		if (env->sip_cancelled->data.len)
+			t->cancel_reason =
+			    strndup((const char *)env->sip_cancelled->data.data,
+			            env->sip_cancelled->data.len);
+		cancel_send(a, t);
 		break;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
 		if (env->undeliverable->body_case ==
@@ -211,6 +322,8 @@ txc_fini(rt_actor *a, int reason)
 	struct txc *t = rt_state(a);
 
 	rt_msg_free(t->dest);
+	free(t->cancel);
+	free(t->cancel_reason);
 }
 
 const rt_kind txn_client_kind = {

@@ -81,6 +81,56 @@ keep_flow_only(struct txs *t)
 }
 
 static void timer_cb(rt_actor *a, void *arg);
+static void event(rt_actor *a, struct txs *t, enum txn_ev_type type,
+                  uint16_t code, enum txn_timer timer,
+                  const Pbx__SipPacket *in);
+
+/* Our user asked to cancel: tell it, with our address. */
+static void
+tell_cancelled(rt_actor *a, struct txs *t, const Pbx__SipCancelled *c)
+{
+	Pbx__SipCancelled *q;
+	rt_msg *m =
+	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_CANCELLED, c->data.len + 64, &q);
+
+	if (!m)
+		return;
+	q->data.data = rt_msg_memdup(m, c->data.data, c->data.len);
+	q->data.len = c->data.len;
+	q->txn = rt_msg_alloc(m, sizeof(*q->txn));
+	pbx__addr__init(q->txn);
+	rt_addr_to_pb(q->txn, rt_self(a));
+	if (rt_send(a, t->tu, m) != 0)
+		rt_msg_free(m);
+}
+
+/* Answer without a user (it is gone): as if it had sent `code`. */
+static void
+answer_alone(rt_actor *a, struct txs *t, uint16_t code)
+{
+	const Pbx__SipPacket *p = request(t);
+	struct sip_msg msg;
+	struct sip_buf b;
+	char out[4096], tag[24];
+	struct pl totag;
+
+	if (t->fsm.state != TXN_PROCEEDING && t->fsm.state != TXN_TRYING)
+		return;
+	if (sip_msg_decode(&msg, (const char *)p->data.data, p->data.len,
+	                   &t->s->limits) != 0)
+		return;
+	sip_make_tag(tag, sizeof(tag), rt_self(a), msg.cseq);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_simple(&b, &msg, p->flow, code, NULL, &totag) != 0)
+		return;
+	free(t->resp);
+	if (!(t->resp = malloc(b.pos)))
+		return;
+	memcpy(t->resp, out, b.pos);
+	t->resp_len = b.pos;
+	event(a, t, TXN_EV_TU_RESPONSE, code, 0, NULL);
+}
 
 static void
 apply(rt_actor *a, struct txs *t, const struct txn_out *o,
@@ -182,11 +232,23 @@ txs_handle(rt_actor *a, const Pbx__Envelope *env)
 				keep_flow_only(t);
 		}
 		break;
+	case PBX__ENVELOPE__BODY_SIP_TXN_ATTACH: /* a new user */
+		if (env->sip_txn_attach->tu)
+			t->tu = rt_addr_from_pb(env->sip_txn_attach->tu);
+		break;
+	case PBX__ENVELOPE__BODY_SIP_CANCELLED: /* from the core */
+		if (t->fsm.state == TXN_PROCEEDING)
+			tell_cancelled(a, t, env->sip_cancelled);
+		break;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
 		/* our transport (a TCP connection) is gone */
 		if (env->undeliverable->body_case ==
 		    PBX__ENVELOPE__BODY_SIP_SEND)
 			event(a, t, TXN_EV_TRANSPORT_ERROR, 0, 0, NULL);
+		/* our user (a dialog) is gone: no such call */
+		else if (env->undeliverable->body_case ==
+		         PBX__ENVELOPE__BODY_SIP_REQUEST)
+			answer_alone(a, t, 481);
 		break;
 	default:
 		break;

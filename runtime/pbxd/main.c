@@ -23,6 +23,7 @@
 #include "log.h"
 #include "rt.h"
 #include "directory.h"
+#include "calls.h"
 #include "registrar.h"
 #include "sip_stack.h"
 #include "store.h"
@@ -222,6 +223,52 @@ close_cb(uv_handle_t *h, void *arg)
 	uv_close(h, NULL);
 }
 
+/* The profile that has sip.listen (the one naming no address of its
+ * own); the TLS listener belongs to it too. */
+static unsigned sip_profile;
+
+static bool
+is_sip_listen(const struct conf *cf, const struct conf_profile *p)
+{
+	if (p->listen_count != cf->sip.listen_count)
+		return false;
+	for (size_t i = 0; i < p->listen_count; i++)
+		if (strcmp(p->listen[i].text, cf->sip.listen[i].text) != 0)
+			return false;
+	return true;
+}
+
+/* Every profile's addresses, in profile order; --sip replaces sip.listen. */
+static int
+listeners(const struct conf *cf, const struct opts *o, struct conf_addr *listen,
+          uint8_t *profile_of, size_t *n)
+{
+	*n = 0;
+	for (size_t p = 0; p < cf->profile_count; p++) {
+		const struct conf_profile *pr = &cf->profiles[p];
+		const struct conf_addr *v = pr->listen;
+		size_t c = pr->listen_count;
+
+		if (is_sip_listen(cf, pr)) {
+			sip_profile = (unsigned)p;
+			if (o->n_sip) {
+				v = o->sip;
+				c = o->n_sip;
+			}
+		}
+		for (size_t i = 0; i < c; i++) {
+			if (*n == SIP_MAX_LISTEN) {
+				rt_err("more than %d SIP listen addresses",
+				       SIP_MAX_LISTEN);
+				return E2BIG;
+			}
+			listen[*n] = v[i];
+			profile_of[(*n)++] = (uint8_t)p;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -236,6 +283,10 @@ main(int argc, char **argv)
 	struct store *store = NULL;
 	struct directory *dir = NULL;
 	struct registrar reg;
+	struct calls calls;
+	struct conf_addr listen[SIP_MAX_LISTEN];
+	uint8_t profile_of[SIP_MAX_LISTEN];
+	size_t n_listen = 0;
 	struct admin_ctx actx = { 0 };
 	struct rt_config rc_cfg;
 	struct cluster_config cc = { 0 };
@@ -331,10 +382,18 @@ main(int argc, char **argv)
 	if ((e = directory_build(&dir, &cf->directory)) != 0 ||
 	    (e = registrar_init(&reg, store, dir, cf)) != 0)
 		goto out;
-	if ((e = sip_stack_start(&sip, r, &cf->sip, o.sip, o.n_sip, &reg)) != 0)
+	if ((e = listeners(cf, &o, listen, profile_of, &n_listen)) != 0)
 		goto out;
+	if ((e = sip_stack_start(&sip, r, &cf->sip, listen, n_listen, &reg)) !=
+	    0)
+		goto out;
+	for (size_t i = 0; i < SIP_MAX_LISTEN; i++)
+		sip->profile[i] = i < n_listen ? profile_of[i] : sip_profile;
 	reg.s = sip;
 	if ((e = registrar_start(&reg, r)) != 0)
+		goto out;
+	if ((e = calls_init(&calls, store, dir, cf)) != 0 ||
+	    (e = calls_start(&calls, sip, r)) != 0)
 		goto out;
 	rt_info("directory: %zu users; registrar realm %s",
 	        directory_count(dir), cf->registrar.realm);

@@ -1,0 +1,314 @@
+/*
+ * The call router, one per worker (id SIP_ID_CALLS): the user of every new
+ * INVITE's server transaction. It answers 100 Trying at once, admits the
+ * call by its profile (the listener it came in on) -- a digest challenge
+ * (407) and check against the directory on a profile with `auth`, the ACL
+ * on the others (403) -- and spawns the A-leg channel, which takes the
+ * transaction over. It also answers the admin's questions about the calls
+ * of its worker (list, hang up).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls.h"
+#include "log.h"
+#include "registrar.h"
+#include "sip_reply.h"
+
+struct router {
+	struct calls *g;
+};
+
+struct find_arg {
+	const struct directory *dir;
+	struct pl domain;
+};
+
+static const struct conf_user *
+find_user(void *arg, const struct pl *user)
+{
+	struct find_arg *f = arg;
+
+	return directory_find(f->dir, user, &f->domain);
+}
+
+struct challenge {
+	struct calls *g;
+	bool stale;
+};
+
+static int
+challenge_hdrs(struct sip_buf *b, void *arg)
+{
+	struct challenge *c = arg;
+
+	return auth_challenge(&c->g->auth, b, true, c->stale,
+	                      calls_now_ms() / 1000);
+}
+
+/* The caller's number and name: the directory's, else From's. */
+static void
+caller_id(struct chan_a_arg *ca, const struct sip_msg *m)
+{
+	size_t l;
+
+	if (ca->user) {
+		snprintf(ca->caller_number, sizeof(ca->caller_number), "%s",
+		         ca->user->number ? ca->user->number : ca->user->id);
+		snprintf(ca->caller_name, sizeof(ca->caller_name), "%s",
+		         ca->user->display_name ? ca->user->display_name
+		                                : ca->caller_number);
+		return;
+	}
+	if (sip_uri_unescape(ca->caller_number, sizeof(ca->caller_number) - 1,
+	                     &l, &m->from.uri.user) != 0)
+		l = 0;
+	ca->caller_number[l] = '\0';
+	if (!m->from.dname.l ||
+	    sip_qstr_unescape(ca->caller_name, sizeof(ca->caller_name) - 1, &l,
+	                      &m->from.dname) != 0)
+		snprintf(ca->caller_name, sizeof(ca->caller_name), "%s",
+		         ca->caller_number);
+	else
+		ca->caller_name[l] = '\0';
+}
+
+static bool
+check_session_expires(rt_actor *a, struct calls *g, const Pbx__SipRequest *r,
+                      const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_SESSION_EXPIRES);
+	struct sip_session_expires se;
+	char extra[64];
+
+	if (!h || sip_session_expires_decode(&se, &h->val) != 0 ||
+	    se.delta >= g->cf->calls.min_se)
+		return true;
+	/* RFC 4028 §8.1: too small an interval */
+	snprintf(extra, sizeof(extra), "Min-SE: %u\r\n", g->cf->calls.min_se);
+	registrar_respond(a, r, m, 422, "Session Interval Too Small", extra,
+	                  NULL, NULL);
+	return false;
+}
+
+static void
+on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
+{
+	const Pbx__SipRequest *r = env->sip_request;
+	struct calls *g = w->g;
+	unsigned pi = g->s->profile[r->flow->listener];
+	const struct conf_profile *p = &g->cf->profiles[pi];
+	struct sockaddr_storage ss;
+	struct chan_a_arg *ca;
+	rt_addr chan;
+	struct sip_msg m;
+	size_t l;
+
+	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
+	                   &g->s->limits) != 0 ||
+	    m.meth != SIP_METHOD_INVITE)
+		return;
+	registrar_respond(a, r, &m, 100, NULL, NULL, NULL, NULL);
+	if (sip_flow_remote(r->flow, &ss) != 0 ||
+	    !conf_acl_allows(p, (const struct sockaddr *)&ss)) {
+		char from[64];
+
+		sip_flow_text(from, sizeof(from), r->flow);
+		rt_info("INVITE from %s refused by the ACL of profile %s", from,
+		        p->name);
+		registrar_respond(a, r, &m, 403, "Forbidden By ACL", NULL, NULL,
+		                  NULL);
+		return;
+	}
+	if (g->cf->calls.max_calls &&
+	    atomic_load_explicit(&g->n_active, memory_order_relaxed) >=
+	        g->cf->calls.max_calls) {
+		registrar_respond(a, r, &m, 503, "Too Many Calls",
+		                  "Retry-After: 5\r\n", NULL, NULL);
+		return;
+	}
+	if (!(ca = calloc(1, sizeof(*ca))))
+		return;
+	if (p->auth) {
+		struct find_arg fa = { g->dir, m.from.uri.host };
+		struct auth_creds cr;
+		struct challenge ch = { g, false };
+
+		switch (auth_check(&g->auth, &m, true, calls_now_ms() / 1000,
+		                   find_user, &fa, &cr)) {
+		case AUTH_OK:
+			ca->user = find_user(&fa, &cr.username);
+			break;
+		case AUTH_STALE:
+			ch.stale = true;
+			/* fall through */
+		case AUTH_NONE:
+		case AUTH_BAD_NONCE:
+			registrar_respond(a, r, &m, 407, NULL, NULL,
+			                  challenge_hdrs, &ch);
+			free(ca);
+			return;
+		case AUTH_MALFORMED:
+			registrar_respond(a, r, &m, 400,
+			                  "Bad Proxy-Authorization", NULL, NULL,
+			                  NULL);
+			free(ca);
+			return;
+		default:
+			rt_info("INVITE refused: wrong credentials for %.*s",
+			        PL_ARG(cr.username));
+			registrar_respond(a, r, &m, 403, NULL, NULL, NULL,
+			                  NULL);
+			free(ca);
+			return;
+		}
+	}
+	if (!check_session_expires(a, g, r, &m)) {
+		free(ca);
+		return;
+	}
+	ca->g = g;
+	ca->a_leg = true;
+	ca->profile = pi;
+	caller_id(ca, &m);
+	{
+		struct sip_uri u;
+
+		if (sip_uri_decode(&u, &m.ruri) != 0 ||
+		    sip_uri_unescape(ca->destination,
+		                     sizeof(ca->destination) - 1, &l,
+		                     &u.user) != 0)
+			l = 0;
+		ca->destination[l] = '\0';
+	}
+	if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		          ca->network_addr, sizeof(ca->network_addr));
+	else
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
+		          ca->network_addr, sizeof(ca->network_addr));
+	{
+		Pbx__SipRequest *q;
+
+		ca->req = rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST,
+		                     r->data.len + 256, &q);
+		if (!ca->req) {
+			free(ca);
+			return;
+		}
+		q->data.data =
+		    rt_msg_memdup(ca->req, r->data.data, r->data.len);
+		q->data.len = r->data.len;
+		q->flow = sip_flow_copy(ca->req, r->flow);
+		q->txn = rt_msg_alloc(ca->req, sizeof(*q->txn));
+		pbx__addr__init(q->txn);
+		rt_addr_to_pb(q->txn, rt_addr_from_pb(r->txn));
+	}
+	if (rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, ca, &chan) !=
+	    0)
+		registrar_respond(a, r, &m, 500, "No Channel", NULL, NULL,
+		                  NULL);
+}
+
+static void
+on_list(rt_actor *a, struct router *w, const Pbx__Envelope *env)
+{
+	struct call_list *l = &w->g->lists[rt_self(a).worker];
+	Pbx__CallsListReply *rep;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
+	                       l->n * (sizeof(Pbx__CallInfo) + 600) + 64, &rep);
+	size_t i = 0;
+
+	if (!m)
+		return;
+	rep->calls = rt_msg_alloc(m, (l->n + 1) * sizeof(*rep->calls));
+	for (struct call_entry *e = l->head; e && rep->calls; e = e->next) {
+		Pbx__CallInfo *ci = rt_msg_alloc(m, sizeof(*ci));
+
+		if (!ci)
+			break;
+		pbx__call_info__init(ci);
+		ci->id = rt_msg_strdup(m, e->id);
+		ci->caller_number = rt_msg_strdup(m, e->caller_number);
+		ci->caller_name = rt_msg_strdup(m, e->caller_name);
+		ci->destination = rt_msg_strdup(m, e->destination);
+		ci->callee = rt_msg_strdup(m, e->callee);
+		ci->state = rt_msg_strdup(m, e->state ? e->state : "");
+		ci->profile = rt_msg_strdup(m, e->profile ? e->profile : "");
+		ci->sip_call_id = rt_msg_strdup(m, e->sip_call_id);
+		ci->started_ms = e->started_ms;
+		ci->answered_ms = e->answered_ms;
+		ci->node = rt_self(a).node;
+		rep->calls[i++] = ci;
+	}
+	rep->n_calls = rep->calls ? i : 0;
+	if (rt_reply(a, env, m) != 0)
+		rt_msg_free(m);
+}
+
+static void
+on_hangup(rt_actor *a, struct router *w, const Pbx__Envelope *env)
+{
+	struct call_list *l = &w->g->lists[rt_self(a).worker];
+	const Pbx__CallHangup *h = env->call_hangup;
+	Pbx__CallHangupReply *rep;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY, 0, &rep);
+
+	if (!m)
+		return;
+	for (struct call_entry *e = l->head; e; e = e->next)
+		if (h->id && strcmp(e->id, h->id) == 0) {
+			Pbx__Leg *lg;
+			rt_msg *x = rt_msg_new(PBX__ENVELOPE__BODY_LEG, 0, &lg);
+
+			if (x) {
+				lg->kind = PBX__LEG_KIND__LEG_HANGUP;
+				lg->cause = h->cause ? h->cause : 16;
+				if (rt_send(a, e->chan, x) != 0)
+					rt_msg_free(x);
+			}
+			rep->found = true;
+			break;
+		}
+	if (rt_reply(a, env, m) != 0)
+		rt_msg_free(m);
+}
+
+static int
+router_init(rt_actor *a, void *arg)
+{
+	struct router *w = rt_state(a);
+
+	w->g = arg;
+	return 0;
+}
+
+static void
+router_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct router *w = rt_state(a);
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_REQUEST:
+		on_invite(a, w, env);
+		break;
+	case PBX__ENVELOPE__BODY_CALLS_LIST:
+		on_list(a, w, env);
+		break;
+	case PBX__ENVELOPE__BODY_CALL_HANGUP:
+		on_hangup(a, w, env);
+		break;
+	default:
+		break;
+	}
+}
+
+const rt_kind call_router_kind = {
+	.name = "call-router",
+	.size = sizeof(struct router),
+	.init = router_init,
+	.handle = router_handle,
+};

@@ -1,0 +1,397 @@
+/*
+ * Bridging the A leg: every target of the ringing group becomes one B-leg
+ * channel per destination (a user's every live binding: forking). The
+ * first 180/183 is relayed to the caller, the first 2xx wins and the other
+ * forks are cancelled ("call completed elsewhere"); when every fork of a
+ * group failed, the next group ('|') rings, and when none is left the call
+ * fails with the most telling cause (busy beats no answer beats the rest).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel_int.h"
+#include "directory.h"
+#include "log.h"
+
+/* How telling a failure is, to choose what the caller hears. */
+static int
+cause_rank(uint32_t cause)
+{
+	switch (cause) {
+	case DP_CAUSE_USER_BUSY:
+		return 5;
+	case DP_CAUSE_CALL_REJECTED:
+		return 4;
+	case DP_CAUSE_NO_ANSWER:
+	case DP_CAUSE_NO_USER_RESPONSE:
+		return 3;
+	case DP_CAUSE_USER_NOT_REGISTERED:
+	case DP_CAUSE_SUBSCRIBER_ABSENT:
+		return 2;
+	case DP_CAUSE_UNALLOCATED_NUMBER:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+note_failure(struct chan *c, uint32_t cause)
+{
+	if (!c->fail_cause || cause_rank(cause) > cause_rank(c->fail_cause))
+		c->fail_cause = cause;
+}
+
+static rt_msg *
+flow_from(const Pbx__SipFlow *f)
+{
+	Pbx__SipPacket *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
+
+	if (m && !(p->flow = sip_flow_copy(m, f))) {
+		rt_msg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static void
+caller_from(const struct chan *c, char *out, size_t n)
+{
+	const char *dom = c->user && c->user->domain
+	                      ? c->user->domain
+	                      : c->g->cf->directory.domain;
+
+	snprintf(out, n, "\"%s\" <sip:%s@%s>", c->caller_name, c->caller_number,
+	         dom);
+}
+
+/* Spawn one B leg; false when it could not start. */
+static bool
+spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
+          const char *ruri, const char *to, rt_msg *flow)
+{
+	struct chan_b_arg *b = calloc(1, sizeof(*b));
+	uint8_t *sdp = NULL;
+	size_t len = 0;
+	char from[256];
+	rt_addr leg;
+
+	if (!b || c->n_forks == CHAN_MAX_FORKS) {
+		free(b);
+		rt_msg_free(flow);
+		return false;
+	}
+	b->g = c->g;
+	b->a_chan = rt_self(a);
+	memcpy(b->call, c->call, sizeof(b->call));
+	b->leg = ++c->next_leg;
+	b->profile = c->profile;
+	b->timeout_s = dp_bridge_timeout(&c->br, t, c->g->cf->calls.timeout);
+	memcpy(b->caller_number, c->caller_number, sizeof(b->caller_number));
+	memcpy(b->caller_name, c->caller_name, sizeof(b->caller_name));
+	if (t->kind == DP_TARGET_USER)
+		snprintf(b->target, sizeof(b->target), "%s", ruri);
+	else
+		snprintf(b->target, sizeof(b->target), "%s", t->uri);
+	caller_from(c, from, sizeof(from));
+	b->ruri = strdup(ruri);
+	b->to = strdup(to);
+	b->from = strdup(from);
+	b->flow = flow;
+	if (c->offer_len) {
+		c->g->media->sdp(c->ms, 0, c->offer, c->offer_len, &sdp, &len);
+		if (!sdp && (sdp = malloc(c->offer_len))) {
+			memcpy(sdp, c->offer, c->offer_len);
+			len = c->offer_len;
+		}
+	}
+	b->sdp = sdp;
+	b->sdp_len = len;
+	b->max_forwards = 69;
+	if (!b->ruri || !b->to || !b->from ||
+	    rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, b, &leg) !=
+	        0) {
+		chan_b_arg_free(b);
+		return false;
+	}
+	c->forks[c->n_forks++] =
+	    (struct chan_fork){ .chan = leg, .live = true };
+	return true;
+}
+
+/* user/ID[@domain]: every live binding of the user on this node. */
+static size_t
+ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
+{
+	const char *dom = t->domain ? t->domain : c->g->cf->directory.domain;
+	struct pl u = pl_from_str(t->user), d = pl_from_str(dom);
+	const struct conf_user *cu = directory_find(c->g->dir, &u, &d);
+	Pbx__AorBindings *bs = NULL;
+	uint64_t now = calls_now_ms();
+	char aor[256], to[300];
+	size_t n = 0;
+
+	if (!cu) {
+		note_failure(c, DP_CAUSE_UNALLOCATED_NUMBER);
+		return 0;
+	}
+	snprintf(aor, sizeof(aor), "%s@%s", t->user, dom);
+	for (char *p = strchr(aor, '@'); p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (store_locations_get(c->g->store, aor, &bs) != 0) {
+		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+		return 0;
+	}
+	snprintf(to, sizeof(to), "<sip:%s>", aor);
+	for (size_t i = 0; i < bs->n_bindings; i++) {
+		const Pbx__Binding *b = bs->bindings[i];
+		rt_msg *f;
+
+		if (b->expires_at_ms <= now || !b->flow ||
+		    b->node != rt_self(a).node)
+			continue; /* expired, or another node's flow */
+		if ((f = flow_from(b->flow)) &&
+		    spawn_leg(a, c, t, b->contact, to, f))
+			n++;
+	}
+	pbx__aor_bindings__free_unpacked(bs, NULL);
+	if (!n)
+		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+	return n;
+}
+
+/* sip:URI with a numeric host: sent from the A leg's listener (UDP). */
+static size_t
+ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t)
+{
+	struct pl text = pl_from_str(t->uri);
+	struct sip_uri uri;
+	char host[64];
+	uint8_t ip[16];
+	int fam;
+	Pbx__SipPacket *p;
+	rt_msg *m;
+	const Pbx__SipFlow *af =
+	    c->aflow ? rt_msg_env(c->aflow)->sip_packet->flow : NULL;
+
+	if (sip_uri_decode(&uri, &text) != 0 || uri.host.l >= sizeof(host)) {
+		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		return 0;
+	}
+	snprintf(host, sizeof(host), "%.*s", PL_ARG(uri.host));
+	fam = uri.host_ipv6 ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, host, ip) != 1 || !af) {
+		rt_warn("channel %s: %s: only numeric hosts are routed yet",
+		        c->call, t->uri);
+		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		return 0;
+	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 200, &p);
+	if (!m || !(p->flow = sip_flow_copy(m, af))) {
+		rt_msg_free(m);
+		return 0;
+	}
+	p->flow->transport = SIP_FLOW_UDP;
+	p->flow->conn = NULL;
+	p->flow->remote_ip.data = rt_msg_memdup(m, ip, fam == AF_INET ? 4 : 16);
+	p->flow->remote_ip.len = fam == AF_INET ? 4 : 16;
+	p->flow->remote_port = uri.port ? uri.port : 5060;
+	{
+		char to[300];
+
+		snprintf(to, sizeof(to), "<%s>", t->uri);
+		return spawn_leg(a, c, t, t->uri, to, m) ? 1 : 0;
+	}
+}
+
+static void bridge_failed(rt_actor *a, struct chan *c);
+
+/* Ring group c->group; on to the next when nothing of it could ring. */
+static void
+ring_group(rt_actor *a, struct chan *c)
+{
+	while (c->group < c->br.group_count) {
+		const struct dp_group *g = &c->br.groups[c->group];
+		size_t n = 0;
+
+		c->n_forks = 0;
+		for (size_t i = 0; i < g->target_count; i++)
+			n += g->targets[i].kind == DP_TARGET_USER
+			         ? ring_user(a, c, &g->targets[i])
+			         : ring_uri(a, c, &g->targets[i]);
+		if (n)
+			return;
+		c->group++;
+	}
+	bridge_failed(a, c);
+}
+
+static void
+bridge_failed(rt_actor *a, struct chan *c)
+{
+	const char *cof = chan_var(c, "continue_on_fail");
+	uint32_t cause = c->fail_cause ? c->fail_cause : DP_CAUSE_NO_ANSWER;
+
+	if (c->br_live)
+		dp_bridge_free(&c->br);
+	c->br_live = false;
+	rt_info("channel %s: bridge failed: %s", c->call,
+	        dp_cause_name((int)cause) ? dp_cause_name((int)cause) : "?");
+	if (cof && strcmp(cof, "true") == 0) {
+		char buf[24];
+
+		snprintf(buf, sizeof(buf), "%s",
+		         dp_cause_name((int)cause) ? dp_cause_name((int)cause)
+		                                   : "");
+		chan_var_set(c, "last_bridge_hangup_cause", buf);
+		chan_set_state(c, CS_EXECUTE);
+		chan_run(a, c);
+		return;
+	}
+	chan_hangup(a, c, cause, "pbx");
+}
+
+void
+chan_bridge_start(rt_actor *a, struct chan *c, const char *data)
+{
+	if (c->br_live)
+		dp_bridge_free(&c->br);
+	c->br_live = false;
+	c->fail_cause = 0;
+	if (dp_bridge_parse(data, &c->br) != 0) {
+		rt_warn("channel %s: bridge %s: %s", c->call, data, c->br.err);
+		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		bridge_failed(a, c);
+		return;
+	}
+	c->br_live = true;
+	c->group = 0;
+	snprintf(c->entry.callee, sizeof(c->entry.callee), "%s", data);
+	ring_group(a, c);
+}
+
+static struct chan_fork *
+fork_of(struct chan *c, rt_addr from)
+{
+	for (size_t i = 0; i < c->n_forks; i++)
+		if (c->forks[i].live && rt_addr_eq(c->forks[i].chan, from))
+			return &c->forks[i];
+	return NULL;
+}
+
+static void
+progress(rt_actor *a, struct chan *c, const Pbx__Leg *l)
+{
+	uint8_t *sdp = NULL;
+	size_t len = 0;
+
+	if (c->answered)
+		return;
+	if (l->sdp.len && !c->early_sent) {
+		c->g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
+		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_RING, 183, 0,
+		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
+		free(sdp);
+		if (!c->ring_sent)
+			chan_record_ringing(c, true);
+		c->early_sent = c->ring_sent = true;
+		chan_set_state(c, CS_EARLY);
+	} else if (!c->ring_sent && !c->early_sent && l->code >= 180) {
+		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_RING, 180, 0, NULL,
+		          0, 0);
+		chan_record_ringing(c, false);
+		c->ring_sent = true;
+		chan_set_state(c, CS_RINGING);
+	}
+}
+
+static void
+answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
+{
+	uint8_t *sdp = NULL;
+	size_t len = 0;
+
+	if (c->bridged) { /* a second fork answered: it lost */
+		chan_tell(a, f->chan, PBX__LEG_KIND__LEG_HANGUP, 0,
+		          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+		f->live = false;
+		return;
+	}
+	c->bridged = true;
+	c->peer = f->chan;
+	for (size_t i = 0; i < c->n_forks; i++)
+		if (c->forks[i].live && &c->forks[i] != f) {
+			/* 200: "call completed elsewhere" on the CANCEL */
+			chan_tell(a, c->forks[i].chan,
+			          PBX__LEG_KIND__LEG_HANGUP, 200,
+			          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+			c->forks[i].live = false;
+		}
+	c->g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
+	if (c->answered) /* answered before the bridge: a new offer */
+		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_OFFER, 0, 0,
+		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
+	else
+		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_ANSWER, 200, 0,
+		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
+	free(sdp);
+	if (!c->answered) {
+		c->answered = true;
+		chan_record_answered(c, NULL);
+	}
+	chan_set_state(c, CS_ANSWERED);
+}
+
+bool
+chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
+{
+	struct chan_fork *f = fork_of(c, from);
+	bool any = false;
+
+	if (!f)
+		return false;
+	switch (l->kind) {
+	case PBX__LEG_KIND__LEG_PROGRESS:
+		if (!c->bridged)
+			progress(a, c, l);
+		return true;
+	case PBX__LEG_KIND__LEG_ANSWERED:
+		answered(a, c, f, l);
+		return true;
+	case PBX__LEG_KIND__LEG_ENDED:
+		f->live = false;
+		if (c->bridged && rt_addr_eq(from, c->peer)) {
+			chan_hangup(a, c, l->cause, "callee");
+			return true;
+		}
+		if (c->bridged)
+			return true;
+		note_failure(c, l->cause);
+		for (size_t i = 0; i < c->n_forks; i++)
+			any = any || c->forks[i].live;
+		if (!any) {
+			c->group++;
+			ring_group(a, c);
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+void
+chan_bridge_cancel(rt_actor *a, struct chan *c, uint32_t cause)
+{
+	for (size_t i = 0; i < c->n_forks; i++)
+		if (c->forks[i].live) {
+			chan_tell(a, c->forks[i].chan,
+			          PBX__LEG_KIND__LEG_HANGUP, 0, cause, NULL, 0,
+			          0);
+			c->forks[i].live = false;
+		}
+}
