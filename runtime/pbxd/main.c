@@ -37,6 +37,12 @@ struct opts {
 	size_t n_peers;
 	struct conf_addr sip[SIP_MAX_LISTEN];
 	size_t n_sip;
+	/* --listen PROFILE=ADDR|none: one profile's addresses */
+	struct {
+		char profile[40];
+		struct conf_addr addr; /* port 0: none */
+	} plisten[SIP_MAX_LISTEN];
+	size_t n_plisten;
 	long node_id, workers; /* -1: not given */
 };
 
@@ -55,6 +61,12 @@ usage(FILE *f)
 	        "      --peer URL          a peer's cluster URL (repeatable)\n"
 	        "      --workers N         worker threads (0: one per core)\n"
 	        "      --log-level LEVEL   error, warn, info or debug\n"
+	        "      --sip ADDR:PORT     SIP address instead of sip.listen "
+	        "(repeatable)\n"
+	        "      --listen PROFILE=ADDR:PORT|none  a profile's SIP "
+	        "address\n"
+	        "                          instead of the file's "
+	        "(repeatable)\n"
 	        "      --version           print the version and exit\n");
 }
 
@@ -90,7 +102,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		O_WORKERS,
 		O_LOG,
 		O_VERSION,
-		O_SIP
+		O_SIP,
+		O_LISTEN
 	};
 	static const struct option lo[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -103,6 +116,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "sip", required_argument, NULL, O_SIP },
+		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -159,6 +173,28 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->n_sip++;
 			break;
+		case O_LISTEN: {
+			const char *eq = strchr(optarg, '=');
+			size_t k = o->n_plisten;
+
+			if (!eq || eq == optarg || k == SIP_MAX_LISTEN ||
+			    (size_t)(eq - optarg) >=
+			        sizeof(o->plisten[k].profile) ||
+			    (strcmp(eq + 1, "none") != 0 &&
+			     sip_listen_parse(&o->plisten[k].addr, eq + 1) !=
+			         0)) {
+				fprintf(stderr,
+				        "pbxd: --listen: expected "
+				        "PROFILE=ADDR:PORT "
+				        "or PROFILE=none, got \"%s\"\n",
+				        optarg);
+				return 2;
+			}
+			memcpy(o->plisten[k].profile, optarg,
+			       (size_t)(eq - optarg));
+			o->n_plisten++;
+			break;
+		}
 		case O_VERSION:
 			printf("pbxd %s\n", PBX_VERSION);
 			return 1;
@@ -238,23 +274,49 @@ is_sip_listen(const struct conf *cf, const struct conf_profile *p)
 	return true;
 }
 
-/* Every profile's addresses, in profile order; --sip replaces sip.listen. */
+/* Every profile's addresses, in profile order; --sip replaces sip.listen,
+ * --listen a profile's. */
 static int
 listeners(const struct conf *cf, const struct opts *o, struct conf_addr *listen,
           uint8_t *profile_of, size_t *n)
 {
+	struct conf_addr given[SIP_MAX_LISTEN];
+
+	for (size_t k = 0; k < o->n_plisten; k++) {
+		size_t p;
+
+		for (p = 0; p < cf->profile_count; p++)
+			if (strcmp(cf->profiles[p].name,
+			           o->plisten[k].profile) == 0)
+				break;
+		if (p == cf->profile_count) {
+			rt_err("--listen: no profile named %s in the "
+			       "configuration",
+			       o->plisten[k].profile);
+			return EINVAL;
+		}
+	}
 	*n = 0;
 	for (size_t p = 0; p < cf->profile_count; p++) {
 		const struct conf_profile *pr = &cf->profiles[p];
 		const struct conf_addr *v = pr->listen;
-		size_t c = pr->listen_count;
+		size_t c = pr->listen_count, ng = 0;
+		bool named = false;
 
-		if (is_sip_listen(cf, pr)) {
-			sip_profile = (unsigned)p;
-			if (o->n_sip) {
-				v = o->sip;
-				c = o->n_sip;
+		for (size_t k = 0; k < o->n_plisten; k++)
+			if (strcmp(pr->name, o->plisten[k].profile) == 0) {
+				named = true;
+				if (o->plisten[k].addr.port)
+					given[ng++] = o->plisten[k].addr;
 			}
+		if (is_sip_listen(cf, pr))
+			sip_profile = (unsigned)p;
+		if (named) {
+			v = given;
+			c = ng;
+		} else if (is_sip_listen(cf, pr) && o->n_sip) {
+			v = o->sip;
+			c = o->n_sip;
 		}
 		for (size_t i = 0; i < c; i++) {
 			if (*n == SIP_MAX_LISTEN) {

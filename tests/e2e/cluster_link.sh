@@ -9,7 +9,7 @@ A2=tcp://127.0.0.1:$((B + 2)) C2=tcp://127.0.0.1:$((B + 12))
 start() { # start N: node N, its admin and cluster URLs
 	local n=$1 a c
 	if [ "$n" = 1 ]; then a=$A1 c=$C1; else a=$A2 c=$C2; fi
-	"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --node "n$n" --node-id "$n" \
+	"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen external=none --node "n$n" --node-id "$n" \
 		--data "$WORK/n$n" --admin "$a" --cluster-listen "$c" \
 		--peer "$C1" --peer "$C2" --workers 2 \
 		--sip "127.0.0.1:$((B + 20 + n))" >>"$WORK/n$n.log" 2>&1 &

@@ -28,7 +28,7 @@ pass "bad flag refused"
 # commented example line to turn on)
 sed "s|^  # cdr_file: .*|  cdr_file: $WORK/cdr.jsonl|" "$SRC/conf/pbx.yaml" >"$WORK/pbx.yaml"
 grep -q "^  cdr_file: $WORK/cdr.jsonl" "$WORK/pbx.yaml" && CDR=$WORK/cdr.jsonl || CDR=
-"$BIN/pbxd" -c "$WORK/pbx.yaml" --data "$WORK/d" --admin "$A" \
+"$BIN/pbxd" -c "$WORK/pbx.yaml" --listen external=none --data "$WORK/d" --admin "$A" \
 	--cluster-listen "tcp://127.0.0.1:$((B + 22))" --workers 3 \
 	--sip "127.0.0.1:$((B + 23))" \
 	>"$WORK/pbxd.log" 2>&1 &

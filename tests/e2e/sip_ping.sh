@@ -12,10 +12,10 @@ sed -e 's/^    t1: .*/    t1: 20/' -e 's/^    t2: .*/    t2: 160/' \
 	"$SRC/conf/pbx.yaml" >"$WORK/fast.yaml"
 grep -q "t1: 20" "$WORK/fast.yaml" || fail "could not set t1 in the copy of conf/pbx.yaml"
 
-"$BIN/pbxd" -c "$WORK/fast.yaml" --data "$WORK/n1" --admin "$A1" \
+"$BIN/pbxd" -c "$WORK/fast.yaml" --listen external=none --data "$WORK/n1" --admin "$A1" \
 	--cluster-listen "tcp://127.0.0.1:$((B + 46))" --sip "$S1" >"$WORK/n1.log" 2>&1 &
 PIDS+=($!)
-"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --node n2 --node-id 2 --data "$WORK/n2" \
+"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen external=none --node n2 --node-id 2 --data "$WORK/n2" \
 	--admin "$A2" --cluster-listen "tcp://127.0.0.1:$((B + 47))" --sip "$S2" \
 	>"$WORK/n2.log" 2>&1 &
 PIDS+=($!)

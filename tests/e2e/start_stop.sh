@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 B=$(port_base)
 A=tcp://127.0.0.1:$((B + 31))
-"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --data "$WORK/d" --admin "$A" \
+"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen external=none --data "$WORK/d" --admin "$A" \
 	--cluster-listen "tcp://127.0.0.1:$((B + 32))" \
 	--peer "tcp://127.0.0.1:$((B + 33))" --sip "127.0.0.1:$((B + 34))" \
 	>"$WORK/pbxd.log" 2>&1 &

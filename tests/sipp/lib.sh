@@ -96,7 +96,7 @@ start_pbxd() {
 		: >"$WORK/pbxd.log"
 		return 0
 	fi
-	"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --sip "$PBX" --data "$WORK/data" \
+	"$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --sip "$PBX" --listen external=none --data "$WORK/data" \
 		--admin "$ADMIN" --cluster-listen "$CLUSTER" --workers 2 "$@" \
 		>>"$WORK/pbxd.log" 2>&1 &
 	PBXD=$!

@@ -79,6 +79,9 @@ pass_() {
 			tolower($0) ~ /^(call-id|i)[ \t]*:/ { sub(/^[^:]*:[ \t]*/, ""); print; exit }')
 		"$UDPSEND" "${opt[@]}" ${id:+-m "$id"} -w 1000 -s 150 -o "$WORK/$name" \
 			"$PBX" "$f" >"$WORK/$name.out" 2>"$WORK/$name.err"
+		# an INVITE gets 100 Trying first (RFC 3261 §17.2.1): the
+		# final answer is the one that counts
+		sed -i '/ SIP\/2\.0 100 /d' "$WORK/$name.out"
 		got=$(awk 'NR == 1 { print $5 }' "$WORK/$name.out")
 		line=$(head -1 "$WORK/$name.out" | cut -d' ' -f4-)
 		where=$(awk -v m="$mode" 'NR == 1 { print m " to port " $2 }' "$WORK/$name.out")
