@@ -272,6 +272,17 @@ m_last() { m_list "$@" | tail -1; }
 # m_count NAME DIR REGEX [METHOD]
 m_count() { m_list "$@" | grep -c .; }
 
+# m_find NAME DIR START-REGEX REGEX: the first message of run NAME in DIR
+# whose start line matches START-REGEX and one of whose lines (header or
+# body, CR removed) matches REGEX, e.g. '^CSeq: 3143 ' or '^a=sendonly'
+m_find() {
+	local f
+	for f in $(m_list "$1" "$2" "$3"); do
+		tr -d '\r' <"$f" | grep -qE "$4" && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
 # body FILE: the message body, bytes as they are
 body() { awk 'b { print; next } /^\r?$/ { b = 1 }' "$1"; }
 # start_line FILE
