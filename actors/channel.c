@@ -302,6 +302,8 @@ init_a(rt_actor *a, struct chan *c, struct chan_a_arg *aa)
 	                   &c->g->s->limits) == 0) {
 		snprintf(c->entry.sip_call_id, sizeof(c->entry.sip_call_id),
 		         "%.*s", PL_ARG(m.callid));
+		c->max_forwards =
+		    m.max_forwards >= 0 ? (uint32_t)m.max_forwards : 70;
 		if (m.body.l && (c->offer = malloc(m.body.l))) {
 			memcpy(c->offer, m.body.p, m.body.l);
 			c->offer_len = m.body.l;
@@ -485,12 +487,38 @@ on_a_leg(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 	chan_forward(a, c->dialog, l);
 }
 
+/* A Leg we sent came back: its channel is gone. For a B leg that is the
+ * A leg (the call is over); for the A leg, a fork that ended. */
+static void
+on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
+{
+	const Pbx__Undeliverable *u = env->undeliverable;
+	rt_addr to = u->to ? rt_addr_from_pb(u->to) : (rt_addr){ 0 };
+	Pbx__Leg gone = PBX__LEG__INIT;
+
+	if (u->body_case != PBX__ENVELOPE__BODY_LEG ||
+	    rt_addr_eq(to, c->dialog))
+		return;
+	if (!c->a_leg) {
+		if (rt_addr_eq(to, c->peer))
+			chan_hangup(a, c, 16, "pbx-a");
+		return;
+	}
+	gone.kind = PBX__LEG_KIND__LEG_ENDED;
+	gone.cause = 41; /* NORMAL_TEMPORARY_FAILURE */
+	chan_bridge_leg(a, c, to, &gone);
+}
+
 static void
 chan_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct chan *c = rt_state(a);
 	rt_addr from = env->from ? rt_addr_from_pb(env->from) : (rt_addr){ 0 };
 
+	if (env->body_case == PBX__ENVELOPE__BODY_UNDELIVERABLE) {
+		on_bounce(a, c, env);
+		return;
+	}
 	if (env->body_case != PBX__ENVELOPE__BODY_LEG)
 		return;
 	if (rt_addr_eq(from, c->dialog))

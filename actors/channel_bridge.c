@@ -112,7 +112,8 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 	}
 	b->sdp = sdp;
 	b->sdp_len = len;
-	b->max_forwards = 69;
+	/* a B2BUA still counts hops: a loop through us ends (483) */
+	b->max_forwards = c->max_forwards ? c->max_forwards - 1 : 0;
 	if (!b->ruri || !b->to || !b->from ||
 	    rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, b, &leg) !=
 	        0) {

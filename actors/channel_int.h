@@ -54,6 +54,7 @@ struct chan {
 	struct dp_actions acts;
 	size_t pc; /* next action */
 	unsigned transfers;
+	uint32_t max_forwards; /* of the caller's INVITE, 70 if none */
 	uint64_t sleep_timer;
 	/* bridging (A leg) */
 	struct dp_bridge br;

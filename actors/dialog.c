@@ -152,7 +152,7 @@ init_uac(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 	d->local = with_tag(da->from, d->local_tag);
 	d->remote = dup_str(da->to);
 	d->target = dup_str(da->ruri);
-	d->max_forwards = da->max_forwards ? da->max_forwards : 70;
+	d->max_forwards = da->max_forwards;
 	d->lcseq = 1;
 	if (!d->flowm || !d->call_id || !d->local || !d->remote || !d->target)
 		return ENOMEM;
