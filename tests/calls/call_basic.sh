@@ -40,7 +40,7 @@ wait "$a1"
 sides "callee hangs up" $? a1 b1
 
 # the challenge, then 100 Trying first
-f=$(m_first a1 in '^SIP/2.0 [1-6]' INVITE)
+f=$(m_first a1 in '^SIP/2.0 [2-6]' INVITE)
 if ! start_line "$f" 2>/dev/null | grep -q '^SIP/2.0 407 '; then
 	problem "internal profile: the first answer to the INVITE should be 407, got '$(start_line "$f" 2>/dev/null)'"
 elif ! header "$f" proxy-authenticate | grep -qi '^digest .*realm="127.0.0.1"'; then

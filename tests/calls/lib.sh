@@ -238,7 +238,7 @@ m_split() {
 	mkdir -p "$d"
 	[ -f "$WORK/$1.msg" ] || return 0
 	awk -v d="$d" '
-		/^-{20,} / { if (f) close(f); f = ""; next }
+		/^-----------------------------------------------/ { if (f) close(f); f = ""; next }
 		/^(UDP|TCP) message (sent|received)/ {
 			n++; dir = ($3 == "sent") ? "out" : "in"
 			f = sprintf("%s/%03d.%s", d, n, dir); skip = 1; pend = 0; next }
