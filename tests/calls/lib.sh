@@ -114,7 +114,9 @@ EOF
 start_calls_pbxd() {
 	calls_conf "$WORK/pbx.yaml" "${1:-}"
 	rm -f "$CDR_FILE"
-	start_pbxd -c "$WORK/pbx.yaml"
+	# tests/sipp/lib.sh turns the external profile off (--listen
+	# external=none); these tests want it on its port
+	start_pbxd -c "$WORK/pbx.yaml" --listen "external=127.0.0.1:$EXT"
 }
 
 # register USER PORT: USER registers <sip:USER@127.0.0.1:PORT> (600 s) from
