@@ -111,6 +111,9 @@ auth_challenge(const struct auth *a, struct sip_buf *b, bool proxy, bool stale,
 	auth_nonce(a, nonce, sizeof(nonce), now_s);
 	np = pl_from_str(nonce);
 	for (size_t i = 0; i < 2 && !err; i++) {
+		if (a->algs &&
+		    !(a->algs & (i ? CONF_DIGEST_SHA256 : CONF_DIGEST_MD5)))
+			continue;
 		err = sip_buf_str(b, proxy ? "Proxy-Authenticate: "
 		                           : "WWW-Authenticate: ");
 		err = err ? err

@@ -16,6 +16,7 @@ struct auth {
 	unsigned char secret[32];
 	char realm[128];
 	uint32_t lifetime_s;
+	unsigned algs; /* CONF_DIGEST_* to challenge with; 0 = both */
 };
 
 enum auth_result {

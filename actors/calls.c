@@ -22,6 +22,7 @@ calls_init(struct calls *g, struct store *store, const struct directory *dir,
 	g->media = &media_bypass;
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
+	g->auth.algs = cf->registrar.digest;
 	return 0;
 }
 

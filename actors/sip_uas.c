@@ -173,7 +173,11 @@ decide(const struct sip_msg *msg, struct answer *an, bool calls)
 	}
 	if (msg->meth != SIP_METHOD_CANCEL && check_require(msg, an))
 		return;
-	if (check_body(msg, an))
+	/* INFO and MESSAGE inside a call carry any body to the other leg */
+	if (!(calls && pl_isset(&msg->to.tag) &&
+	      (msg->meth == SIP_METHOD_INFO ||
+	       msg->meth == SIP_METHOD_MESSAGE)) &&
+	    check_body(msg, an))
 		return;
 	if (calls && for_calls(msg, an))
 		return;

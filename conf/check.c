@@ -536,6 +536,18 @@ check_registrar(struct conf *c, const struct conf_raw_registrar *r,
 			              "secret line)");
 		if (!rc && r->secret != NULL)
 			rc = conf_dup_str(&g->secret, r->secret);
+		if (!rc && r->digest != NULL) {
+			if (strcmp(r->digest, "md5") == 0)
+				g->digest = CONF_DIGEST_MD5;
+			else if (strcmp(r->digest, "sha-256") == 0)
+				g->digest = CONF_DIGEST_SHA256;
+			else if (strcmp(r->digest, "both") == 0)
+				g->digest =
+				    CONF_DIGEST_MD5 | CONF_DIGEST_SHA256;
+			else
+				rc = conf_bad(d, "registrar.digest",
+				              "expected md5, sha-256 or both");
+		}
 		if (rc)
 			return rc;
 	}
@@ -583,6 +595,7 @@ set_defaults(struct conf *c)
 	c->registrar.min_expires = 60;
 	c->registrar.max_expires = 7200;
 	c->registrar.max_bindings = 10;
+	c->registrar.digest = CONF_DIGEST_MD5 | CONF_DIGEST_SHA256;
 	c->registrar.nonce_lifetime = 300;
 	c->calls.timeout = 60;
 	c->calls.session_expires = 1800;

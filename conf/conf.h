@@ -111,7 +111,11 @@ struct conf_registrar {
 	uint32_t nonce_lifetime;  /* s, default 300, 10..86400 */
 	char *secret; /* nonce HMAC secret, shared by the cluster; NULL if not
 	                 set */
+	unsigned digest; /* CONF_DIGEST_* offered in challenges; default both */
 };
+
+#define CONF_DIGEST_MD5    1u
+#define CONF_DIGEST_SHA256 2u
 
 /* An ACL entry: "127.0.0.0/8", "::1/128", or an address alone (a host). */
 struct conf_acl_net {

@@ -100,6 +100,7 @@ struct conf_raw_registrar {
 	char *max_bindings;
 	char *nonce_lifetime;
 	char *secret;
+	char *digest;
 };
 
 struct conf_raw_profile {

@@ -128,6 +128,7 @@ static const cyaml_schema_field_t registrar_fields[] = {
 	TEXT("max_bindings", struct conf_raw_registrar, max_bindings),
 	TEXT("nonce_lifetime", struct conf_raw_registrar, nonce_lifetime),
 	TEXT("secret", struct conf_raw_registrar, secret),
+	TEXT("digest", struct conf_raw_registrar, digest),
 	CYAML_FIELD_END,
 };
 
@@ -293,6 +294,7 @@ static const struct {
 	{ "registrar.max_bindings", "an integer" },
 	{ "registrar.nonce_lifetime", "an integer" },
 	{ "registrar.secret", "a secret" },
+	{ "registrar.digest", "md5, sha-256 or both" },
 	{ "profiles", "a list of profiles" },
 	{ "profiles[]", "a profile (a mapping with name, listen, auth, "
 	                "context, codecs, acl)" },

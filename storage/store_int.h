@@ -63,6 +63,11 @@ struct store {
 	struct store_item *head, **tail;
 	uint64_t queued, finished; /* appends, for store_sync */
 	bool stopping;
+	/* an item someone waits for (a reply, a rebuild) is queued: commit
+	 * now; otherwise the writer lets appends gather for STORE_LAZY_MS
+	 * after its last commit (call events: one fsync for many calls) */
+	bool urgent;
+	uint64_t last_commit_ms;
 	pthread_t writer;
 	bool writer_running;
 
@@ -74,6 +79,8 @@ struct store {
 	struct store_buf cdr;
 	atomic_uint_fast64_t cdr_lines, cdr_lost;
 };
+
+#define STORE_LAZY_MS 20
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
  * grow. */

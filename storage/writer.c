@@ -118,10 +118,17 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 	if (s->stopping) {
 		err = ESHUTDOWN;
 	} else {
+		bool wake = !s->head || (reply_to.id && !s->urgent);
+
 		*s->tail = it;
 		s->tail = &it->next;
 		s->queued++;
-		pthread_cond_signal(&s->work_cv);
+		if (reply_to.id)
+			s->urgent = true;
+		/* the writer sleeps on an empty queue, or lets non-urgent
+		 * appends gather: wake it only when that changes */
+		if (wake)
+			pthread_cond_signal(&s->work_cv);
 	}
 	pthread_mutex_unlock(&s->mu);
 	if (err)
@@ -381,6 +388,36 @@ process(struct store *s, struct store_item *list)
 	}
 }
 
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Nobody waits for what is queued: let more gather until STORE_LAZY_MS
+ * after the last commit (or something urgent comes). Called with mu. */
+static void
+gather(struct store *s)
+{
+	uint64_t until = s->last_commit_ms + STORE_LAZY_MS;
+	struct timespec ts;
+
+	while (!s->urgent && !s->stopping) {
+		uint64_t now = mono_ms();
+
+		if (now >= until)
+			return;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(until - now) * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -394,12 +431,15 @@ writer_main(void *arg)
 			pthread_cond_wait(&s->work_cv, &s->mu);
 		if (!s->head)
 			break; /* stopping, and nothing left */
+		gather(s);
 		list = s->head;
 		s->head = NULL;
 		s->tail = &s->head;
+		s->urgent = false;
 		pthread_mutex_unlock(&s->mu);
 		process(s, list);
 		pthread_mutex_lock(&s->mu);
+		s->last_commit_ms = mono_ms();
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
@@ -453,6 +493,7 @@ store_rebuild(struct store *s)
 	}
 	*s->tail = &it;
 	s->tail = &it.next;
+	s->urgent = true;
 	pthread_cond_signal(&s->work_cv);
 	while (!it.done)
 		pthread_cond_wait(&s->done_cv, &s->mu);

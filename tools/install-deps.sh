@@ -12,6 +12,7 @@ PKGS=(
 	libc-ares-dev libspeexdsp-dev
 	# tests: unit tests, real SIP peers
 	check sip-tester openssl   # openssl: tests make certificates and speak TLS
+	baresip sox jq             # a real softphone, its test tones, JSON checks
 	# sanitizer and fuzzer builds (clang with its runtime)
 	clang libclang-rt-14-dev
 )
