@@ -61,6 +61,7 @@ void call_list_remove(struct call_list *l, struct call_entry *e);
 
 extern const rt_kind call_router_kind;
 extern const rt_kind channel_kind;
+extern const rt_kind channel_b_kind; /* the same, for B legs */
 extern const rt_kind dialog_kind;
 
 /* What an A-leg channel starts from (the router fills it; freed by the

@@ -7,6 +7,7 @@
  * every step of a leg is a call event in the node's log.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,15 +538,13 @@ chan_fini(rt_actor *a, int reason)
 {
 	struct chan *c = rt_state(a);
 
-	if (c->a_leg) {
-		if (c->entry.chan.id)
-			call_list_remove(&c->g->lists[rt_self(a).worker],
-			                 &c->entry);
-		atomic_fetch_sub_explicit(&c->g->n_active, 1,
-		                          memory_order_relaxed);
-		if (c->ms)
-			c->g->media->close(c->ms);
-	}
+	if (!c->a_leg)
+		return; /* nothing else is in a B leg's state */
+	if (c->entry.chan.id)
+		call_list_remove(&c->g->lists[rt_self(a).worker], &c->entry);
+	atomic_fetch_sub_explicit(&c->g->n_active, 1, memory_order_relaxed);
+	if (c->ms)
+		c->g->media->close(c->ms);
 	for (size_t i = 0; i < c->n_vars; i++) {
 		free(c->vars[i].name);
 		free(c->vars[i].value);
@@ -560,6 +559,15 @@ chan_fini(rt_actor *a, int reason)
 const rt_kind channel_kind = {
 	.name = "channel",
 	.size = sizeof(struct chan),
+	.init = chan_init,
+	.handle = chan_handle,
+	.fini = chan_fini,
+};
+
+/* A B leg never touches the A leg's part of the state: it is not there. */
+const rt_kind channel_b_kind = {
+	.name = "channel",
+	.size = offsetof(struct chan, entry),
 	.init = chan_init,
 	.handle = chan_handle,
 	.fini = chan_fini,

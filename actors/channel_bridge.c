@@ -115,7 +115,7 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 	/* a B2BUA still counts hops: a loop through us ends (483) */
 	b->max_forwards = c->max_forwards ? c->max_forwards - 1 : 0;
 	if (!b->ruri || !b->to || !b->from ||
-	    rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, b, &leg) !=
+	    rt_spawn(rt_of(a), &channel_b_kind, rt_self(a).worker, b, &leg) !=
 	        0) {
 		chan_b_arg_free(b);
 		return false;
@@ -346,6 +346,18 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 		chan_record_answered(c, NULL);
 	}
 	chan_set_state(c, CS_ANSWERED);
+	/* the call is up until a leg ends it: what routed and rang it is
+	 * not needed again (a long call holds only what it uses) */
+	free(c->offer);
+	c->offer = NULL;
+	c->offer_len = 0;
+	rt_msg_free(c->aflow);
+	c->aflow = NULL;
+	dp_actions_free(&c->acts);
+	c->pc = 0;
+	if (c->br_live)
+		dp_bridge_free(&c->br);
+	c->br_live = false;
 }
 
 bool

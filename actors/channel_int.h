@@ -19,7 +19,7 @@ enum chan_state {
 };
 
 #define CHAN_MAX_FORKS 16
-#define CHAN_MAX_VARS  32
+#define CHAN_MAX_VARS  16
 
 struct chan_fork {
 	rt_addr chan;
@@ -31,6 +31,7 @@ struct chan_var {
 };
 
 struct chan {
+	/* both legs */
 	struct calls *g;
 	bool a_leg;
 	enum chan_state st;
@@ -39,13 +40,20 @@ struct chan {
 	char call[40];
 	uint32_t leg;
 	uint64_t started_ms, answered_ms;
-	struct media_session *ms; /* A leg: the call's media */
-	/* the A leg */
-	struct call_entry entry;
 	unsigned profile;
-	const struct conf_user *user;
-	char caller_number[64], caller_name[64], destination[64];
-	char context[64], network_addr[64];
+	const struct conf_user *user; /* the A leg's caller, if known */
+	char caller_number[64], caller_name[64];
+	char context[64];
+	rt_addr peer; /* A: the B leg that answered; B: the A leg */
+	/* the B leg */
+	char target[160];
+	uint32_t timeout_s;
+	uint64_t timeout_timer;
+	/* the A leg only, from here on: a B leg's state ends before (it is
+	 * spawned as channel_b_kind, the same actor with a smaller state) */
+	struct call_entry entry;
+	struct media_session *ms; /* the call's media */
+	char destination[64], network_addr[64];
 	struct chan_var vars[CHAN_MAX_VARS];
 	size_t n_vars;
 	rt_msg *aflow;  /* a SipPacket: the flow the INVITE came on */
@@ -56,7 +64,7 @@ struct chan {
 	unsigned transfers;
 	uint32_t max_forwards; /* of the caller's INVITE, 70 if none */
 	uint64_t sleep_timer;
-	/* bridging (A leg) */
+	/* bridging */
 	struct dp_bridge br;
 	bool br_live;
 	size_t group; /* the group of targets ringing now */
@@ -65,11 +73,6 @@ struct chan {
 	uint32_t next_leg;
 	uint32_t fail_cause; /* the best failure of the bridge so far */
 	bool ring_sent, early_sent, answered, bridged;
-	rt_addr peer; /* A: the B leg that answered; B: the A leg */
-	/* the B leg */
-	char target[160];
-	uint32_t timeout_s;
-	uint64_t timeout_timer;
 };
 
 /* channel.c */

@@ -462,7 +462,6 @@ dlg_fini(rt_actor *a, int reason)
 	free(d->routes);
 	free(d->rroutes);
 	free(d->ok);
-	free(d->ack);
 	free(d->lsdp);
 	free(d->rsdp);
 }

@@ -20,8 +20,8 @@ enum dlg_out_kind {
 	OUT_REQ,     /* INFO/MESSAGE passed through */
 };
 
-#define DLG_MAX_OUT 8
-#define DLG_MAX_IN  4
+#define DLG_MAX_OUT 4
+#define DLG_MAX_IN  2
 
 /* A request we sent in the dialog, waiting for its final response. */
 struct dlg_out {
@@ -63,10 +63,6 @@ struct dlg {
 	size_t ok_len;
 	uint32_t ok_cseq, ok_iv, ok_spent;
 	uint64_t ok_timer;
-	/* ACK of the last 2xx to our INVITE (resent on retransmitted 2xx) */
-	char *ack;
-	size_t ack_len;
-	uint32_t ack_cseq;
 	/* session descriptions last sent and received */
 	uint8_t *lsdp, *rsdp;
 	size_t lsdp_len, rsdp_len;

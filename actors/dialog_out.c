@@ -122,8 +122,10 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 	}
 	to_txn(a, rt_addr_from_pb(r->txn), out, b.pos);
 	if (invite && code >= 200 && code < 300) {
+		char *fit = realloc(out, b.pos); /* kept until the ACK */
+
 		free(d->ok);
-		d->ok = out;
+		d->ok = fit ? fit : out;
 		d->ok_len = b.pos;
 		d->ok_cseq = msg.cseq;
 		return 0;
@@ -239,11 +241,9 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 		return err;
 	}
 	if (ack) {
+		/* not kept: a retransmitted 2xx gets a new one */
 		sip_send(a, dlg_flow(d), out, b.pos);
-		free(d->ack);
-		d->ack = out;
-		d->ack_len = b.pos;
-		d->ack_cseq = cseq;
+		free(out);
 		return 0;
 	}
 	err = spawn_txn(a, d, out, b.pos, txn);

@@ -493,8 +493,8 @@ on_invite_response(rt_actor *a, struct dlg *d, const struct sip_msg *m)
 	}
 	if (d->st == DLG_CONFIRMED || d->st == DLG_ENDING) {
 		/* a retransmission: the same ACK again (§13.2.2.4) */
-		if (d->ack && m->cseq == d->ack_cseq)
-			sip_send(a, dlg_flow(d), d->ack, d->ack_len);
+		dlg_send_request(a, d, "ACK", m->cseq, NULL, NULL, NULL, 0,
+		                 NULL);
 		return;
 	}
 	learn_peer(d, m, true);
@@ -567,6 +567,11 @@ dlg_on_response(rt_actor *a, struct dlg *d, const Pbx__SipResponseIn *r)
 		on_invite_response(a, d, &m);
 	else if ((o = out_find(d, txn)) != NULL)
 		on_out_response(a, d, o, &m);
+	else if (m.scode >= 200 && m.scode < 300 &&
+	         pl_eq_str(&m.cseq_method, "INVITE") && d->st == DLG_CONFIRMED)
+		/* a retransmitted 2xx of a re-INVITE: ACK it again */
+		dlg_send_request(a, d, "ACK", m.cseq, NULL, NULL, NULL, 0,
+		                 NULL);
 }
 
 void

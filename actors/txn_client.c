@@ -150,6 +150,21 @@ tell_tu(rt_actor *a, struct txc *t, const Pbx__SipPacket *p, uint16_t fail)
 		rt_msg_free(m);
 }
 
+/* After a 2xx the INVITE is not sent again (its ACK is the dialog's):
+ * keep the flow only, for the 64*T1 the transaction waits. */
+static void
+keep_flow_only(struct txc *t)
+{
+	Pbx__SipPacket *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
+
+	if (!m)
+		return;
+	p->flow = sip_flow_copy(m, sent(t)->flow);
+	rt_msg_free(t->dest);
+	t->dest = m;
+}
+
 static void timer_cb(rt_actor *a, void *arg);
 static void event(rt_actor *a, struct txc *t, enum txn_ev_type type,
                   uint16_t code, enum txn_timer timer,
@@ -293,6 +308,8 @@ txc_handle(rt_actor *a, const Pbx__Envelope *env)
 		if (code >= 200)
 			t->final_seen = true;
 		event(a, t, TXN_EV_RESPONSE, code, 0, p);
+		if (t->fsm.kind == TXN_ICT && code >= 200 && code < 300)
+			keep_flow_only(t); /* RFC 6026 Accepted: no resend */
 		if (code < 200 && t->cancel_wanted)
 			cancel_send(a, t);
 		break;

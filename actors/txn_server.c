@@ -225,6 +225,14 @@ txs_handle(rt_actor *a, const Pbx__Envelope *env)
 			t->resp_len = env->sip_response->data.len;
 		}
 		event(a, t, TXN_EV_TU_RESPONSE, code, 0, NULL);
+		if (t->fsm.kind == TXN_IST && t->fsm.state == TXN_ACCEPTED &&
+		    t->resp) {
+			/* RFC 6026: it only absorbs retransmissions now (its
+			 * user resends the 2xx): the flow is all it needs */
+			free(t->resp);
+			t->resp = NULL;
+			keep_flow_only(t);
+		}
 		if (code >= 200 && t->fsm.kind == TXN_NIST) {
 			if (env->sip_response->stateless)
 				rt_stop(a, 0); /* nothing left to absorb */

@@ -155,15 +155,20 @@ cpu_ticks() { cpu_split "$@" | awk '{ print $1 + $2 }'; }
 # mem_kb PID...: "PSS_SUM RSS_SUM" in kB. Pss shares each shared page among
 # the processes that map it, so its sum counts Kamailio's shared memory once;
 # summed VmRSS would count it once per process.
+# A third number, Pss_File: file-backed pages (binaries, libraries, and
+# pbxd's store, an LMDB file mapped into memory, which grows with the call
+# records written); Pss minus it is the memory the calls themselves hold.
 mem_kb() {
-	local p pss=0 rss=0 v
+	local p pss=0 rss=0 file=0 v
 	for p in "$@"; do
 		v=$(awk '/^Pss:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null)
 		pss=$((pss + ${v:-0}))
+		v=$(awk '/^Pss_File:/ { print $2; exit }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		file=$((file + ${v:-0}))
 		v=$(awk '/^VmRSS:/ { print $2; exit }' "/proc/$p/status" 2>/dev/null)
 		rss=$((rss + ${v:-0}))
 	done
-	echo "$pss $rss"
+	echo "$pss $rss $file"
 }
 # stat_col FILE COLUMN: the last value of COLUMN in a sipp statistics file
 stat_col() {
@@ -519,12 +524,13 @@ conc_run() {
 	ok=$(stat_col "$d/stat.csv" "SuccessfulCall(C)")
 	fail=$(( $(stat_col "$d/stat.csv" "FailedCall(C)") + $(stat_col "$d/uas_stat.csv" "FailedCall(C)") ))
 	[ "$plateau" = 1 ] || { m1=$m2 held=0; }
-	local pss0 pss1 pss2 rss0 rss1
-	read -r pss0 rss0 <<<"$m0"
-	read -r pss1 rss1 <<<"$m1"
+	local pss0 pss1 pss2 rss0 rss1 file0 file1
+	read -r pss0 rss0 file0 <<<"$m0"
+	read -r pss1 rss1 file1 <<<"$m1"
 	read -r pss2 _ <<<"$m2"
-	local per per_shm=-
+	local per per_shm=- per_anon
 	per=$(awk -v a="$pss0" -v b="$pss1" -v n="$held" 'BEGIN { printf "%.0f", n ? (b - a) * 1024 / n : 0 }')
+	per_anon=$(awk -v a="$((pss0 - file0))" -v b="$((pss1 - file1))" -v n="$held" 'BEGIN { printf "%.0f", n ? (b - a) * 1024 / n : 0 }')
 	[ "$s" = kamailio ] && per_shm=$(awk -v a="$shm0" -v b="$shm1" -v n="$held" 'BEGIN { printf "%.0f", n ? (b - a) / n : 0 }')
 	local verdict=clean why=
 	[ "$rc" = 0 ] || why="sipp exit $rc"
@@ -534,14 +540,15 @@ conc_run() {
 	kill -0 "${PID[$s]}" 2>/dev/null || why="${why:+$why, }$s is gone: $(tail -3 "$WORK/$s.log" | tr '\n' ' ')"
 	[ -n "$why" ] && verdict="NOT CLEAN ($why)"
 	mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-	printf '  %-8s %d calls: %d held at the plateau, %d ended ok, %d failed; Pss %s MB before, %s MB at the plateau (%s B/call), %s MB after; VmRSS %s -> %s MB%s; CPU while held %s%% of a core: %s\n' \
+	printf '  %-8s %d calls: %d held at the plateau, %d ended ok, %d failed; Pss %s MB before, %s MB at the plateau (%s B/call; without file-backed pages %s B/call, file-backed +%s MB), %s MB after; VmRSS %s -> %s MB%s; CPU while held %s%% of a core: %s\n' \
 		"$s" "$TARGET" "$held" "$ok" "$fail" "$(mb "$pss0")" "$(mb "$pss1")" "$per" \
+		"$per_anon" "$(mb $((file1 - file0)))" \
 		"$(mb "$pss2")" "$(mb "$rss0")" "$(mb "$rss1")" \
 		"$([ "$s" = kamailio ] && echo "; shm used +$per_shm B/call, $dlg dialogs active at the plateau" ||
 			echo "; $dlg calls listed by pbxctl at the plateau")" \
 		"$cpu_pct" "$verdict" | tee -a "$RESULTS"
 	[ "$verdict" = clean ] || { local e; e=$(first_error "$d"); [ -n "$e" ] && log "           first error: $e"; }
-	CONC[$s]="$held $ok $fail $pss0 $pss1 $per $cpu_pct"
+	CONC[$s]="$held $ok $fail $pss0 $pss1 $per $cpu_pct $per_anon"
 }
 
 conc_mode() {
@@ -618,12 +625,12 @@ if [ "$MODE" != concurrent ]; then
 fi
 if [ "$MODE" != cps ]; then
 	log "concurrent calls: $TARGET opened at $RAMP_RATE/s"
-	fmt='  %-9s %8s %8s %7s %12s %12s %10s %14s\n'
-	printf "$fmt" proxy held "ended ok" failed "mem before" "at plateau" "B/call" "CPU % (held)" | tee -a "$RESULTS"
+	fmt='  %-9s %8s %8s %7s %12s %12s %10s %14s %14s\n'
+	printf "$fmt" proxy held "ended ok" failed "mem before" "at plateau" "B/call" "B/call (anon)" "CPU % (held)" | tee -a "$RESULTS"
 	for s in "${UP[@]}"; do
-		[ -n "${CONC[$s]:-}" ] || { printf "$fmt" "$s" - - - - - - - | tee -a "$RESULTS"; continue; }
-		read -r held ok fail pss0 pss1 per cpu <<<"${CONC[$s]}"
-		printf "$fmt" "$s" "$held" "$ok" "$fail" "$((pss0 / 1024)) MB" "$((pss1 / 1024)) MB" "$per" "$cpu" |
+		[ -n "${CONC[$s]:-}" ] || { printf "$fmt" "$s" - - - - - - - - | tee -a "$RESULTS"; continue; }
+		read -r held ok fail pss0 pss1 per cpu anon <<<"${CONC[$s]}"
+		printf "$fmt" "$s" "$held" "$ok" "$fail" "$((pss0 / 1024)) MB" "$((pss1 / 1024)) MB" "$per" "$anon" "$cpu" |
 			tee -a "$RESULTS"
 	done
 fi
