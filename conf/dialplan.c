@@ -152,7 +152,7 @@ static int
 take_condition(struct conf_dp_condition *k, struct conf_doc *d,
                const char *base, const struct conf_raw_condition *r)
 {
-	char path[160], msg[160];
+	char path[192], msg[160];
 	PCRE2_SIZE off;
 	int code, rc;
 

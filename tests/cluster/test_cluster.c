@@ -132,8 +132,10 @@ START_TEST(request_reply_across_nodes_like_local)
 	struct asker k[3];
 
 	probe_init(&P);
-	node_up(&a, 1, "tcp://127.0.0.1:27301", "tcp://127.0.0.1:27302");
-	node_up(&b, 2, "tcp://127.0.0.1:27302", NULL); /* learns node 1 */
+	/* ports below the end-to-end tests' ranges (20000-32759), which run
+	 * at the same time */
+	node_up(&a, 1, "tcp://127.0.0.1:19301", "tcp://127.0.0.1:19302");
+	node_up(&b, 2, "tcp://127.0.0.1:19302", NULL); /* learns node 1 */
 	wait_linked(&a, 2);
 	wait_linked(&b, 1);
 
@@ -164,7 +166,7 @@ START_TEST(unreachable_node_fails_at_once)
 
 	probe_init(&P);
 	/* node 2 is configured but never started */
-	node_up(&a, 1, "tcp://127.0.0.1:27311", "tcp://127.0.0.1:27312");
+	node_up(&a, 1, "tcp://127.0.0.1:19311", "tcp://127.0.0.1:19312");
 	for (int i = 0; i < 2; i++)
 		ck_assert_int_eq(rt_spawn(a.rt, &asker_kind, 0, &k[i], &x), 0);
 	ck_assert_int_eq(probe_wait(&P, 0, 1, 5000), 1);
@@ -179,14 +181,14 @@ START_TEST(link_down_and_back)
 {
 	struct node a, b;
 
-	node_up(&a, 1, "tcp://127.0.0.1:27321", "tcp://127.0.0.1:27322");
-	node_up(&b, 2, "tcp://127.0.0.1:27322", NULL);
+	node_up(&a, 1, "tcp://127.0.0.1:19321", "tcp://127.0.0.1:19322");
+	node_up(&b, 2, "tcp://127.0.0.1:19322", NULL);
 	wait_linked(&a, 2);
 	node_down(&b);
 	for (int i = 0; i < 100 && linked(&a, 2); i++)
 		usleep(50 * 1000);
 	ck_assert(!linked(&a, 2));
-	node_up(&b, 2, "tcp://127.0.0.1:27322", NULL);
+	node_up(&b, 2, "tcp://127.0.0.1:19322", NULL);
 	wait_linked(&a, 2);
 	node_down(&b);
 	node_down(&a);

@@ -278,7 +278,7 @@ static const char PY_CHECK[] =
 static void
 python_check(const char *path)
 {
-	char cmd[512], script[64];
+	char cmd[1300], script[600];
 	FILE *f;
 	int rc;
 
