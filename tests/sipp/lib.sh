@@ -154,6 +154,21 @@ problem() {
 	PROBLEMS=$((PROBLEMS + 1))
 }
 finish() {
+	local i rc
+	# pbxd must stop cleanly on SIGTERM: status 0, and under the
+	# sanitizers (make asan) no leak or error report at exit
+	if [ -n "${PBXD:-}" ] && kill -0 "$PBXD" 2>/dev/null; then
+		kill -TERM "$PBXD"
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$PBXD" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$PBXD" 2>/dev/null
+		wait "$PBXD" 2>/dev/null
+		rc=$?
+		PBXD=
+		[ "$rc" = 0 ] || problem "pbxd did not stop cleanly on SIGTERM: status $rc ($(grep -E 'Sanitizer|ERROR|runtime error' "$WORK/pbxd.log" | head -3 | tr '\n' ' '))"
+	fi
 	if [ "$PROBLEMS" != 0 ]; then
 		fail "$PROBLEMS problem(s), listed above"
 	fi
