@@ -74,8 +74,13 @@ BUILD=${BUILD:-$ROOT/build}
 WORKERS=${WORKERS:-2}
 KAM_CHILDREN=${KAM_CHILDREN:-2}
 KAM_SHM=${KAM_SHM:-512}
-PBX_INT=$PORT PBX_EXT=$((PORT + 1)) KAM_SIP=$((PORT + 2)) UAS_PORT=$((PORT + 3))
-UAC_PORT=$((PORT + 4)) ADMIN=tcp://127.0.0.1:$((PORT + 5)) CLUSTER=tcp://127.0.0.1:$((PORT + 6))
+PBX_INT=$PORT PBX_EXT=$((PORT + 1)) KAM_SIP=$((PORT + 2))
+ADMIN=tcp://127.0.0.1:$((PORT + 5)) CLUSTER=tcp://127.0.0.1:$((PORT + 6))
+# each server has its own UAS and UAC ports: a server still ending the
+# calls of an overloaded run (BYE retransmissions) must not reach the sipp
+# of the other server's next run
+declare -A UAS_PORT=([pbxd]=$((PORT + 3)) [kamailio]=$((PORT + 7)))
+declare -A UAC_PORT=([pbxd]=$((PORT + 4)) [kamailio]=$((PORT + 8)))
 WORK=$(mktemp -d /tmp/bench-calls.XXXXXX)
 RESULTS=$WORK/results.txt
 # pbxd's data directory (LMDB): in the work directory, on disk;
@@ -222,7 +227,7 @@ dialplan:
     extensions:
       - name: to-uas
         conditions: [{field: destination_number, expression: '^(.*)\$'}]
-        actions: ["bridge sip:\$1@127.0.0.1:$UAS_PORT"]
+        actions: ["bridge sip:\$1@127.0.0.1:${UAS_PORT[pbxd]}"]
 log: {level: warn}
 YAML
 }
@@ -247,7 +252,7 @@ start_kamailio() {
 	kamailio -f "$HERE/kamailio.cfg" -P "$WORK/kam/kamailio.pid" -Y "$WORK/kam" \
 		-w "$WORK/kam" -E -n "$KAM_CHILDREN" -l "udp:127.0.0.1:$KAM_SIP" \
 		-x tlsf -X tlsf -m "$KAM_SHM" -M 16 \
-		-A "UAS_URI=\"sip:127.0.0.1:$UAS_PORT\"" \
+		-A "UAS_URI=\"sip:127.0.0.1:${UAS_PORT[kamailio]}\"" \
 		-A "CTL_SOCK=\"unix:$WORK/kam/kamailio_ctl\"" >>"$WORK/kamailio.log" 2>&1 || return 1
 	local i
 	for ((i = 0; i < 50; i++)); do
@@ -275,9 +280,9 @@ kam_rpc() { kamcmd -s "unix:$WORK/kam/kamailio_ctl" "$@" 2>/dev/null; }
 kam_stat() { kam_rpc stats.get_statistics "$1" | awk -F' = ' '{ print $2 + 0; exit }'; }
 
 # -- the sipp ends
-# start_uas DIR: the UAS for one run, in DIR
+# start_uas DIR NAME: the UAS of server NAME for one run, in DIR
 start_uas() {
-	(cd "$1" && exec sipp -sf "$HERE/uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 \
+	(cd "$1" && exec sipp -sf "$HERE/uas.xml" -i 127.0.0.1 -p "${UAS_PORT[$2]}" -t u1 \
 		-nostdin -skip_rlimit -buff_size 4194304 -trace_stat -stf uas_stat.csv -fd 1 \
 		-trace_counts -trace_err -error_file uas_err.log >uas.out 2>&1) &
 	UAS_PID=$!
@@ -301,7 +306,7 @@ stop_uas() {
 uac() {
 	local d=$1 name=$2
 	(cd "$d" && exec timeout -k 5 $(($7 + 15)) sipp "${TARGET_ADDR[$name]}" -sf "$HERE/uac.xml" \
-		-s 1000 -i 127.0.0.1 -p "$UAC_PORT" -t u1 -nostdin -skip_rlimit \
+		-s 1000 -i 127.0.0.1 -p "${UAC_PORT[$name]}" -t u1 -nostdin -skip_rlimit \
 		-r "$3" -rp 1000 -m "$4" -d "$5" -l "$6" -buff_size 4194304 \
 		-recv_timeout 10000 -timeout "$7" -timeout_error \
 		-trace_stat -stf stat.csv -fd 1 -trace_counts -trace_rtt -rtt_freq 100 \
@@ -320,7 +325,7 @@ probe() {
 	mkdir -p "$d"
 	for ((i = 0; i < 10; i++)); do
 		kill -0 "${PID[$1]}" 2>/dev/null || return 1
-		start_uas "$d"
+		start_uas "$d" "$1"
 		uac "$d" "$1" 1 1 0 10 15
 		wait "$UAC_PID" 2>/dev/null
 		local rc=$?
@@ -355,11 +360,29 @@ bring_up() {
 # cps_run NAME RATE LABEL: a run of STEP_S seconds at RATE calls/s; prints
 # its line, appends "cps ok failed retrans cpu_us cpu_pct p50 p99 clean" to
 # $WORK/res-NAME-LABEL, returns 0 when clean
+# settle: wait (at most 60 s) until no server uses more than 5% of a core:
+# a server still ending an overloaded run's calls must not load the next run
+settle() {
+	local i x c0 c1 busy
+	for ((i = 0; i < 60; i++)); do
+		busy=
+		for x in "${UP[@]}"; do
+			c0=$(cpu_ticks $(server_pids "$x"))
+			sleep 0.5
+			c1=$(cpu_ticks $(server_pids "$x"))
+			[ $((c1 - c0)) -gt $((HZ / 40)) ] && busy=$x
+		done
+		[ -z "$busy" ] && return 0
+		[ "$i" = 0 ] && progress "waiting for $busy to finish the last run's calls"
+	done
+}
+
 cps_run() {
 	local s=$1 rate=$2 label=$3 d=$WORK/$1-$3-$2 calls=$(($2 * STEP_S)) c0 c1 t0 t1 rc
 	local pause_s=$(((CALL_MS + 999) / 1000))
+	settle
 	mkdir -p "$d"
-	start_uas "$d"
+	start_uas "$d" "$s"
 	local s0 k0 k1
 	read -r c0 k0 <<<"$(cpu_split $(server_pids "$s"))"
 	s0=$(cpu_ticks "$UAS_PID")
@@ -479,7 +502,7 @@ conc_run() {
 	local m0 m1 m2 shm0 shm1 dlg=-
 	m0=$(mem_kb $(server_pids "$s"))
 	[ "$s" = kamailio ] && shm0=$(kam_stat real_used_size)
-	start_uas "$d"
+	start_uas "$d" "$s"
 	uac "$d" "$s" "$RAMP_RATE" "$TARGET" "$pause_ms" $((TARGET + 1000)) $((ramp_s * 3 + HOLD_S + 120))
 	local start=$SECONDS next=10 up fail plateau=0 held=0 ok c0 c1 cpu_pct=-
 	while kill -0 "$UAC_PID" 2>/dev/null; do
