@@ -304,7 +304,7 @@ offer(rt_actor *a, struct dlg *d, const Pbx__Leg *l)
 	if (d->se)
 		snprintf(extra, sizeof(extra),
 		         "Session-Expires: %u;refresher=%s\r\n", d->se,
-		         d->we_refresh == d->uac ? "uac" : "uas");
+		         d->we_refresh ? "uac" : "uas");
 	if (dlg_send_request(a, d, inv ? "INVITE" : "UPDATE", ++d->lcseq,
 	                     extra[0] ? extra : NULL, "application/sdp",
 	                     l->sdp.data, l->sdp.len, &txn) != 0) {

@@ -174,9 +174,9 @@ se_fire(rt_actor *a, void *arg)
 	    (o = dlg_out_new(d)) != NULL) {
 		char extra[96];
 
+		/* refresher names a role in this transaction: we send it */
 		snprintf(extra, sizeof(extra),
-		         "Session-Expires: %u;refresher=%s\r\n", d->se,
-		         d->uac ? "uac" : "uas");
+		         "Session-Expires: %u;refresher=uac\r\n", d->se);
 		if (dlg_send_request(a, d, update ? "UPDATE" : "INVITE",
 		                     ++d->lcseq, extra, "application/sdp",
 		                     update ? NULL : d->lsdp,
@@ -214,16 +214,18 @@ dlg_se_from(struct dlg *d, const struct sip_msg *m, bool response)
 	struct sip_session_expires se;
 
 	if (!h || sip_session_expires_decode(&se, &h->val) != 0) {
-		if (response && d->uac)
-			d->se = 0; /* the UAS does not do timers */
+		if (response)
+			d->se = 0; /* a 2xx without it: no timer (§7.4) */
 		return;
 	}
 	d->se = se.delta < 90 ? 90 : se.delta;
+	/* refresher names a role in this transaction, not in the dialog:
+	 * in a response we are its UAC, in a request its UAS */
 	if (pl_isset(&se.refresher))
 		d->we_refresh =
-		    pl_eqi_str(&se.refresher, d->uac ? "uac" : "uas");
+		    pl_eqi_str(&se.refresher, response ? "uac" : "uas");
 	else
-		d->we_refresh = !response ? false : d->uac;
+		d->we_refresh = response;
 	d->peer_update = sip_msg_has_token(m, SIP_HDR_ALLOW, "UPDATE");
 }
 
@@ -291,7 +293,7 @@ on_offer_in(rt_actor *a, struct dlg *d, const Pbx__Envelope *env,
 	if (d->se)
 		snprintf(extra, sizeof(extra),
 		         "Session-Expires: %u;refresher=%s\r\n", d->se,
-		         d->we_refresh == d->uac ? "uac" : "uas");
+		         d->we_refresh ? "uas" : "uac");
 	/* a refresh (no offer, or the same one): answer it ourselves */
 	if (!m->body.l || (m->body.l == d->rsdp_len &&
 	                   memcmp(m->body.p, d->rsdp, d->rsdp_len) == 0)) {
