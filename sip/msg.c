@@ -325,7 +325,6 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		struct sip_hdr *h;
 		struct pl name;
 		char lc[24]; /* = 3 words */
-		unsigned acc;
 		enum sip_hdr_id id;
 
 		if (p >= end) {
@@ -353,43 +352,29 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 			return EBADMSG;
 		}
 		vend = nl;
-		/* the name: up to ':' less trailing WSP, all token characters;
-		 * lowercased on the way for the id lookup */
-		q = memchr(p, ':', (size_t)(vend - p));
-		if (!q)
-			goto malformed;
+		/* the name: token characters, then optional SP/HT and ':' */
 		name.p = p;
-		name.l = (size_t)(q - p);
-		while (name.l &&
-		       (p[name.l - 1] == ' ' || p[name.l - 1] == '\t'))
-			name.l--;
+		name.l = sip_span(&(struct pl){ p, (size_t)(vend - p) },
+		                  SIP_C_TOKEN);
 		if (!name.l)
 			goto malformed;
-		id = SIP_HDR_OTHER;
+		q = p + name.l;
+		while (q < vend && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == vend || *q != ':')
+			goto malformed;
 		if (name.l <= sizeof(lc) && (size_t)(end - p) >= sizeof(lc)) {
-			/* Lowercase 8 bytes at a time. For a name that then
-			 * matches a known one (letters and '-'), every byte was
-			 * that letter in either case, or '-', or CR (CR | 0x20
-			 * is '-'): so only CR needs ruling out. */
+			/* Lowercase 8 bytes at a time: of the token characters
+			 * only 'A'..'Z' change into letters under | 0x20, and
+			 * bytes past the name are cut off by its length. */
 			uint64_t w[3];
 			memcpy(w, p, sizeof(w));
 			for (int k = 0; k < 3; k++)
 				w[k] |= 0x2020202020202020ULL;
 			memcpy(lc, w, sizeof(lc));
 			id = sip_hdr_lookup_lc_(lc, name.l);
-			if (id != SIP_HDR_OTHER && memchr(p, '\r', name.l))
-				goto malformed;
-		}
-		if (id == SIP_HDR_OTHER) {
-			acc = SIP_C_TOKEN;
-			for (size_t k = 0; k < name.l; k++)
-				acc &= sip_ctab[(unsigned char)p[k]];
-			if (!acc)
-				goto malformed;
-			/* near the end of the buffer: the byte-wise lookup */
-			if (name.l <= sizeof(lc) &&
-			    (size_t)(end - p) < sizeof(lc))
-				id = sip_hdr_lookup(p, name.l);
+		} else {
+			id = sip_hdr_lookup(p, name.l);
 		}
 		if (msg->hdrc >= max) {
 			msg->err = "Too many headers";
@@ -397,9 +382,12 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		}
 		h = &msg->hdrv[msg->hdrc];
 		h->name = name;
-		h->val.p = q + 1;
-		h->val.l = (size_t)(vend - q - 1);
-		sip_trim(&h->val);
+		for (q++; q < vend && sip_is((unsigned char)*q, SIP_C_WS);)
+			q++;
+		while (vend > q && sip_is((unsigned char)vend[-1], SIP_C_WS))
+			vend--;
+		h->val.p = q;
+		h->val.l = (size_t)(vend - q);
 		h->id = (uint16_t)id;
 		h->next = 0;
 		msg->hdrc++;
