@@ -16,6 +16,7 @@
 #define L SIP_C_LISTSEP
 #define N SIP_C_NEST
 #define P SIP_C_PVAL
+#define Q SIP_C_UPARAM
 
 const uint16_t sip_ctab[256] = {
 	/* clang-format off */
@@ -23,18 +24,18 @@ const uint16_t sip_ctab[256] = {
 	0, W, W, 0, 0, W, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
-	W, T|U|C|P, L|N, C, U|C, T|U|C|P, U|C, T|U|C|P,
-	U|C|N, U|C|N, T|U|C|P, T|U|C|S|P, U|C|L, T|U|H|C|S|P, T|U|H|C|S|P, U|C,
-	T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P, T|D|U|H|C|S|P,
-	T|D|U|H|C|S|P, T|D|U|H|C|S|P, U|C|P, U|C, L|N, U|C, L|N, U|C,
-	C, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, C|P, C, C|P, C, T|U|C|P,
-	T|C|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P,
-	T|A|U|H|C|S|P, T|A|U|H|C|S|P, T|A|U|H|C|S|P, C, C, C, T|U|C|P, 0,
+	W, T|U|C|P|Q, L|N, C|Q, U|C|Q, T|U|C|P|Q, U|C|Q, T|U|C|P|Q,
+	U|C|N|Q, U|C|N|Q, T|U|C|P|Q, T|U|C|S|P|Q, U|C|L|Q, T|U|H|C|S|P|Q, T|U|H|C|S|P|Q, U|C|Q,
+	T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q,
+	T|D|U|H|C|S|P|Q, T|D|U|H|C|S|P|Q, U|C|P|Q, U|C, L|N, U|C|Q, L|N, U|C,
+	C|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, C|P|Q, C|Q, C|P|Q, C|Q, T|U|C|P|Q,
+	T|C|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q,
+	T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, T|A|U|H|C|S|P|Q, C|Q, C|Q, C|Q, T|U|C|P|Q, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0,
@@ -65,6 +66,7 @@ const uint16_t sip_ctab[256] = {
 #undef L
 #undef N
 #undef P
+#undef Q
 
 /* ---- header index access --------------------------------------------- */
 

@@ -18,6 +18,7 @@ enum {
 	SIP_C_LISTSEP = 1 << 8, /* " < > , : what list splitting looks at */
 	SIP_C_NEST = 1 << 9,    /* " < > ( ) */
 	SIP_C_PVAL = 1 << 10,   /* unquoted parameter value: token [ ] : */
+	SIP_C_UPARAM = 1 << 11, /* URI characters but ; and ? (URI params) */
 };
 
 extern const uint16_t sip_ctab[256];

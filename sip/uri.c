@@ -122,21 +122,19 @@ sip_part(struct sip_uri *uri, struct pl r)
 		sip_advance(&r, d.l);
 	}
 	if (r.l && r.p[0] == ';') {
-		bool empty = true;
-		for (i = 1; i < r.l && r.p[i] != '?'; i++) {
-			char c = r.p[i];
-			if (c == ';') {
-				if (empty)
-					return EBADMSG;
-				empty = true;
-			} else if (!sip_is((unsigned char)c, SIP_C_URIC)) {
+		/* non-empty runs of URI characters, each after a ';' */
+		for (i = 1;;) {
+			size_t n = sip_span(&(struct pl){ r.p + i, r.l - i },
+			                    SIP_C_UPARAM);
+			if (!n)
 				return EBADMSG;
-			} else {
-				empty = false;
-			}
+			i += n;
+			if (i == r.l || r.p[i] == '?')
+				break;
+			if (r.p[i] != ';')
+				return EBADMSG;
+			i++;
 		}
-		if (empty)
-			return EBADMSG;
 		uri->params.p = r.p + 1;
 		uri->params.l = i - 1;
 		sip_advance(&r, i);
