@@ -520,6 +520,11 @@ chan_handle(rt_actor *a, const Pbx__Envelope *env)
 		on_bounce(a, c, env);
 		return;
 	}
+	if (env->body_case == PBX__ENVELOPE__BODY_CALL_RESOLVED) {
+		if (c->a_leg)
+			chan_bridge_resolved(a, c, env->call_resolved);
+		return;
+	}
 	if (env->body_case != PBX__ENVELOPE__BODY_LEG)
 		return;
 	if (rt_addr_eq(from, c->dialog))

@@ -17,6 +17,9 @@
 #include "directory.h"
 #include "log.h"
 
+#include <netdb.h>
+#include <uv.h>
+
 /* How telling a failure is, to choose what the caller hears. */
 static int
 cause_rank(uint32_t cause)
@@ -166,32 +169,20 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 	return n;
 }
 
-/* sip:URI with a numeric host: sent from the A leg's listener (UDP). */
+/* A B leg to a sip: URI at ip (4 or 16 bytes), from the A leg's listener
+ * over UDP. */
 static size_t
-ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t)
+ring_addr(rt_actor *a, struct chan *c, const struct dp_target *t,
+          const uint8_t *ip, size_t iplen, uint16_t port)
 {
-	struct pl text = pl_from_str(t->uri);
-	struct sip_uri uri;
-	char host[64];
-	uint8_t ip[16];
-	int fam;
-	Pbx__SipPacket *p;
-	rt_msg *m;
 	const Pbx__SipFlow *af =
 	    c->aflow ? rt_msg_env(c->aflow)->sip_packet->flow : NULL;
+	Pbx__SipPacket *p;
+	char to[300];
+	rt_msg *m;
 
-	if (sip_uri_decode(&uri, &text) != 0 || uri.host.l >= sizeof(host)) {
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+	if (!af)
 		return 0;
-	}
-	snprintf(host, sizeof(host), "%.*s", PL_ARG(uri.host));
-	fam = uri.host_ipv6 ? AF_INET6 : AF_INET;
-	if (inet_pton(fam, host, ip) != 1 || !af) {
-		rt_warn("channel %s: %s: only numeric hosts are routed yet",
-		        c->call, t->uri);
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
-		return 0;
-	}
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 200, &p);
 	if (!m || !(p->flow = sip_flow_copy(m, af))) {
 		rt_msg_free(m);
@@ -199,15 +190,102 @@ ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t)
 	}
 	p->flow->transport = SIP_FLOW_UDP;
 	p->flow->conn = NULL;
-	p->flow->remote_ip.data = rt_msg_memdup(m, ip, fam == AF_INET ? 4 : 16);
-	p->flow->remote_ip.len = fam == AF_INET ? 4 : 16;
-	p->flow->remote_port = uri.port ? uri.port : 5060;
-	{
-		char to[300];
+	p->flow->remote_ip.data = rt_msg_memdup(m, ip, iplen);
+	p->flow->remote_ip.len = iplen;
+	p->flow->remote_port = port ? port : 5060;
+	snprintf(to, sizeof(to), "<%s>", t->uri);
+	return spawn_leg(a, c, t, t->uri, to, m) ? 1 : 0;
+}
 
-		snprintf(to, sizeof(to), "<%s>", t->uri);
-		return spawn_leg(a, c, t, t->uri, to, m) ? 1 : 0;
+/* A host name is looked up on libuv's thread pool (getaddrinfo: the
+ * system's resolver and /etc/hosts), never on the worker; the answer
+ * comes back to the channel as a CallResolved message. */
+struct lookup {
+	uv_getaddrinfo_t req;
+	rt *r;
+	rt_addr chan;
+	uint32_t gen, group, target;
+};
+
+static void
+looked_up(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct lookup *lk = req->data;
+	Pbx__CallResolved *r;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_RESOLVED, 32, &r);
+
+	if (m) {
+		r->gen = lk->gen;
+		r->group = lk->group;
+		r->target = lk->target;
+		r->error = status;
+		if (!status && res && res->ai_family == AF_INET) {
+			r->ip.data = rt_msg_memdup(
+			    m, &((struct sockaddr_in *)res->ai_addr)->sin_addr,
+			    4);
+			r->ip.len = 4;
+		} else if (!status && res && res->ai_family == AF_INET6) {
+			r->ip.data = rt_msg_memdup(
+			    m,
+			    &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr,
+			    16);
+			r->ip.len = 16;
+		} else if (!status) {
+			r->error = UV_EAI_NONAME;
+		}
+		if (rt_inject(lk->r, (rt_addr){ 0 }, lk->chan, m) != 0)
+			rt_msg_free(m);
 	}
+	uv_freeaddrinfo(res);
+	free(lk);
+}
+
+static size_t
+lookup_start(rt_actor *a, struct chan *c, const char *host, uint32_t target)
+{
+	struct lookup *lk = calloc(1, sizeof(*lk));
+	const struct sip_listener *l = &c->g->s->listen[0];
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
+		                  .ai_family = l->ss.ss_family };
+
+	if (!lk)
+		return 0;
+	lk->req.data = lk;
+	lk->r = rt_of(a);
+	lk->chan = rt_self(a);
+	lk->gen = c->br_gen;
+	lk->group = (uint32_t)c->group;
+	lk->target = target;
+	if (uv_getaddrinfo(rt_loop(rt_of(a), rt_self(a).worker), &lk->req,
+	                   looked_up, host, NULL, &hints) != 0) {
+		free(lk);
+		return 0;
+	}
+	c->resolving++;
+	return 1;
+}
+
+/* sip:URI: at once for a numeric host, after a lookup for a name. */
+static size_t
+ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t, uint32_t index)
+{
+	struct pl text = pl_from_str(t->uri);
+	struct sip_uri uri;
+	char host[256];
+	uint8_t ip[16];
+	int fam;
+
+	if (sip_uri_decode(&uri, &text) != 0 || uri.host.l >= sizeof(host) ||
+	    !uri.host.l) {
+		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		return 0;
+	}
+	snprintf(host, sizeof(host), "%.*s", PL_ARG(uri.host));
+	fam = uri.host_ipv6 ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, host, ip) == 1)
+		return ring_addr(a, c, t, ip, fam == AF_INET ? 4 : 16,
+		                 uri.port);
+	return lookup_start(a, c, host, index);
 }
 
 static void bridge_failed(rt_actor *a, struct chan *c);
@@ -221,10 +299,11 @@ ring_group(rt_actor *a, struct chan *c)
 		size_t n = 0;
 
 		c->n_forks = 0;
+		c->resolving = 0;
 		for (size_t i = 0; i < g->target_count; i++)
 			n += g->targets[i].kind == DP_TARGET_USER
 			         ? ring_user(a, c, &g->targets[i])
-			         : ring_uri(a, c, &g->targets[i]);
+			         : ring_uri(a, c, &g->targets[i], (uint32_t)i);
 		if (n)
 			return;
 		c->group++;
@@ -271,6 +350,7 @@ chan_bridge_start(rt_actor *a, struct chan *c, const char *data)
 		return;
 	}
 	c->br_live = true;
+	c->br_gen++;
 	c->group = 0;
 	snprintf(c->entry.callee, sizeof(c->entry.callee), "%s", data);
 	ring_group(a, c);
@@ -385,6 +465,7 @@ chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
 		if (c->bridged)
 			return true;
 		note_failure(c, l->cause);
+		any = c->resolving > 0;
 		for (size_t i = 0; i < c->n_forks; i++)
 			any = any || c->forks[i].live;
 		if (!any) {
@@ -407,4 +488,38 @@ chan_bridge_cancel(rt_actor *a, struct chan *c, uint32_t cause)
 			          0);
 			c->forks[i].live = false;
 		}
+}
+
+void
+chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
+{
+	const struct dp_target *t;
+	const struct dp_group *g;
+	struct pl text;
+	struct sip_uri uri;
+	bool any;
+
+	/* an answer for a bridge or group that is over */
+	if (!c->br_live || c->bridged || c->st == CS_HANGUP ||
+	    r->gen != c->br_gen || r->group != c->group || !c->resolving)
+		return;
+	c->resolving--;
+	g = &c->br.groups[c->group];
+	if (r->target >= g->target_count)
+		return;
+	t = &g->targets[r->target];
+	text = pl_from_str(t->uri);
+	if (r->error || sip_uri_decode(&uri, &text) != 0 ||
+	    !ring_addr(a, c, t, r->ip.data, r->ip.len, uri.port)) {
+		rt_info("channel %s: %s: no address (%s)", c->call, t->uri,
+		        r->error ? uv_strerror(r->error) : "no leg");
+		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		any = c->resolving > 0;
+		for (size_t i = 0; i < c->n_forks; i++)
+			any = any || c->forks[i].live;
+		if (!any) {
+			c->group++;
+			ring_group(a, c);
+		}
+	}
 }

@@ -72,6 +72,8 @@ struct chan {
 	size_t n_forks;
 	uint32_t next_leg;
 	uint32_t fail_cause; /* the best failure of the bridge so far */
+	uint32_t resolving;  /* host names of this group being looked up */
+	uint32_t br_gen;     /* which bridge a lookup's answer is for */
 	bool ring_sent, early_sent, answered, bridged;
 };
 
@@ -101,5 +103,8 @@ void chan_bridge_start(rt_actor *a, struct chan *c, const char *data);
 bool chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from,
                      const Pbx__Leg *l);
 void chan_bridge_cancel(rt_actor *a, struct chan *c, uint32_t cause);
+/* The address of a target's host name arrived. */
+void chan_bridge_resolved(rt_actor *a, struct chan *c,
+                          const Pbx__CallResolved *r);
 
 #endif

@@ -28,6 +28,15 @@ r=$(cdr "$(call_id ext)")
 [ "$(jq -r '.profile // empty' <<<"$r" 2>/dev/null)" = external ] && [ "$(jq -r '.context // empty' <<<"$r" 2>/dev/null)" = public ] ||
 	problem "external profile: CDR profile/context should be external/public, got '$(jq -r '"\(.profile)/\(.context)"' <<<"$r" 2>/dev/null)'"
 
+# -- a bridge to a sip: URI with a host name (localhost, looked up without
+# blocking a worker)
+uas e3 "$(scen e3-uas uas_answer.xml RING=200 WAIT=10000)" "$U1" -s 1008
+PBX_TO=127.0.0.1:$EXT DIAL=71008 AU=+15550100 uac byname "$(scen byname uac_bye.xml ACKDELAY=0 TALK=500)"
+sides "bridge to sip:1008@localhost" $? byname e3
+ruri=$(start_line "$(m_first e3 in '^INVITE ')" 2>/dev/null)
+[[ "$ruri" == "INVITE sip:1008@localhost:$U1 SIP/2.0" ]] && pass "host name target: $ruri" ||
+	problem "bridge sip:1008@localhost:$U1 should reach the callee with that Request-URI, got '$ruri'"
+
 # -- an ACL without 127.0.0.0/8
 stop_pbxd
 start_calls_pbxd 192.0.2.0/24

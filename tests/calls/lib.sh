@@ -27,7 +27,8 @@ CDR_FILE=$WORK/cdr.jsonl
 #   81000-81019 bridge [call_timeout=2]user/N    (per-target timeout)
 #   91000-91019 bridge {call_timeout=2}user/N    (timeout for all targets)
 #   anything else: no extension (404)
-# and in context public: 1000-1019 bridge user/N.
+# and in context public: 1000-1019 bridge user/N; 71000-71019 bridge
+# sip:N@localhost:$U1 (a host name, looked up).
 calls_conf() {
 	local f=$1 acl=${2:-127.0.0.0/8}
 	cat >"$f" <<EOF
@@ -100,6 +101,12 @@ dialplan:
           - "bridge {call_timeout=2}user/\$1"
   - context: public
     extensions:
+      - name: by_name
+        conditions:
+          - field: destination_number
+            expression: '^7(10[01][0-9])\$'
+        actions:
+          - "bridge sip:\$1@localhost:$U1"
       - name: inbound
         conditions:
           - field: destination_number

@@ -466,7 +466,7 @@ json_time(struct json *j, const char *key, uint64_t ms)
 static void
 print_cdr(const struct ctl *c, const Pbx__CdrResponse *r)
 {
-	char start[32], caller[160], dur[32], bill[16], sip[8];
+	char start[32], caller[160], dur[32], bill[16], sip[16];
 	struct table t;
 	struct json j;
 
