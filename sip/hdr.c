@@ -120,8 +120,7 @@ sip_list_next(struct pl *elem, struct pl *rest)
 	for (; i < l; i++) {
 		char c;
 		/* most bytes are none of " < > , */
-		while (i < l && !sip_is((unsigned char)p[i], SIP_C_LISTSEP))
-			i++;
+		i += sip_cspan(p + i, l - i, SIP_C_LISTSEP);
 		if (i == l)
 			break;
 		c = p[i];

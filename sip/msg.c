@@ -129,8 +129,7 @@ nesting(const struct pl *v)
 
 	for (size_t i = 0; i < l; i++) {
 		char c;
-		while (i < l && !sip_is((unsigned char)p[i], SIP_C_NEST))
-			i++;
+		i += sip_cspan(p + i, l - i, SIP_C_NEST);
 		if (i == l)
 			break;
 		c = p[i];
@@ -345,8 +344,13 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 		}
 		/* the line, with its continuation lines */
 		nl = memchr(p, '\n', (size_t)(end - p));
-		while (nl && nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t'))
-			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+		if (nl && nl + 1 < end && (nl[1] == ' ' || nl[1] == '\t')) {
+			do
+				nl = memchr(nl + 1, '\n',
+				            (size_t)(end - nl - 1));
+			while (nl && nl + 1 < end &&
+			       (nl[1] == ' ' || nl[1] == '\t'));
+		}
 		if (!nl) {
 			msg->err = "Missing empty line after headers";
 			return EBADMSG;

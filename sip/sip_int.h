@@ -98,6 +98,28 @@ sip_span(const struct pl *pl, int cls)
 	return i;
 }
 
+/* Length of the leading run of characters not of class cls. */
+static inline size_t
+sip_cspan(const char *s, size_t l, int cls)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	for (; i + 4 <= l; i += 4) {
+		if (sip_ctab[p[i]] & cls)
+			return i;
+		if (sip_ctab[p[i + 1]] & cls)
+			return i + 1;
+		if (sip_ctab[p[i + 2]] & cls)
+			return i + 2;
+		if (sip_ctab[p[i + 3]] & cls)
+			return i + 3;
+	}
+	while (i < l && !(sip_ctab[p[i]] & cls))
+		i++;
+	return i;
+}
+
 /* Take a token off the front of pl into tok; EBADMSG if there is none. */
 int sip_take_token(struct pl *tok, struct pl *pl);
 /* Take a quoted string (pl starts at '"') into q, quotes removed. */

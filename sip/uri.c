@@ -74,12 +74,13 @@ uric_only(const struct pl *p)
 static int
 sip_part(struct sip_uri *uri, struct pl r)
 {
-	const char *at = memchr(r.p, '@', r.l);
-	size_t i;
+	size_t i = sip_span(&r, SIP_C_USER);
 	uint32_t port = 0;
 
-	/* userinfo: what precedes an '@' reached over userinfo characters */
-	if (at && (i = sip_span(&r, SIP_C_USER)) == (size_t)(at - r.p)) {
+	/* userinfo: what precedes an '@' reached over userinfo characters
+	 * ('@' is not one, so this is the first '@') */
+	if (i < r.l && r.p[i] == '@') {
+		const char *at = r.p + i;
 		const char *colon = memchr(r.p, ':', i);
 		uri->user.p = r.p;
 		uri->user.l = colon ? (size_t)(colon - r.p) : i;
