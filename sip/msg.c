@@ -310,6 +310,71 @@ bad_contact:
 	return EBADMSG;
 }
 
+/* Eight bytes of a literal (padded with NULs) as a word, for compares. */
+static inline uint64_t
+word8(const char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, sizeof(v));
+	return v;
+}
+
+/* The first n (1..8) bytes of w, the rest zeroed. */
+static inline uint64_t
+head(uint64_t w, size_t n)
+{
+	if (n >= 8)
+		return w;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return w & ((1ULL << (8 * n)) - 1);
+#else
+	return w & ~(~0ULL >> (8 * n));
+#endif
+}
+
+/* The headers every request carries, compared a word at a time before the
+ * general lookup (w: the lowercased name, l its length). */
+static inline enum sip_hdr_id
+hot_lookup(const uint64_t *w, size_t l)
+{
+	switch (l) {
+	case 2:
+		return head(w[0], 2) == word8("to\0\0\0\0\0\0") ? SIP_HDR_TO
+		                                                : SIP_HDR_OTHER;
+	case 3:
+		return head(w[0], 3) == word8("via\0\0\0\0\0") ? SIP_HDR_VIA
+		                                               : SIP_HDR_OTHER;
+	case 4:
+		if (head(w[0], 4) == word8("from\0\0\0\0"))
+			return SIP_HDR_FROM;
+		if (head(w[0], 4) == word8("cseq\0\0\0\0"))
+			return SIP_HDR_CSEQ;
+		break;
+	case 7:
+		if (head(w[0], 7) == word8("call-id\0"))
+			return SIP_HDR_CALL_ID;
+		if (head(w[0], 7) == word8("contact\0"))
+			return SIP_HDR_CONTACT;
+		break;
+	case 12:
+		if (w[0] == word8("max-forw") &&
+		    head(w[1], 4) == word8("ards\0\0\0\0"))
+			return SIP_HDR_MAX_FORWARDS;
+		if (w[0] == word8("content-") &&
+		    head(w[1], 4) == word8("type\0\0\0\0"))
+			return SIP_HDR_CONTENT_TYPE;
+		break;
+	case 14:
+		if (w[0] == word8("content-") &&
+		    head(w[1], 6) == word8("length\0\0"))
+			return SIP_HDR_CONTENT_LENGTH;
+		break;
+	default:
+		break;
+	}
+	return SIP_HDR_OTHER;
+}
+
 /* Index the header lines starting at p; *endp gets the first body byte. */
 static int
 index_headers(struct sip_msg *msg, const char **endp, const char *p,
@@ -375,8 +440,11 @@ index_headers(struct sip_msg *msg, const char **endp, const char *p,
 			memcpy(w, p, sizeof(w));
 			for (int k = 0; k < 3; k++)
 				w[k] |= 0x2020202020202020ULL;
-			memcpy(lc, w, sizeof(lc));
-			id = sip_hdr_lookup_lc_(lc, name.l);
+			id = hot_lookup(w, name.l);
+			if (id == SIP_HDR_OTHER) {
+				memcpy(lc, w, sizeof(lc));
+				id = sip_hdr_lookup_lc_(lc, name.l);
+			}
 		} else {
 			id = sip_hdr_lookup(p, name.l);
 		}
