@@ -190,22 +190,9 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 	else
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
 		          ca->network_addr, sizeof(ca->network_addr));
-	{
-		Pbx__SipRequest *q;
-
-		ca->req = rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST,
-		                     r->data.len + 256, &q);
-		if (!ca->req) {
-			free(ca);
-			return;
-		}
-		q->data.data =
-		    rt_msg_memdup(ca->req, r->data.data, r->data.len);
-		q->data.len = r->data.len;
-		q->flow = sip_flow_copy(ca->req, r->flow);
-		q->txn = rt_msg_alloc(ca->req, sizeof(*q->txn));
-		pbx__addr__init(q->txn);
-		rt_addr_to_pb(q->txn, rt_addr_from_pb(r->txn));
+	if (!(ca->req = sip_request_copy(r))) {
+		free(ca);
+		return;
 	}
 	if (rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, ca, &chan) !=
 	    0)

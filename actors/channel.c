@@ -310,13 +310,7 @@ init_a(rt_actor *a, struct chan *c, struct chan_a_arg *aa)
 			c->offer_len = m.body.l;
 		}
 	}
-	{
-		Pbx__SipPacket *fp;
-
-		c->aflow = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &fp);
-		if (c->aflow)
-			fp->flow = sip_flow_copy(c->aflow, r->flow);
-	}
+	c->aflow = sip_flow_msg(r->flow);
 	c->entry.chan = rt_self(a);
 	memcpy(c->entry.id, c->call, sizeof(c->entry.id));
 	memcpy(c->entry.caller_number, c->caller_number,

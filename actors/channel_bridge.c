@@ -49,19 +49,6 @@ note_failure(struct chan *c, uint32_t cause)
 		c->fail_cause = cause;
 }
 
-static rt_msg *
-flow_from(const Pbx__SipFlow *f)
-{
-	Pbx__SipPacket *p;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
-
-	if (m && !(p->flow = sip_flow_copy(m, f))) {
-		rt_msg_free(m);
-		m = NULL;
-	}
-	return m;
-}
-
 static void
 caller_from(const struct chan *c, char *out, size_t n)
 {
@@ -159,7 +146,7 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 		if (b->expires_at_ms <= now || !b->flow ||
 		    b->node != rt_self(a).node)
 			continue; /* expired, or another node's flow */
-		if ((f = flow_from(b->flow)) &&
+		if ((f = sip_flow_msg(b->flow)) &&
 		    spawn_leg(a, c, t, b->contact, to, f))
 			n++;
 	}
@@ -183,11 +170,9 @@ ring_addr(rt_actor *a, struct chan *c, const struct dp_target *t,
 
 	if (!af)
 		return 0;
-	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 200, &p);
-	if (!m || !(p->flow = sip_flow_copy(m, af))) {
-		rt_msg_free(m);
+	if (!(m = sip_flow_msg(af)))
 		return 0;
-	}
+	p = rt_msg_env(m)->sip_packet;
 	p->flow->transport = SIP_FLOW_UDP;
 	p->flow->conn = NULL;
 	p->flow->remote_ip.data = rt_msg_memdup(m, ip, iplen);

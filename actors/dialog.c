@@ -47,17 +47,6 @@ set_contact(struct dlg *d)
 	                                        : "");
 }
 
-static rt_msg *
-flow_msg(const Pbx__SipFlow *f)
-{
-	Pbx__SipPacket *p;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
-
-	if (m)
-		p->flow = sip_flow_copy(m, f);
-	return m;
-}
-
 /* "Record-Route: v\r\n" (for our 2xx) or "Route: v\r\n" (the UAS's route
  * set, §12.1.1) for every Record-Route value, in order. */
 static char *
@@ -94,7 +83,7 @@ init_uas(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 	                   &d->g->s->limits) != 0 ||
 	    !(to = sip_msg_hdr(&m, SIP_HDR_TO)))
 		return EBADMSG;
-	d->flowm = flow_msg(r->flow);
+	d->flowm = sip_flow_msg(r->flow);
 	d->inv_txn = rt_addr_from_pb(r->txn);
 	d->call_id = dlg_strdup_pl(&m.callid);
 	d->remote = dlg_strdup_pl(&sip_msg_hdr(&m, SIP_HDR_FROM)->val);

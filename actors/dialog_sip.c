@@ -249,24 +249,11 @@ in_keep(struct dlg *d, const Pbx__Envelope *env, bool offer)
 {
 	for (size_t i = 0; i < DLG_MAX_IN; i++) {
 		struct dlg_in *in = &d->in[i];
-		Pbx__SipRequest *q;
-		const Pbx__SipRequest *r = env->sip_request;
 
 		if (in->req)
 			continue;
-		in->req = rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST,
-		                     r->data.len + 256, &q);
-		if (!in->req)
+		if (!(in->req = sip_request_copy(env->sip_request)))
 			return NULL;
-		q->data.data =
-		    rt_msg_memdup(in->req, r->data.data, r->data.len);
-		q->data.len = r->data.len;
-		q->flow = sip_flow_copy(in->req, r->flow);
-		q->txn = rt_msg_alloc(in->req, sizeof(*q->txn));
-		pbx__addr__init(q->txn);
-		*q->txn = *r->txn;
-		q->txn->base.n_unknown_fields = 0;
-		q->txn->base.unknown_fields = NULL;
 		in->id = ++d->seq;
 		in->offer = offer;
 		return in;

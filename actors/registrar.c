@@ -169,19 +169,9 @@ registration_of(rt_actor *a, struct regw *w, const char *aor)
 static void
 forward(rt_actor *a, rt_addr to, const Pbx__SipRequest *r)
 {
-	Pbx__SipRequest *q;
-	rt_msg *m =
-	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, r->data.len + 200, &q);
+	rt_msg *m = sip_request_copy(r);
 
-	if (!m)
-		return;
-	q->data.data = rt_msg_memdup(m, r->data.data, r->data.len);
-	q->data.len = r->data.len;
-	q->flow = sip_flow_copy(m, r->flow);
-	q->txn = rt_msg_alloc(m, sizeof(*q->txn));
-	pbx__addr__init(q->txn);
-	rt_addr_to_pb(q->txn, rt_addr_from_pb(r->txn));
-	if (rt_send(a, to, m) != 0)
+	if (m && rt_send(a, to, m) != 0)
 		rt_msg_free(m);
 }
 

@@ -100,6 +100,39 @@ sip_flow_copy(rt_msg *m, const Pbx__SipFlow *src)
 	return f;
 }
 
+rt_msg *
+sip_flow_msg(const Pbx__SipFlow *f)
+{
+	Pbx__SipPacket *p;
+	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 200, &p);
+
+	if (m && !(p->flow = sip_flow_copy(m, f))) {
+		rt_msg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+rt_msg *
+sip_request_copy(const Pbx__SipRequest *r)
+{
+	Pbx__SipRequest *q;
+	rt_msg *m =
+	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, r->data.len + 256, &q);
+
+	if (!m)
+		return NULL;
+	q->data.data = rt_msg_memdup(m, r->data.data, r->data.len);
+	q->data.len = r->data.len;
+	q->flow = r->flow ? sip_flow_copy(m, r->flow) : NULL;
+	if (r->txn) {
+		q->txn = rt_msg_alloc(m, sizeof(*q->txn));
+		pbx__addr__init(q->txn);
+		rt_addr_to_pb(q->txn, rt_addr_from_pb(r->txn));
+	}
+	return m;
+}
+
 static void
 ip_text(char *buf, size_t n, const ProtobufCBinaryData *ip, uint32_t port)
 {

@@ -88,6 +88,12 @@ void sip_flow_set(rt_msg *m, Pbx__SipFlow *f, enum sip_flow_tp tp,
 int sip_flow_remote(const Pbx__SipFlow *f, struct sockaddr_storage *ss);
 /* A deep copy of src into m. */
 Pbx__SipFlow *sip_flow_copy(rt_msg *m, const Pbx__SipFlow *src);
+/* A new message (a SipPacket without data) holding a copy of f: what an
+ * actor keeps to send along a flow later. NULL without memory. */
+rt_msg *sip_flow_msg(const Pbx__SipFlow *f);
+/* A deep copy of a SipRequest (data, flow, txn) in a new message, to pass
+ * on or to keep. NULL without memory. */
+rt_msg *sip_request_copy(const Pbx__SipRequest *r);
 void sip_flow_text(char *buf, size_t n, const Pbx__SipFlow *f);
 
 /* The transport actor that sends along a flow, from this worker. */

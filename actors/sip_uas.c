@@ -217,7 +217,6 @@ to_registrar(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r,
              const struct sip_msg *msg)
 {
 	char aor[256];
-	Pbx__SipRequest *q;
 	rt_addr to;
 	rt_msg *m;
 
@@ -228,17 +227,8 @@ to_registrar(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r,
 	to = (rt_addr){ rt_self(a).node,
 		        rt_worker_of(rt_of(a), aor, strlen(aor)),
 		        SIP_ID_REGISTRAR };
-	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_REQUEST, r->data.len + 200, &q);
-	if (!m)
+	if (!(m = sip_request_copy(r)))
 		return ENOMEM;
-	q->data.data = rt_msg_memdup(m, r->data.data, r->data.len);
-	q->data.len = r->data.len;
-	q->flow = sip_flow_copy(m, r->flow);
-	q->txn = rt_msg_alloc(m, sizeof(*q->txn));
-	pbx__addr__init(q->txn);
-	*q->txn = *r->txn;
-	q->txn->base.n_unknown_fields = 0;
-	q->txn->base.unknown_fields = NULL;
 	if (rt_send(a, to, m) != 0)
 		rt_msg_free(m);
 	return 0;

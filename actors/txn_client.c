@@ -155,12 +155,10 @@ tell_tu(rt_actor *a, struct txc *t, const Pbx__SipPacket *p, uint16_t fail)
 static void
 keep_flow_only(struct txc *t)
 {
-	Pbx__SipPacket *p;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
+	rt_msg *m = sip_flow_msg(sent(t)->flow);
 
 	if (!m)
 		return;
-	p->flow = sip_flow_copy(m, sent(t)->flow);
 	rt_msg_free(t->dest);
 	t->dest = m;
 }

@@ -70,12 +70,10 @@ send_100(rt_actor *a, struct txs *t)
 static void
 keep_flow_only(struct txs *t)
 {
-	Pbx__SipPacket *p;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, 160, &p);
+	rt_msg *m = sip_flow_msg(request(t)->flow);
 
 	if (!m)
 		return;
-	p->flow = sip_flow_copy(m, request(t)->flow);
 	rt_msg_free(t->req);
 	t->req = m;
 }
