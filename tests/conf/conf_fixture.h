@@ -4,9 +4,11 @@
 #define PBX_CONF_FIXTURE_H
 
 #include <check.h>
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf.h"
 
@@ -45,6 +47,29 @@ static int
 rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	return remove(p);
+}
+
+/* The file NAME with TEXT must be refused with "PATH:LINE:COL: " and `start`;
+ * `also`, if set, in the rest. */
+static inline void
+conf_refused(const char *name, const char *text, int line, int col,
+             const char *start, const char *also)
+{
+	struct conf *c = NULL;
+	char head[256];
+	int rc;
+
+	put(name, text);
+	rc = conf_load(&c, path, err, sizeof(err));
+	ck_assert_msg(rc == EINVAL, "%s: rc %d", name, rc);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	snprintf(head, sizeof(head), "%s:%d:%d: %s", path, line, col, start);
+	ck_assert_msg(strncmp(err, head, strlen(head)) == 0,
+	              "\n got:  %s\n want: %s...", err, head);
+	if (also != NULL)
+		ck_assert_msg(strstr(err, also) != NULL,
+		              "\n got:  %s\n want also: %s", err, also);
 }
 
 /* The whole main of a configuration test: the suite runs in a fresh

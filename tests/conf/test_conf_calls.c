@@ -13,28 +13,6 @@
 #include "conf.h"
 #include "conf_fixture.h"
 
-/* Refused with "PATH:LINE:COL: " and `start`; `also`, if set, in the rest. */
-static void
-refused(const char *name, const char *text, int line, int col,
-        const char *start, const char *also)
-{
-	struct conf *c = NULL;
-	char head[256];
-	int rc;
-
-	put(name, text);
-	rc = conf_load(&c, path, err, sizeof(err));
-	ck_assert_msg(rc == EINVAL, "%s: rc %d", name, rc);
-	ck_assert_ptr_null(c);
-	ck_assert_ptr_null(strchr(err, '\n'));
-	snprintf(head, sizeof(head), "%s:%d:%d: %s", path, line, col, start);
-	ck_assert_msg(strncmp(err, head, strlen(head)) == 0,
-	              "\n got:  %s\n want: %s...", err, head);
-	if (also != NULL)
-		ck_assert_msg(strstr(err, also) != NULL,
-		              "\n got:  %s\n want also: %s", err, also);
-}
-
 static struct sockaddr_in
 v4(const char *a)
 {
@@ -314,80 +292,87 @@ END_TEST
 
 START_TEST(refused_profiles)
 {
-	refused("dupprof",
-	        "profiles:\n"
-	        "  - name: a\n"
-	        "  - name: a\n"
-	        "    listen: [127.0.0.1:5080]\n",
-	        3, 11, "profiles[1].name: profile \"a\" is already defined",
-	        NULL);
-	refused("upper", "profiles:\n  - name: Ext\n", 2, 11,
-	        "profiles[0].name: expected 1 to 32 of a-z 0-9 _ -", NULL);
-	refused("noname", "profiles:\n  - auth: true\n", 2, 5,
-	        "profiles[0]: name is required", NULL);
-	refused("badcidr",
-	        "profiles:\n"
-	        "  - name: ext\n"
-	        "    acl:\n"
-	        "      - 10.0.0.0/33\n",
-	        4, 9,
-	        "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR, got "
-	        "\"10.0.0.0/33\": the prefix length must be 0 to 32",
-	        NULL);
-	refused("badaddr", "profiles:\n  - name: ext\n    acl: [10.0.0.300]\n",
-	        3, 11, "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR",
-	        "not an IPv4 address");
-	refused("hostbits", "profiles:\n  - name: ext\n    acl: [10.0.0.1/8]\n",
-	        3, 11, "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR",
-	        "host bits are set");
-	refused("v6bad", "profiles:\n  - name: ext\n    acl: [\"::1/129\"]\n",
-	        3, 11, "profiles[0].acl[0]: ", "0 to 128");
-	refused("reuse",
-	        "profiles:\n"
-	        "  - name: ext\n"
-	        "    listen: [127.0.0.1:5060]\n",
-	        3, 14,
-	        "profiles[0].listen[0]: 127.0.0.1:5060 is already used by "
-	        "sip.listen[0]",
-	        NULL);
-	refused("reuse2",
-	        "profiles:\n"
-	        "  - name: a\n"
-	        "    listen: [127.0.0.1:5080]\n"
-	        "  - name: b\n"
-	        "    listen: [127.0.0.1:5081, 127.0.0.1:5080]\n",
-	        5, 30, "profiles[1].listen[1]: ",
-	        "already used by profiles[0].listen[0]");
-	refused("twobare", "profiles:\n  - name: a\n  - name: b\n", 3, 5,
-	        "profiles[1]: no listen addresses, like profiles[0]", NULL);
-	refused("codec", "profiles:\n  - name: a\n    codecs: [PCMU, GSM]\n", 3,
-	        20, "profiles[0].codecs[1]: expected one of PCMU, PCMA", NULL);
-	refused("codec2", "profiles:\n  - name: a\n    codecs: [PCMU, pcmu]\n",
-	        3, 20, "profiles[0].codecs[1]: pcmu is listed twice", NULL);
-	refused("auth", "profiles:\n  - name: a\n    auth: maybe\n", 3, 11,
-	        "profiles[0].auth: expected true or false", NULL);
+	conf_refused(
+	    "dupprof",
+	    "profiles:\n"
+	    "  - name: a\n"
+	    "  - name: a\n"
+	    "    listen: [127.0.0.1:5080]\n",
+	    3, 11, "profiles[1].name: profile \"a\" is already defined", NULL);
+	conf_refused("upper", "profiles:\n  - name: Ext\n", 2, 11,
+	             "profiles[0].name: expected 1 to 32 of a-z 0-9 _ -", NULL);
+	conf_refused("noname", "profiles:\n  - auth: true\n", 2, 5,
+	             "profiles[0]: name is required", NULL);
+	conf_refused("badcidr",
+	             "profiles:\n"
+	             "  - name: ext\n"
+	             "    acl:\n"
+	             "      - 10.0.0.0/33\n",
+	             4, 9,
+	             "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR, got "
+	             "\"10.0.0.0/33\": the prefix length must be 0 to 32",
+	             NULL);
+	conf_refused("badaddr",
+	             "profiles:\n  - name: ext\n    acl: [10.0.0.300]\n", 3, 11,
+	             "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR",
+	             "not an IPv4 address");
+	conf_refused("hostbits",
+	             "profiles:\n  - name: ext\n    acl: [10.0.0.1/8]\n", 3, 11,
+	             "profiles[0].acl[0]: expected ADDR/PREFIX or ADDR",
+	             "host bits are set");
+	conf_refused("v6bad",
+	             "profiles:\n  - name: ext\n    acl: [\"::1/129\"]\n", 3,
+	             11, "profiles[0].acl[0]: ", "0 to 128");
+	conf_refused("reuse",
+	             "profiles:\n"
+	             "  - name: ext\n"
+	             "    listen: [127.0.0.1:5060]\n",
+	             3, 14,
+	             "profiles[0].listen[0]: 127.0.0.1:5060 is already used by "
+	             "sip.listen[0]",
+	             NULL);
+	conf_refused("reuse2",
+	             "profiles:\n"
+	             "  - name: a\n"
+	             "    listen: [127.0.0.1:5080]\n"
+	             "  - name: b\n"
+	             "    listen: [127.0.0.1:5081, 127.0.0.1:5080]\n",
+	             5, 30, "profiles[1].listen[1]: ",
+	             "already used by profiles[0].listen[0]");
+	conf_refused("twobare", "profiles:\n  - name: a\n  - name: b\n", 3, 5,
+	             "profiles[1]: no listen addresses, like profiles[0]",
+	             NULL);
+	conf_refused("codec",
+	             "profiles:\n  - name: a\n    codecs: [PCMU, GSM]\n", 3, 20,
+	             "profiles[0].codecs[1]: expected one of PCMU, PCMA", NULL);
+	conf_refused("codec2",
+	             "profiles:\n  - name: a\n    codecs: [PCMU, pcmu]\n", 3,
+	             20, "profiles[0].codecs[1]: pcmu is listed twice", NULL);
+	conf_refused("auth", "profiles:\n  - name: a\n    auth: maybe\n", 3, 11,
+	             "profiles[0].auth: expected true or false", NULL);
 }
 END_TEST
 
 START_TEST(refused_calls)
 {
-	refused("timeout", "calls:\n  timeout: 0\n", 2, 12,
-	        "calls.timeout: must be 1 to 3600, got 0", NULL);
-	refused("se", "calls:\n  session_expires: 60\n", 2, 20,
-	        "calls.session_expires: must be 90 to 86400", NULL);
-	refused("minse", "calls:\n  min_se: 2000\n", 2, 11,
-	        "calls.min_se: must not exceed session_expires (1800 s, the "
-	        "default), got 2000",
-	        NULL);
-	refused("minse2", "calls:\n  min_se: 300\n  session_expires: 200\n", 3,
-	        20,
-	        "calls.session_expires: must be at least min_se (300 s), got "
-	        "200",
-	        NULL);
-	refused("maxcalls", "calls:\n  max_calls: lots\n", 2, 14,
-	        "calls.max_calls: expected an integer", NULL);
-	refused("cdr", "calls:\n  cdr_file: \"\"\n", 2, 13,
-	        "calls.cdr_file: expected a file path", NULL);
+	conf_refused("timeout", "calls:\n  timeout: 0\n", 2, 12,
+	             "calls.timeout: must be 1 to 3600, got 0", NULL);
+	conf_refused("se", "calls:\n  session_expires: 60\n", 2, 20,
+	             "calls.session_expires: must be 90 to 86400", NULL);
+	conf_refused(
+	    "minse", "calls:\n  min_se: 2000\n", 2, 11,
+	    "calls.min_se: must not exceed session_expires (1800 s, the "
+	    "default), got 2000",
+	    NULL);
+	conf_refused(
+	    "minse2", "calls:\n  min_se: 300\n  session_expires: 200\n", 3, 20,
+	    "calls.session_expires: must be at least min_se (300 s), got "
+	    "200",
+	    NULL);
+	conf_refused("maxcalls", "calls:\n  max_calls: lots\n", 2, 14,
+	             "calls.max_calls: expected an integer", NULL);
+	conf_refused("cdr", "calls:\n  cdr_file: \"\"\n", 2, 13,
+	             "calls.cdr_file: expected a file path", NULL);
 }
 END_TEST
 
@@ -400,135 +385,143 @@ END_TEST
 
 START_TEST(refused_dialplan)
 {
-	refused("regex",
-	        DP_HEAD "        conditions:\n"
-	                "          - field: destination_number\n"
-	                "            expression: \"^(10\"\n"
-	                "        actions: [answer]\n",
-	        7, 25,
-	        "dialplan[0].extensions[0].conditions[0].expression: expected "
-	        "a regular expression, got \"^(10\": missing closing "
-	        "parenthesis at offset 4",
-	        NULL);
-	refused("field",
-	        DP_HEAD "        conditions:\n"
-	                "          - field: dest\n"
-	                "            expression: x\n"
-	                "        actions: [answer]\n",
-	        6, 20,
-	        "dialplan[0].extensions[0].conditions[0].field: unknown field "
-	        "\"dest\"",
-	        "${NAME}");
-	refused("var",
-	        DP_HEAD "        conditions:\n"
-	                "          - {field: \"${a b}\", expression: x}\n"
-	                "        actions: [answer]\n",
-	        6, 21,
-	        "dialplan[0].extensions[0].conditions[0].field: expected "
-	        "${NAME}",
-	        NULL);
-	refused("noexpr",
-	        DP_HEAD "        conditions:\n"
-	                "          - {field: user}\n"
-	                "        actions: [answer]\n",
-	        6, 13,
-	        "dialplan[0].extensions[0].conditions[0]: expression is "
-	        "required",
-	        NULL);
-	refused("app",
-	        DP_HEAD "        actions:\n          - answer\n"
-	                "          - bridg user/1000\n",
-	        7, 13,
-	        "dialplan[0].extensions[0].actions[1]: unknown application "
-	        "\"bridg\"",
-	        "known: answer, pre_answer");
-	refused("bridge", DP_HEAD "        actions: [\"bridge  \"]\n", 5, 19,
-	        "dialplan[0].extensions[0].actions[0]: bridge needs data",
-	        NULL);
-	refused("set", DP_HEAD "        actions: [set novalue]\n", 5, 19,
-	        "dialplan[0].extensions[0].actions[0]: expected set NAME=VALUE",
-	        NULL);
-	refused("answer", DP_HEAD "        actions: [answer now]\n", 5, 19,
-	        "dialplan[0].extensions[0].actions[0]: answer takes no data",
-	        NULL);
-	refused("sleep", DP_HEAD "        actions: [sleep 1.5]\n", 5, 19,
-	        "dialplan[0].extensions[0].actions[0]: expected sleep MS",
-	        NULL);
-	refused("hangup", DP_HEAD "        actions: [hangup USER_BUSYY]\n", 5,
-	        19, "dialplan[0].extensions[0].actions[0]: expected hangup",
-	        NULL);
-	refused("transfer",
-	        DP_HEAD "        actions: [transfer 1000 nowhere]\n", 5, 19,
-	        "dialplan[0].extensions[0].actions[0]: expected transfer",
-	        "no such context");
-	refused("noactions", DP_HEAD "        actions: []\n", 5, 18,
-	        "dialplan[0].extensions[0].actions: expected at least one "
-	        "action",
-	        NULL);
-	refused("dupctx",
-	        "dialplan:\n"
-	        "  - context: default\n"
-	        "  - context: default\n",
-	        3, 14,
-	        "dialplan[1].context: context \"default\" is already "
-	        "defined by dialplan[0]",
-	        NULL);
-	refused("extname", DP_HEAD "        continue: yes\n", 5, 19,
-	        "dialplan[0].extensions[0].continue: expected true or false",
-	        NULL);
+	conf_refused(
+	    "regex",
+	    DP_HEAD "        conditions:\n"
+	            "          - field: destination_number\n"
+	            "            expression: \"^(10\"\n"
+	            "        actions: [answer]\n",
+	    7, 25,
+	    "dialplan[0].extensions[0].conditions[0].expression: expected "
+	    "a regular expression, got \"^(10\": missing closing "
+	    "parenthesis at offset 4",
+	    NULL);
+	conf_refused(
+	    "field",
+	    DP_HEAD "        conditions:\n"
+	            "          - field: dest\n"
+	            "            expression: x\n"
+	            "        actions: [answer]\n",
+	    6, 20,
+	    "dialplan[0].extensions[0].conditions[0].field: unknown field "
+	    "\"dest\"",
+	    "${NAME}");
+	conf_refused("var",
+	             DP_HEAD "        conditions:\n"
+	                     "          - {field: \"${a b}\", expression: x}\n"
+	                     "        actions: [answer]\n",
+	             6, 21,
+	             "dialplan[0].extensions[0].conditions[0].field: expected "
+	             "${NAME}",
+	             NULL);
+	conf_refused("noexpr",
+	             DP_HEAD "        conditions:\n"
+	                     "          - {field: user}\n"
+	                     "        actions: [answer]\n",
+	             6, 13,
+	             "dialplan[0].extensions[0].conditions[0]: expression is "
+	             "required",
+	             NULL);
+	conf_refused(
+	    "app",
+	    DP_HEAD "        actions:\n          - answer\n"
+	            "          - bridg user/1000\n",
+	    7, 13,
+	    "dialplan[0].extensions[0].actions[1]: unknown application "
+	    "\"bridg\"",
+	    "known: answer, pre_answer");
+	conf_refused(
+	    "bridge", DP_HEAD "        actions: [\"bridge  \"]\n", 5, 19,
+	    "dialplan[0].extensions[0].actions[0]: bridge needs data", NULL);
+	conf_refused(
+	    "set", DP_HEAD "        actions: [set novalue]\n", 5, 19,
+	    "dialplan[0].extensions[0].actions[0]: expected set NAME=VALUE",
+	    NULL);
+	conf_refused(
+	    "answer", DP_HEAD "        actions: [answer now]\n", 5, 19,
+	    "dialplan[0].extensions[0].actions[0]: answer takes no data", NULL);
+	conf_refused("sleep", DP_HEAD "        actions: [sleep 1.5]\n", 5, 19,
+	             "dialplan[0].extensions[0].actions[0]: expected sleep MS",
+	             NULL);
+	conf_refused(
+	    "hangup", DP_HEAD "        actions: [hangup USER_BUSYY]\n", 5, 19,
+	    "dialplan[0].extensions[0].actions[0]: expected hangup", NULL);
+	conf_refused(
+	    "transfer", DP_HEAD "        actions: [transfer 1000 nowhere]\n", 5,
+	    19, "dialplan[0].extensions[0].actions[0]: expected transfer",
+	    "no such context");
+	conf_refused("noactions", DP_HEAD "        actions: []\n", 5, 18,
+	             "dialplan[0].extensions[0].actions: expected at least one "
+	             "action",
+	             NULL);
+	conf_refused("dupctx",
+	             "dialplan:\n"
+	             "  - context: default\n"
+	             "  - context: default\n",
+	             3, 14,
+	             "dialplan[1].context: context \"default\" is already "
+	             "defined by dialplan[0]",
+	             NULL);
+	conf_refused(
+	    "extname", DP_HEAD "        continue: yes\n", 5, 19,
+	    "dialplan[0].extensions[0].continue: expected true or false", NULL);
 }
 END_TEST
 
 START_TEST(refused_missing_contexts)
 {
 	/* The shipped users (a range in context default) need it. */
-	refused("userctx",
-	        "directory:\n"
-	        "  users:\n"
-	        "    - {id: \"2000\", password: pw, context: office}\n"
-	        "dialplan:\n"
-	        "  - context: default\n",
-	        3, 43,
-	        "directory.users[0].context: the context \"office\" of user "
-	        "2000 is not in the dialplan (contexts: default)",
-	        NULL);
-	refused("rangectx",
-	        "directory:\n"
-	        "  ranges:\n"
-	        "    - {from: 10, to: 12, password: pw}\n"
-	        "profiles:\n"
-	        "  - name: a\n"
-	        "    context: office\n"
-	        "dialplan:\n"
-	        "  - context: office\n",
-	        3, 7,
-	        "directory.ranges[0]: the context \"default\" (the default) of "
-	        "users 10 to 12 is not in the dialplan",
-	        NULL);
-	refused("tmplctx",
-	        "directory:\n"
-	        "  ranges:\n"
-	        "    - {from: 10, to: 12, password: pw, context: \"c{id}\"}\n"
-	        "dialplan:\n"
-	        "  - context: default\n"
-	        "  - context: c10\n"
-	        "  - context: c11\n",
-	        1, 1, "directory: the context \"c12\" of user 12@127.0.0.1",
-	        NULL);
-	refused("profctx",
-	        "profiles:\n"
-	        "  - name: a\n"
-	        "    context: office\n"
-	        "dialplan:\n"
-	        "  - context: default\n",
-	        3, 14,
-	        "profiles[0].context: the context \"office\" of profile a is "
-	        "not in the dialplan",
-	        NULL);
-	refused("internalctx", "dialplan:\n  - context: office\n", 1, 1,
-	        "dialplan: the context \"default\" (the default) of profile "
-	        "internal",
-	        NULL);
+	conf_refused(
+	    "userctx",
+	    "directory:\n"
+	    "  users:\n"
+	    "    - {id: \"2000\", password: pw, context: office}\n"
+	    "dialplan:\n"
+	    "  - context: default\n",
+	    3, 43,
+	    "directory.users[0].context: the context \"office\" of user "
+	    "2000 is not in the dialplan (contexts: default)",
+	    NULL);
+	conf_refused(
+	    "rangectx",
+	    "directory:\n"
+	    "  ranges:\n"
+	    "    - {from: 10, to: 12, password: pw}\n"
+	    "profiles:\n"
+	    "  - name: a\n"
+	    "    context: office\n"
+	    "dialplan:\n"
+	    "  - context: office\n",
+	    3, 7,
+	    "directory.ranges[0]: the context \"default\" (the default) of "
+	    "users 10 to 12 is not in the dialplan",
+	    NULL);
+	conf_refused(
+	    "tmplctx",
+	    "directory:\n"
+	    "  ranges:\n"
+	    "    - {from: 10, to: 12, password: pw, context: \"c{id}\"}\n"
+	    "dialplan:\n"
+	    "  - context: default\n"
+	    "  - context: c10\n"
+	    "  - context: c11\n",
+	    1, 1, "directory: the context \"c12\" of user 12@127.0.0.1", NULL);
+	conf_refused(
+	    "profctx",
+	    "profiles:\n"
+	    "  - name: a\n"
+	    "    context: office\n"
+	    "dialplan:\n"
+	    "  - context: default\n",
+	    3, 14,
+	    "profiles[0].context: the context \"office\" of profile a is "
+	    "not in the dialplan",
+	    NULL);
+	conf_refused(
+	    "internalctx", "dialplan:\n  - context: office\n", 1, 1,
+	    "dialplan: the context \"default\" (the default) of profile "
+	    "internal",
+	    NULL);
 }
 END_TEST
 

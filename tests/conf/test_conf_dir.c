@@ -13,28 +13,6 @@
 #include "conf.h"
 #include "conf_fixture.h"
 
-/* Refused with "PATH:LINE:COL: " and `start`; `also`, if set, in the rest. */
-static void
-refused(const char *name, const char *text, int line, int col,
-        const char *start, const char *also)
-{
-	struct conf *c = NULL;
-	char head[256];
-	int rc;
-
-	put(name, text);
-	rc = conf_load(&c, path, err, sizeof(err));
-	ck_assert_msg(rc == EINVAL, "%s: rc %d", name, rc);
-	ck_assert_ptr_null(c);
-	ck_assert_ptr_null(strchr(err, '\n'));
-	snprintf(head, sizeof(head), "%s:%d:%d: %s", path, line, col, start);
-	ck_assert_msg(strncmp(err, head, strlen(head)) == 0,
-	              "\n got:  %s\n want: %s...", err, head);
-	if (also != NULL)
-		ck_assert_msg(strstr(err, also) != NULL,
-		              "\n got:  %s\n want also: %s", err, also);
-}
-
 static const struct conf_user *
 find_user(const struct conf *c, const char *id)
 {
@@ -197,129 +175,137 @@ START_TEST(ha1_values_are_checked)
 	ck_assert_ptr_null(c->directory.users[0].ha1_md5);
 	conf_free(c);
 
-	refused("upper",
-	        "directory:\n  users:\n    - id: a\n"
-	        "      ha1_md5: 0123456789ABCDEF0123456789abcdef\n",
-	        4, 16,
-	        "directory.users[0].ha1_md5: expected 32 lowercase hex digits",
-	        "write it in lowercase");
-	refused("short",
-	        "directory:\n  users:\n    - id: a\n      password: p\n"
-	        "    - id: b\n      ha1_md5: 0123456789abcdef\n",
-	        6, 16,
-	        "directory.users[1].ha1_md5: expected 32 lowercase hex digits",
-	        NULL);
-	refused("md5as256",
-	        "directory:\n  users:\n    - id: a\n"
-	        "      ha1_sha256: 0123456789abcdef0123456789abcdef\n",
-	        4, 19,
-	        "directory.users[0].ha1_sha256: expected 64 lowercase hex "
-	        "digits",
-	        NULL);
-	refused("nohex",
-	        "directory:\n  users:\n    - id: a\n"
-	        "      ha1_md5: 0123456789abcdef0123456789abcdeg\n",
-	        4, 16, "directory.users[0].ha1_md5: expected 32", NULL);
-	refused("nopass",
-	        "directory:\n  users:\n    - id: a\n      number: b\n", 3, 7,
-	        "directory.users[0]: needs a password, ha1_md5 or ha1_sha256",
-	        NULL);
-	refused("rangenopass",
-	        "directory:\n  ranges:\n    - {from: 1, to: 2}\n", 3, 7,
-	        "directory.ranges[0]: needs a password", NULL);
+	conf_refused(
+	    "upper",
+	    "directory:\n  users:\n    - id: a\n"
+	    "      ha1_md5: 0123456789ABCDEF0123456789abcdef\n",
+	    4, 16,
+	    "directory.users[0].ha1_md5: expected 32 lowercase hex digits",
+	    "write it in lowercase");
+	conf_refused(
+	    "short",
+	    "directory:\n  users:\n    - id: a\n      password: p\n"
+	    "    - id: b\n      ha1_md5: 0123456789abcdef\n",
+	    6, 16,
+	    "directory.users[1].ha1_md5: expected 32 lowercase hex digits",
+	    NULL);
+	conf_refused("md5as256",
+	             "directory:\n  users:\n    - id: a\n"
+	             "      ha1_sha256: 0123456789abcdef0123456789abcdef\n",
+	             4, 19,
+	             "directory.users[0].ha1_sha256: expected 64 lowercase hex "
+	             "digits",
+	             NULL);
+	conf_refused("nohex",
+	             "directory:\n  users:\n    - id: a\n"
+	             "      ha1_md5: 0123456789abcdef0123456789abcdeg\n",
+	             4, 16, "directory.users[0].ha1_md5: expected 32", NULL);
+	conf_refused(
+	    "nopass", "directory:\n  users:\n    - id: a\n      number: b\n", 3,
+	    7, "directory.users[0]: needs a password, ha1_md5 or ha1_sha256",
+	    NULL);
+	conf_refused("rangenopass",
+	             "directory:\n  ranges:\n    - {from: 1, to: 2}\n", 3, 7,
+	             "directory.ranges[0]: needs a password", NULL);
 }
 END_TEST
 
 START_TEST(bad_users_and_variables)
 {
-	refused("noid", "directory:\n  users:\n    - password: p\n", 3, 7,
-	        "directory.users[0]: id is required", NULL);
-	refused("badid",
-	        "directory:\n  users:\n    - {id: \"a b\", password: p}\n", 3,
-	        12,
-	        "directory.users[0].id: expected 1 to 64 of A-Z a-z 0-9 . _ + "
-	        "-, got \"a b\"",
-	        NULL);
-	refused("typo", "directory:\n  users:\n    - id: a\n      pasword: p\n",
-	        4, 7,
-	        "directory.users[0]: unknown field \"pasword\"; did you mean "
-	        "\"password\"?",
-	        NULL);
-	refused("noeq",
-	        "directory:\n  users:\n    - id: a\n      password: p\n"
-	        "      variables: [x, toll]\n",
-	        5, 19,
-	        "directory.users[0].variables[0]: expected name=value with a "
-	        "non-empty name, got \"x\"",
-	        NULL);
-	refused("noname",
-	        "directory:\n  ranges:\n    - from: 1\n      to: 2\n"
-	        "      password: p\n      variables: [\"a=1\", \"=1\"]\n",
-	        6, 26,
-	        "directory.ranges[0].variables[1]: expected name=value with a "
-	        "non-empty name",
-	        NULL);
-	refused("lab", "directory:\n  lab: yes\n", 2, 8,
-	        "directory.lab: expected true or false, got \"yes\"", NULL);
-	refused("ctrl",
-	        "directory:\n  users:\n    - id: a\n"
-	        "      password: p\n      display_name: \"a\\r\\nb\"\n",
-	        5, 21, "directory.users[0].display_name: expected 1 to 128",
-	        NULL);
+	conf_refused("noid", "directory:\n  users:\n    - password: p\n", 3, 7,
+	             "directory.users[0]: id is required", NULL);
+	conf_refused(
+	    "badid", "directory:\n  users:\n    - {id: \"a b\", password: p}\n",
+	    3, 12,
+	    "directory.users[0].id: expected 1 to 64 of A-Z a-z 0-9 . _ + "
+	    "-, got \"a b\"",
+	    NULL);
+	conf_refused(
+	    "typo", "directory:\n  users:\n    - id: a\n      pasword: p\n", 4,
+	    7,
+	    "directory.users[0]: unknown field \"pasword\"; did you mean "
+	    "\"password\"?",
+	    NULL);
+	conf_refused(
+	    "noeq",
+	    "directory:\n  users:\n    - id: a\n      password: p\n"
+	    "      variables: [x, toll]\n",
+	    5, 19,
+	    "directory.users[0].variables[0]: expected name=value with a "
+	    "non-empty name, got \"x\"",
+	    NULL);
+	conf_refused(
+	    "noname",
+	    "directory:\n  ranges:\n    - from: 1\n      to: 2\n"
+	    "      password: p\n      variables: [\"a=1\", \"=1\"]\n",
+	    6, 26,
+	    "directory.ranges[0].variables[1]: expected name=value with a "
+	    "non-empty name",
+	    NULL);
+	conf_refused("lab", "directory:\n  lab: yes\n", 2, 8,
+	             "directory.lab: expected true or false, got \"yes\"",
+	             NULL);
+	conf_refused(
+	    "ctrl",
+	    "directory:\n  users:\n    - id: a\n"
+	    "      password: p\n      display_name: \"a\\r\\nb\"\n",
+	    5, 21, "directory.users[0].display_name: expected 1 to 128", NULL);
 }
 END_TEST
 
 START_TEST(range_bounds_are_checked)
 {
-	refused(
+	conf_refused(
 	    "below",
 	    "directory:\n  ranges:\n    - {from: 1000, to: 999, password: p}\n",
 	    3, 24, "directory.ranges[0].to: must not be below from (1000)",
 	    NULL);
-	refused(
+	conf_refused(
 	    "nonnum",
 	    "directory:\n  ranges:\n    - {from: 1e3, to: 2000, password: p}\n",
 	    3, 14,
 	    "directory.ranges[0].from: expected a number of 1 to 18 decimal "
 	    "digits, got \"1e3\"",
 	    NULL);
-	refused("noto", "directory:\n  ranges:\n    - {from: 1, password: p}\n",
-	        3, 7, "directory.ranges[0]: to is required", NULL);
-	refused("toobig",
-	        "directory:\n  ranges:\n"
-	        "    - {from: 1000000, to: 2000000, password: p}\n",
-	        3, 27,
-	        "directory.ranges[0].to: the range 1000000..2000000 holds "
-	        "1000001 ids; at most 1000000 per range",
-	        NULL);
-	refused("total",
-	        "directory:\n  ranges:\n"
-	        "    - {from: 1000000, to: 1999999, password: p}\n"
-	        "    - {from: 2000000, to: 2999999, password: p}\n"
-	        "    - {from: 3000000, to: 3000000, password: p}\n",
-	        5, 7,
-	        "directory.ranges[2]: this range brings the directory to "
-	        "2000001 users; at most 2000000 in all",
-	        NULL);
+	conf_refused("noto",
+	             "directory:\n  ranges:\n    - {from: 1, password: p}\n", 3,
+	             7, "directory.ranges[0]: to is required", NULL);
+	conf_refused("toobig",
+	             "directory:\n  ranges:\n"
+	             "    - {from: 1000000, to: 2000000, password: p}\n",
+	             3, 27,
+	             "directory.ranges[0].to: the range 1000000..2000000 holds "
+	             "1000001 ids; at most 1000000 per range",
+	             NULL);
+	conf_refused("total",
+	             "directory:\n  ranges:\n"
+	             "    - {from: 1000000, to: 1999999, password: p}\n"
+	             "    - {from: 2000000, to: 2999999, password: p}\n"
+	             "    - {from: 3000000, to: 3000000, password: p}\n",
+	             5, 7,
+	             "directory.ranges[2]: this range brings the directory to "
+	             "2000001 users; at most 2000000 in all",
+	             NULL);
 }
 END_TEST
 
 START_TEST(duplicate_id_names_both_places)
 {
 	/* A user after a range that holds its id. */
-	refused("dup1",
-	        "directory:\n"
-	        "  ranges:\n"
-	        "    - {from: 1000, to: 1019, password: p}\n"
-	        "  users:\n"
-	        "    - {id: \"2000\", password: p}\n"
-	        "    - {id: \"1005\", password: q}\n",
-	        6, 12,
-	        "directory.users[1].id: user 1005@127.0.0.1 is already defined "
-	        "by directory.ranges[0] (line 3)",
-	        NULL);
+	conf_refused(
+	    "dup1",
+	    "directory:\n"
+	    "  ranges:\n"
+	    "    - {from: 1000, to: 1019, password: p}\n"
+	    "  users:\n"
+	    "    - {id: \"2000\", password: p}\n"
+	    "    - {id: \"1005\", password: q}\n",
+	    6, 12,
+	    "directory.users[1].id: user 1005@127.0.0.1 is already defined "
+	    "by directory.ranges[0] (line 3)",
+	    NULL);
 	/* A range after a user: reported on the range. */
-	refused(
+	conf_refused(
 	    "dup2",
 	    "directory:\n"
 	    "  users:\n"
@@ -331,15 +317,16 @@ START_TEST(duplicate_id_names_both_places)
 	    "directory.users[0] (line 3)",
 	    NULL);
 	/* Overlapping ranges, domains without case. */
-	refused("dup3",
-	        "directory:\n"
-	        "  ranges:\n"
-	        "    - {from: 10, to: 20, password: p, domain: A.example}\n"
-	        "    - {from: 20, to: 30, password: p, domain: a.EXAMPLE}\n",
-	        4, 7,
-	        "directory.ranges[1]: user 20@a.EXAMPLE is already defined by "
-	        "directory.ranges[0] (line 3)",
-	        NULL);
+	conf_refused(
+	    "dup3",
+	    "directory:\n"
+	    "  ranges:\n"
+	    "    - {from: 10, to: 20, password: p, domain: A.example}\n"
+	    "    - {from: 20, to: 30, password: p, domain: a.EXAMPLE}\n",
+	    4, 7,
+	    "directory.ranges[1]: user 20@a.EXAMPLE is already defined by "
+	    "directory.ranges[0] (line 3)",
+	    NULL);
 	/* Same id in another domain, and "0100" is not "100". */
 	conf_free(load_ok("nodup",
 	                  "directory:\n"
@@ -358,7 +345,7 @@ START_TEST(demo_password_refused_on_network_listener)
 {
 	struct conf *c;
 
-	refused(
+	conf_refused(
 	    "public", "sip:\n  listen: [127.0.0.1:5060, 0.0.0.0:5060]\n" DEMO,
 	    2, 28,
 	    "sip.listen[1]: the demo password 1234 is configured "
@@ -366,11 +353,12 @@ START_TEST(demo_password_refused_on_network_listener)
 	    "is reachable from the network; change the passwords or set "
 	    "directory.lab: true",
 	    NULL);
-	refused("v6", "sip:\n  listen: ['[2001:db8::1]:5060']\n" DEMO, 2, 12,
-	        "sip.listen[0]: the demo password 1234", NULL);
-	refused("tls",
-	        "sip:\n  tls: {listen: 192.0.2.1:5061, cert: c, key: k}\n" DEMO,
-	        2, 17, "sip.tls.listen: the demo password 1234", NULL);
+	conf_refused("v6", "sip:\n  listen: ['[2001:db8::1]:5060']\n" DEMO, 2,
+	             12, "sip.listen[0]: the demo password 1234", NULL);
+	conf_refused(
+	    "tls",
+	    "sip:\n  tls: {listen: 192.0.2.1:5061, cert: c, key: k}\n" DEMO, 2,
+	    17, "sip.tls.listen: the demo password 1234", NULL);
 
 	c = load_ok("lab",
 	            "sip:\n  listen: [0.0.0.0:5060]\n" DEMO "  lab: true\n");
@@ -443,42 +431,47 @@ START_TEST(registrar_settings)
 	ck_assert_str_eq(c->registrar.secret, "change-me");
 	conf_free(c);
 
-	refused("minmax", "registrar:\n  min_expires: 100\n  max_expires: 99\n",
-	        3, 16,
-	        "registrar.max_expires: must be at least min_expires (100 s), "
-	        "got 99",
-	        NULL);
-	refused("mindef", "registrar:\n  min_expires: 3601\n", 2, 16,
-	        "registrar.min_expires: must not exceed default_expires (3600 "
-	        "s, the default), got 3601",
-	        NULL);
-	refused(
+	conf_refused(
+	    "minmax", "registrar:\n  min_expires: 100\n  max_expires: 99\n", 3,
+	    16,
+	    "registrar.max_expires: must be at least min_expires (100 s), "
+	    "got 99",
+	    NULL);
+	conf_refused(
+	    "mindef", "registrar:\n  min_expires: 3601\n", 2, 16,
+	    "registrar.min_expires: must not exceed default_expires (3600 "
+	    "s, the default), got 3601",
+	    NULL);
+	conf_refused(
 	    "defmin", "registrar:\n  default_expires: 59\n", 2, 20,
 	    "registrar.default_expires: must be at least min_expires (60 s, "
 	    "the default), got 59",
 	    NULL);
-	refused("defmax",
-	        "registrar:\n  default_expires: 7201\n  max_expires: 7200\n", 3,
-	        16,
-	        "registrar.max_expires: must be at least default_expires (7201 "
-	        "s), got 7200",
-	        NULL);
-	refused("maxdef", "registrar:\n  max_expires: 3599\n", 2, 16,
-	        "registrar.max_expires: must be at least default_expires (3600 "
-	        "s, the default), got 3599",
-	        NULL);
-	refused("bind0", "registrar:\n  max_bindings: 0\n", 2, 17,
-	        "registrar.max_bindings: must be 1 to 1000, got 0", NULL);
-	refused("bind", "registrar:\n  max_bindings: 1001\n", 2, 17,
-	        "registrar.max_bindings: must be 1 to 1000, got 1001", NULL);
-	refused("nonce", "registrar:\n  nonce_lifetime: 9\n", 2, 19,
-	        "registrar.nonce_lifetime: must be 10 to 86400, got 9", NULL);
-	refused("nonce2", "registrar:\n  nonce_lifetime: 86401\n", 2, 19,
-	        "registrar.nonce_lifetime: must be 10 to 86400", NULL);
-	refused("secret", "registrar:\n  secret: ''\n", 2, 11,
-	        "registrar.secret: expected a non-empty secret", NULL);
-	refused("realm", "registrar:\n  realm: 'a\"b'\n", 2, 10,
-	        "registrar.realm: expected a realm without quotes", NULL);
+	conf_refused(
+	    "defmax",
+	    "registrar:\n  default_expires: 7201\n  max_expires: 7200\n", 3, 16,
+	    "registrar.max_expires: must be at least default_expires (7201 "
+	    "s), got 7200",
+	    NULL);
+	conf_refused(
+	    "maxdef", "registrar:\n  max_expires: 3599\n", 2, 16,
+	    "registrar.max_expires: must be at least default_expires (3600 "
+	    "s, the default), got 3599",
+	    NULL);
+	conf_refused("bind0", "registrar:\n  max_bindings: 0\n", 2, 17,
+	             "registrar.max_bindings: must be 1 to 1000, got 0", NULL);
+	conf_refused("bind", "registrar:\n  max_bindings: 1001\n", 2, 17,
+	             "registrar.max_bindings: must be 1 to 1000, got 1001",
+	             NULL);
+	conf_refused("nonce", "registrar:\n  nonce_lifetime: 9\n", 2, 19,
+	             "registrar.nonce_lifetime: must be 10 to 86400, got 9",
+	             NULL);
+	conf_refused("nonce2", "registrar:\n  nonce_lifetime: 86401\n", 2, 19,
+	             "registrar.nonce_lifetime: must be 10 to 86400", NULL);
+	conf_refused("secret", "registrar:\n  secret: ''\n", 2, 11,
+	             "registrar.secret: expected a non-empty secret", NULL);
+	conf_refused("realm", "registrar:\n  realm: 'a\"b'\n", 2, 10,
+	             "registrar.realm: expected a realm without quotes", NULL);
 }
 END_TEST
 
