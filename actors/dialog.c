@@ -47,28 +47,6 @@ set_contact(struct dlg *d)
 	                                        : "");
 }
 
-/* "Record-Route: v\r\n" (for our 2xx) or "Route: v\r\n" (the UAS's route
- * set, §12.1.1) for every Record-Route value, in order. */
-static char *
-route_lines(const struct sip_msg *m, const char *name)
-{
-	const struct sip_hdr *h;
-	size_t cap = 0, n = 0;
-	char *s;
-
-	for (h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE); h;
-	     h = sip_msg_hdr_next(m, h))
-		cap += h->val.l + strlen(name) + 5;
-	if (!cap || !(s = malloc(cap + 1)))
-		return NULL;
-	s[0] = '\0';
-	for (h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE); h;
-	     h = sip_msg_hdr_next(m, h))
-		n += (size_t)snprintf(s + n, cap + 1 - n, "%s: %.*s\r\n", name,
-		                      PL_ARG(h->val));
-	return s;
-}
-
 static int
 init_uas(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 {
@@ -98,8 +76,8 @@ init_uas(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 		d->target = dlg_strdup_pl(&m.contact.addr.auri);
 	else
 		d->target = dlg_strdup_pl(&m.from.auri);
-	d->rroutes = route_lines(&m, "Record-Route");
-	d->routes = route_lines(&m, "Route");
+	d->rroutes = dlg_route_lines(&m, "Record-Route", false);
+	d->routes = dlg_route_lines(&m, "Route", false);
 	d->rcseq = m.cseq;
 	d->inv_cseq = m.cseq;
 	dlg_set_sdp(&d->rsdp, &d->rsdp_len, (const uint8_t *)m.body.p,

@@ -108,6 +108,12 @@ void dlg_tell(rt_actor *a, struct dlg *d, Pbx__LegKind kind, uint32_t code,
 
 /* --- dialog_sip.c ------------------------------------------------------ */
 
+#define DLG_MAX_ROUTES 16
+
+/* "NAME: v\r\n" for every Record-Route value of m, in order or reversed
+ * (a UAC's route set, §12.1.2): "Record-Route" lines for a 2xx, "Route"
+ * lines for requests. NULL when there are none. */
+char *dlg_route_lines(const struct sip_msg *m, const char *name, bool reverse);
 void dlg_end(rt_actor *a, struct dlg *d);
 /* The leg is over from the peer's or the network's side: tell the channel
  * (once), then stop. */

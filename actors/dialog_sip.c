@@ -419,14 +419,35 @@ dlg_on_request(rt_actor *a, struct dlg *d, const Pbx__Envelope *env)
 
 /* --- what comes back to what we sent ----------------------------------- */
 
+char *
+dlg_route_lines(const struct sip_msg *m, const char *name, bool reverse)
+{
+	struct pl v[DLG_MAX_ROUTES];
+	struct sip_hdr_iter it;
+	size_t n = 0, cap = 0, at = 0;
+	char *s;
+
+	sip_hdr_iter_init(&it, m, SIP_HDR_RECORD_ROUTE);
+	while (n < DLG_MAX_ROUTES && sip_hdr_iter_next(&v[n], &it) == 0)
+		cap += v[n++].l + strlen(name) + 5;
+	if (!n || !(s = malloc(cap + 1)))
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const struct pl *x = &v[reverse ? n - 1 - i : i];
+
+		at += (size_t)snprintf(s + at, cap + 1 - at, "%s: %.*s\r\n",
+		                       name, PL_ARG(*x));
+	}
+	return s;
+}
+
 /* The dialog from a tagged response to our INVITE (§12.1.2). */
 static void
 learn_peer(struct dlg *d, const struct sip_msg *m, bool final)
 {
 	const struct sip_hdr *to = sip_msg_hdr(m, SIP_HDR_TO);
-	const struct sip_hdr *h;
-	size_t n = 0, cap = 0;
-	char *routes = NULL;
+	char *routes;
 
 	if (!d->remote_tag && to && pl_isset(&m->to.tag)) {
 		free(d->remote);
@@ -440,20 +461,7 @@ learn_peer(struct dlg *d, const struct sip_msg *m, bool final)
 	if (!final)
 		return;
 	/* the route set: Record-Route in reverse (§12.1.2) */
-	for (h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE); h;
-	     h = sip_msg_hdr_next(m, h))
-		cap += h->val.l + 16;
-	if (!cap || !(routes = malloc(cap + 1)))
-		return;
-	routes[0] = '\0';
-	for (unsigned i = m->hdrc; i-- > 0;) {
-		const struct sip_hdr *x = &m->hdrv[i];
-
-		if (x->id == SIP_HDR_RECORD_ROUTE)
-			n +=
-			    (size_t)snprintf(routes + n, cap + 1 - n,
-			                     "Route: %.*s\r\n", PL_ARG(x->val));
-	}
+	routes = dlg_route_lines(m, "Route", true);
 	free(d->routes);
 	d->routes = routes;
 }
