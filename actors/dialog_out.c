@@ -13,7 +13,7 @@
 #include "sip_reply.h"
 #include "txn.h"
 
-#define OUT_MAX 16384
+#define OUT_MAX 16384 /* on the worker's stack: no allocation per message */
 
 char *
 dlg_strdup_pl(const struct pl *p)
@@ -91,17 +91,13 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 	struct sip_msg msg;
 	struct pl totag = pl_from_str(d->local_tag);
 	struct sip_buf b;
-	char *out = malloc(OUT_MAX);
+	char out[OUT_MAX];
 	bool invite;
 	int err;
 
-	if (!out)
-		return ENOMEM;
 	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0) {
-		free(out);
+	                   &d->g->s->limits) != 0)
 		return EBADMSG;
-	}
 	invite = msg.meth == SIP_METHOD_INVITE;
 	sip_buf_init(&b, out, OUT_MAX);
 	err = sip_reply_start(&b, &msg, r->flow, code, reason, &totag);
@@ -116,21 +112,20 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 	if (!err && extra)
 		err = sip_buf_str(&b, extra);
 	err = err ? err : body_end(&b, sdp, sdp_len);
-	if (err) {
-		free(out);
+	if (err)
 		return err;
-	}
 	to_txn(a, rt_addr_from_pb(r->txn), out, b.pos);
 	if (invite && code >= 200 && code < 300) {
-		char *fit = realloc(out, b.pos); /* kept until the ACK */
+		char *keep = malloc(b.pos); /* resent until the ACK */
 
+		if (!keep)
+			return ENOMEM;
+		memcpy(keep, out, b.pos);
 		free(d->ok);
-		d->ok = fit ? fit : out;
+		d->ok = keep;
 		d->ok_len = b.pos;
 		d->ok_cseq = msg.cseq;
-		return 0;
 	}
-	free(out);
 	return 0;
 }
 
@@ -160,12 +155,10 @@ dlg_send_invite(rt_actor *a, struct dlg *d, const uint8_t *sdp, size_t len)
 {
 	const struct conf_calls *cc = &d->g->cf->calls;
 	struct sip_buf b;
-	char *out = malloc(OUT_MAX);
+	char out[OUT_MAX];
 	struct pl ruri = pl_from_str(d->target);
 	int err;
 
-	if (!out)
-		return ENOMEM;
 	sip_buf_init(&b, out, OUT_MAX);
 	err = sip_build_request_line(&b, &(struct pl)PL("INVITE"), &ruri);
 	err = err ? err
@@ -187,7 +180,6 @@ dlg_send_invite(rt_actor *a, struct dlg *d, const uint8_t *sdp, size_t len)
 	if (!err)
 		err = spawn_txn(a, d, out, b.pos, &d->inv_txn);
 	d->inv_cseq = d->lcseq;
-	free(out);
 	return err;
 }
 
@@ -197,7 +189,7 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
                  size_t len, rt_addr *txn)
 {
 	struct sip_buf b;
-	char *out = malloc(OUT_MAX);
+	char out[OUT_MAX];
 	struct pl ruri = pl_from_str(d->target), meth = pl_from_str(method);
 	struct pl bd = { (const char *)body, len };
 	bool ack = strcmp(method, "ACK") == 0;
@@ -205,8 +197,6 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 	    strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0;
 	int err;
 
-	if (!out)
-		return ENOMEM;
 	sip_buf_init(&b, out, OUT_MAX);
 	err = sip_build_request_line(&b, &meth, &ruri);
 	if (!err && ack) {
@@ -236,17 +226,12 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 		err = sip_buf_str(&b, extra);
 	err =
 	    err ? err : sip_build_end(&b, len ? ctype : NULL, len ? &bd : NULL);
-	if (err) {
-		free(out);
+	if (err)
 		return err;
-	}
 	if (ack) {
 		/* not kept: a retransmitted 2xx gets a new one */
 		sip_send(a, dlg_flow(d), out, b.pos);
-		free(out);
 		return 0;
 	}
-	err = spawn_txn(a, d, out, b.pos, txn);
-	free(out);
-	return err;
+	return spawn_txn(a, d, out, b.pos, txn);
 }
