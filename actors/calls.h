@@ -48,7 +48,7 @@ struct calls {
 	struct auth auth;
 	const struct media_ops *media;
 	struct call_list lists[SIP_MAX_WORKERS];
-	_Atomic uint64_t n_started, n_answered, n_failed, n_active;
+	_Atomic uint64_t n_active; /* A legs alive (calls.max_calls) */
 };
 
 int calls_init(struct calls *g, struct store *store,

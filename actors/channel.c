@@ -132,11 +132,8 @@ chan_record_answered(struct chan *c, const char *callee)
 	Pbx__CallAnswered an = PBX__CALL_ANSWERED__INIT;
 
 	c->answered_ms = calls_now_ms();
-	if (c->a_leg) {
+	if (c->a_leg)
 		c->entry.answered_ms = c->answered_ms;
-		atomic_fetch_add_explicit(&c->g->n_answered, 1,
-		                          memory_order_relaxed);
-	}
 	an.call = c->call;
 	an.leg = c->leg;
 	an.callee = (char *)(callee ? callee : "");
@@ -252,12 +249,9 @@ chan_hangup(rt_actor *a, struct chan *c, uint32_t cause, const char *by)
 	if (!c->dialog_done)
 		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_HANGUP, 0, cause,
 		          NULL, 0, 0);
-	if (c->a_leg) {
+	if (c->a_leg)
 		chan_bridge_cancel(a, c, cause);
-		if (!c->answered)
-			atomic_fetch_add_explicit(&c->g->n_failed, 1,
-			                          memory_order_relaxed);
-	} else if (strcmp(by, "caller") != 0 && strcmp(by, "pbx-a") != 0) {
+	else if (strcmp(by, "caller") != 0 && strcmp(by, "pbx-a") != 0) {
 		/* the A leg hears of it from us */
 		chan_tell(a, c->peer, PBX__LEG_KIND__LEG_ENDED, 0, cause, NULL,
 		          0, 0);
@@ -323,7 +317,6 @@ init_a(rt_actor *a, struct chan *c, struct chan_a_arg *aa)
 	c->entry.started_ms = c->started_ms;
 	c->entry.state = "new";
 	call_list_add(&c->g->lists[rt_self(a).worker], &c->entry);
-	atomic_fetch_add_explicit(&c->g->n_started, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->g->n_active, 1, memory_order_relaxed);
 	if ((err = c->g->media->open(&c->ms)) != 0 || !da) {
 		free(da);
