@@ -251,7 +251,7 @@ chan_hangup(rt_actor *a, struct chan *c, uint32_t cause, const char *by)
 		          NULL, 0, 0);
 	if (c->a_leg)
 		chan_bridge_cancel(a, c, cause);
-	else if (strcmp(by, "caller") != 0 && strcmp(by, "pbx-a") != 0) {
+	else if (!c->peer_done) {
 		/* the A leg hears of it from us */
 		chan_tell(a, c->peer, PBX__LEG_KIND__LEG_ENDED, 0, cause, NULL,
 		          0, 0);
@@ -469,7 +469,8 @@ on_a_leg(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 			chan_forward(a, c->dialog, l);
 			c->dialog_done = true;
 		}
-		chan_hangup(a, c, l->cause, "pbx-a");
+		c->peer_done = true; /* the A leg ends us: nothing to tell it */
+		chan_hangup(a, c, l->cause, "pbx");
 		return;
 	}
 	chan_forward(a, c->dialog, l);
@@ -488,8 +489,10 @@ on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
 	    rt_addr_eq(to, c->dialog))
 		return;
 	if (!c->a_leg) {
-		if (rt_addr_eq(to, c->peer))
-			chan_hangup(a, c, 16, "pbx-a");
+		if (rt_addr_eq(to, c->peer)) {
+			c->peer_done = true;
+			chan_hangup(a, c, 16, "pbx");
+		}
 		return;
 	}
 	gone.kind = PBX__LEG_KIND__LEG_ENDED;

@@ -44,7 +44,8 @@ struct chan {
 	const struct conf_user *user; /* the A leg's caller, if known */
 	char caller_number[64], caller_name[64];
 	char context[64];
-	rt_addr peer; /* A: the B leg that answered; B: the A leg */
+	rt_addr peer;   /* A: the B leg that answered; B: the A leg */
+	bool peer_done; /* B: the A leg is over (it ended us, or is gone) */
 	/* the B leg */
 	char target[160];
 	uint32_t timeout_s;
