@@ -1,5 +1,6 @@
 /* Digest authentication helpers (RFC 7616, RFC 8760), qop=auth. */
 #include <errno.h>
+#include <pthread.h>
 
 #include <openssl/evp.h>
 
@@ -26,6 +27,41 @@ sip_digest_alg_name(enum sip_digest_alg alg)
 	return alg == SIP_DIGEST_SHA256 ? "SHA-256" : "MD5";
 }
 
+/* The digests, fetched once: EVP_md5() and EVP_sha256() make EVP_DigestInit
+ * look the implementation up in the provider store on every call. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_md5, *md_sha256;
+static pthread_key_t ctx_key; /* frees a thread's context when it exits */
+static bool ctx_key_ok;
+static _Thread_local EVP_MD_CTX *tls_ctx;
+
+static void
+ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+static void
+md_init(void)
+{
+	md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	ctx_key_ok = pthread_key_create(&ctx_key, ctx_free) == 0;
+}
+
+/* This thread's context, reinitialised for each hash. */
+static EVP_MD_CTX *
+md_ctx(void)
+{
+	if (tls_ctx)
+		return tls_ctx;
+	if (!(tls_ctx = EVP_MD_CTX_new()))
+		return NULL;
+	if (ctx_key_ok)
+		pthread_setspecific(ctx_key, tls_ctx);
+	return tls_ctx;
+}
+
 /* Hash the parts joined by ':' into lowercase hex. */
 static int
 hash_hex(char *hex, enum sip_digest_alg alg, const struct pl *parts, size_t n)
@@ -33,38 +69,31 @@ hash_hex(char *hex, enum sip_digest_alg alg, const struct pl *parts, size_t n)
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
+	const EVP_MD *type;
 	EVP_MD_CTX *ctx;
-	int err = 0;
 
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
+	pthread_once(&md_once, md_init);
+	type = alg == SIP_DIGEST_SHA256 ? md_sha256 : md_md5;
+	if (!type)
+		return EINVAL;
+	if (!(ctx = md_ctx()))
 		return ENOMEM;
-	if (!EVP_DigestInit_ex(
-	        ctx, alg == SIP_DIGEST_SHA256 ? EVP_sha256() : EVP_md5(),
-	        NULL)) {
-		err = EINVAL;
-		goto out;
-	}
+	if (!EVP_DigestInit_ex2(ctx, type, NULL))
+		return EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if ((i && !EVP_DigestUpdate(ctx, ":", 1)) ||
 		    (parts[i].l &&
-		     !EVP_DigestUpdate(ctx, parts[i].p, parts[i].l))) {
-			err = EINVAL;
-			goto out;
-		}
+		     !EVP_DigestUpdate(ctx, parts[i].p, parts[i].l)))
+			return EINVAL;
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen)) {
-		err = EINVAL;
-		goto out;
-	}
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
+		return EINVAL;
 	for (unsigned i = 0; i < mdlen; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[2 * mdlen] = '\0';
-out:
-	EVP_MD_CTX_free(ctx);
-	return err;
+	return 0;
 }
 
 static struct pl

@@ -1,4 +1,7 @@
-/* Digest helpers against the RFC 7616 3.9.1 and RFC 2617 3.5 examples. */
+/* Digest helpers against the RFC 7616 3.9.1 and RFC 2617 3.5 examples, also
+ * from several threads at once. */
+#include <pthread.h>
+
 #include "sip_test.h"
 
 START_TEST(test_rfc7616_md5)
@@ -128,6 +131,57 @@ START_TEST(test_challenge)
 }
 END_TEST
 
+/* Each thread hashes with its own context, MD5 and SHA-256 in turn. */
+static void *
+hash_in_turn(void *arg)
+{
+	struct pl user = pls("Mufasa"), realm = pls("http-auth@example.org"),
+	          pw = pls("Circle of Life"), method = pls("GET"),
+	          uri = pls("/dir/index.html"),
+	          nonce = pls("7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v"),
+	          cnonce = pls("f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"),
+	          nc = pls("00000001"), qop = pls("auth");
+	static const char *want[] = {
+		"8ca523f5e9506fed4657c9700eebdbec",
+		"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6"
+		"c1",
+	};
+	int *bad = arg;
+
+	for (int i = 0; i < 1000; i++) {
+		enum sip_digest_alg alg =
+		    i & 1 ? SIP_DIGEST_SHA256 : SIP_DIGEST_MD5;
+		char ha1[SIP_DIGEST_HEX_MAX], ha2[SIP_DIGEST_HEX_MAX],
+		    resp[SIP_DIGEST_HEX_MAX];
+
+		if (sip_digest_ha1(ha1, alg, &user, &realm, &pw) ||
+		    sip_digest_ha2(ha2, alg, &method, &uri) ||
+		    sip_digest_response(resp, alg, ha1, &nonce, &nc, &cnonce,
+		                        &qop, ha2) ||
+		    strcmp(resp, want[i & 1]) != 0)
+			(*bad)++;
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	pthread_t t[4];
+	int bad[4] = { 0 };
+
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, hash_in_turn, &bad[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(bad[i], 0);
+	}
+	/* and this thread too, after them */
+	hash_in_turn(&bad[0]);
+	ck_assert_int_eq(bad[0], 0);
+}
+END_TEST
+
 static void
 add(TCase *tc)
 {
@@ -136,6 +190,7 @@ add(TCase *tc)
 	tcase_add_test(tc, test_rfc2617);
 	tcase_add_test(tc, test_alg);
 	tcase_add_test(tc, test_challenge);
+	tcase_add_test(tc, test_threads);
 }
 
 int
