@@ -40,23 +40,26 @@ top_via(struct sip_buf *b, const struct pl *v, const Pbx__SipFlow *f)
 	while (sip_param_next(&name, &val, &rest) == 0) {
 		if (pl_eqi_str(&name, "received"))
 			continue;
+		if ((err = sip_buf_write(b, ";", 1)) ||
+		    (err = sip_buf_pl(b, &name)))
+			return err;
 		if (pl_eqi_str(&name, "rport")) {
 			rport = true;
-			err = sip_buf_printf(b, ";rport=%u", f->remote_port);
+			err = sip_buf_write(b, "=", 1);
+			err = err ? err : sip_buf_uint(b, f->remote_port);
 		} else if (pl_isset(&val)) {
-			err = sip_buf_printf(b, ";%.*s=%.*s", (int)name.l,
-			                     name.p, (int)val.l, val.p);
-		} else {
-			err = sip_buf_printf(b, ";%.*s", (int)name.l, name.p);
+			err = sip_buf_write(b, "=", 1);
+			err = err ? err : sip_buf_pl(b, &val);
 		}
 		if (err)
 			return err;
 	}
 	/* RFC 3581: always with rport; RFC 3261: when sent-by differs */
 	if (rport || sip_via_decode(&via, v) != 0 || !pl_eq_str(&via.host, ip))
-		if ((err = sip_buf_printf(b, ";received=%s", ip)))
+		if ((err = sip_buf_str(b, ";received=")) ||
+		    (err = sip_buf_str(b, ip)))
 			return err;
-	return sip_buf_str(b, "\r\n");
+	return sip_buf_write(b, "\r\n", 2);
 }
 
 static int
@@ -100,11 +103,13 @@ sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
 		bool tagged =
 		    sip_addr_decode(&ta, &to->val) == 0 && pl_isset(&ta.tag);
 
-		if (!tagged && totag && code > 100)
-			err = sip_build_hdrf(b, "To", "%.*s;tag=%.*s",
-			                     (int)to->val.l, to->val.p,
-			                     (int)totag->l, totag->p);
-		else
+		if (!tagged && totag && code > 100) {
+			err = sip_buf_str(b, "To: ");
+			err = err ? err : sip_buf_pl(b, &to->val);
+			err = err ? err : sip_buf_write(b, ";tag=", 5);
+			err = err ? err : sip_buf_pl(b, totag);
+			err = err ? err : sip_buf_write(b, "\r\n", 2);
+		} else
 			err = sip_build_hdr(b, "To", &to->val);
 		if (err)
 			return err;
@@ -112,7 +117,7 @@ sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
 	if ((err = copy_hdrs(b, req, SIP_HDR_CALL_ID, "Call-ID")) ||
 	    (err = copy_hdrs(b, req, SIP_HDR_CSEQ, "CSeq")))
 		return err;
-	return sip_build_hdrf(b, "Server", "%s", SIP_SERVER_NAME);
+	return sip_buf_str(b, "Server: " SIP_SERVER_NAME "\r\n");
 }
 
 int
@@ -135,5 +140,12 @@ sip_make_tag(char *buf, size_t n, rt_addr who, uint64_t salt)
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ull;
 	x ^= x >> 29;
-	snprintf(buf, n, "%016llx", (unsigned long long)x);
+	if (n < 17) {
+		if (n)
+			buf[0] = '\0';
+		return;
+	}
+	for (int i = 15; i >= 0; i--, x >>= 4)
+		buf[i] = "0123456789abcdef"[x & 15];
+	buf[16] = '\0';
 }

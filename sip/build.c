@@ -36,6 +36,19 @@ sip_buf_pl(struct sip_buf *b, const struct pl *pl)
 }
 
 int
+sip_buf_uint(struct sip_buf *b, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return sip_buf_write(b, d + n, sizeof(d) - n);
+}
+
+int
 sip_buf_vprintf(struct sip_buf *b, const char *fmt, va_list ap)
 {
 	size_t room = b->size - b->pos;
@@ -210,7 +223,9 @@ status_line(struct sip_buf *b, uint16_t code, const struct pl *reason)
 
 	if (code < 100 || code > 699)
 		return EINVAL;
-	err = sip_buf_printf(b, "SIP/2.0 %u ", code);
+	err = sip_buf_write(b, "SIP/2.0 ", 8);
+	err = err ? err : sip_buf_uint(b, code);
+	err = err ? err : sip_buf_write(b, " ", 1);
 	err = err ? err : sip_buf_pl(b, reason);
 	err = err ? err : sip_buf_write(b, "\r\n", 2);
 	UNDO_ON(err, b, pos0);
@@ -263,10 +278,14 @@ sip_build_end(struct sip_buf *b, const char *ctype, const struct pl *body)
 	size_t pos0 = b->pos, blen = body && body->p ? body->l : 0;
 	int err = 0;
 
-	if (ctype && blen)
-		err = sip_build_hdrf(b, "Content-Type", "%s", ctype);
-	err = err ? err : sip_build_hdrf(b, "Content-Length", "%zu", blen);
-	err = err ? err : sip_buf_write(b, "\r\n", 2);
+	if (ctype && blen) {
+		struct pl ct = pl_from_str(ctype);
+
+		err = sip_build_hdr(b, "Content-Type", &ct);
+	}
+	err = err ? err : sip_buf_str(b, "Content-Length: ");
+	err = err ? err : sip_buf_uint(b, blen);
+	err = err ? err : sip_buf_write(b, "\r\n\r\n", 4);
 	if (!err && blen)
 		err = sip_buf_write(b, body->p, blen);
 	UNDO_ON(err, b, pos0);

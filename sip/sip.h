@@ -407,6 +407,8 @@ void sip_buf_init(struct sip_buf *b, char *p, size_t size);
 int sip_buf_write(struct sip_buf *b, const void *p, size_t l);
 int sip_buf_str(struct sip_buf *b, const char *s);
 int sip_buf_pl(struct sip_buf *b, const struct pl *pl);
+/* v in decimal. */
+int sip_buf_uint(struct sip_buf *b, uint64_t v);
 int sip_buf_printf(struct sip_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sip_buf_vprintf(struct sip_buf *b, const char *fmt, va_list ap);
