@@ -230,7 +230,7 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 		return err;
 	if (ack) {
 		/* not kept: a retransmitted 2xx gets a new one */
-		sip_send(a, dlg_flow(d), out, b.pos);
+		sip_send(d->g->s, a, dlg_flow(d), out, b.pos);
 		return 0;
 	}
 	return spawn_txn(a, d, out, b.pos, txn);

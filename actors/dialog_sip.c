@@ -132,7 +132,7 @@ ok_resend(rt_actor *a, void *arg)
 		dlg_ended(a, d, 102, 408, "No ACK");
 		return;
 	}
-	sip_send_response(a, dlg_flow(d), d->ok, d->ok_len);
+	sip_send_response(d->g->s, a, dlg_flow(d), d->ok, d->ok_len);
 	d->ok_spent += d->ok_iv;
 	d->ok_iv = 2 * d->ok_iv < d->g->s->t2 ? 2 * d->ok_iv : d->g->s->t2;
 	d->ok_timer = rt_timer_start(a, d->ok_iv, ok_resend, NULL);

@@ -50,6 +50,13 @@ void registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
 void registrar_challenge(rt_actor *a, struct registrar *g,
                          const Pbx__SipRequest *r, const struct sip_msg *msg,
                          bool stale);
+/* A REGISTER without credentials for our realm: answer 401 with fresh
+ * challenges at once, statelessly (RFC 3261 §8.2.7), on the worker that
+ * read it, and return true; false for one with credentials (it needs a
+ * transaction). */
+bool registrar_stateless(rt_actor *a, struct registrar *g,
+                         const struct sip_msg *msg, const Pbx__SipFlow *flow,
+                         const struct pl *totag);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);
 

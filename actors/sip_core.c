@@ -12,8 +12,9 @@
  *    at once, statelessly (sip_uas.c);
  *  - a CANCEL matching an INVITE transaction: 200, and the transaction
  *    is told (its user, the call's dialog, answers the INVITE 487);
+ *  - a REGISTER without credentials: a stateless 401 (the registrar's);
  *  - any other request: a new server transaction whose user is the
- *    registrar (REGISTER, through the UAS core), the worker's call router
+ *    registrar of the AOR's worker (REGISTER), the worker's call router
  *    (a new INVITE) or the dialog its To tag names (481 if none); an ACK
  *    matching no transaction goes to the dialog its To tag names;
  *  - a response: to the client transaction named in its Via branch.
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "registrar.h"
 #include "sip_reply.h"
 #include "sip_uas.h"
 #include "txn.h"
@@ -35,6 +37,13 @@ struct core {
 
 #define KEY_MAX 1024
 
+/* Keys are built with sip_buf: 0 when they do not fit. */
+static size_t
+key_end(struct sip_buf *b, int err)
+{
+	return err ? 0 : b->pos;
+}
+
 /* §17.2.3: branch + sent-by + method (ACK matches its INVITE), and Call-ID
  * and CSeq; without the magic cookie, the RFC 2543 fields. */
 static size_t
@@ -45,47 +54,75 @@ txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
 	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
 	struct pl meth =
 	    msg->meth == SIP_METHOD_ACK ? PL("INVITE") : msg->method;
+	struct pl cid = ci ? ci->val : (struct pl)PL_INIT;
 	struct sip_addr from;
-	int l;
+	struct sip_buf b;
+	int err;
 
 	if (method_override)
 		meth = pl_from_str(method_override);
+	sip_buf_init(&b, k, n);
 	/* Call-ID and CSeq number too: every retransmission, its ACK and its
 	 * CANCEL share them, and two clients that reuse a branch (RFC 4475's
 	 * vectors do) are not merged into one transaction */
-	if (v->branch.l > 7 && strncmp(v->branch.p, "z9hG4bK", 7) == 0)
-		l = snprintf(k, n, "b|%.*s|%.*s:%u|%.*s|%.*s|%u",
-		             PL_ARG(v->branch), PL_ARG(v->host), v->port,
-		             PL_ARG(meth), ci ? (int)ci->val.l : 0,
-		             ci ? ci->val.p : "", msg->cseq);
-	else {
-		if (!fr || sip_addr_decode(&from, &fr->val) != 0)
-			from.tag = (struct pl)PL_INIT;
-		l = snprintf(k, n, "o|%.*s|%u|%.*s|%.*s|%.*s:%u|%.*s",
-		             ci ? (int)ci->val.l : 0, ci ? ci->val.p : "",
-		             msg->cseq, PL_ARG(from.tag), PL_ARG(msg->ruri),
-		             PL_ARG(v->host), v->port, PL_ARG(meth));
+	if (v->branch.l > 7 && strncmp(v->branch.p, "z9hG4bK", 7) == 0) {
+		err = sip_buf_write(&b, "b|", 2);
+		err = err ? err : sip_buf_pl(&b, &v->branch);
+		err = err ? err : sip_buf_write(&b, "|", 1);
+		err = err ? err : sip_buf_pl(&b, &v->host);
+		err = err ? err : sip_buf_write(&b, ":", 1);
+		err = err ? err : sip_buf_uint(&b, v->port);
+		err = err ? err : sip_buf_write(&b, "|", 1);
+		err = err ? err : sip_buf_pl(&b, &meth);
+		err = err ? err : sip_buf_write(&b, "|", 1);
+		err = err ? err : sip_buf_pl(&b, &cid);
+		err = err ? err : sip_buf_write(&b, "|", 1);
+		err = err ? err : sip_buf_uint(&b, msg->cseq);
+		return key_end(&b, err);
 	}
-	return l > 0 && (size_t)l < n ? (size_t)l : 0;
+	if (!fr || sip_addr_decode(&from, &fr->val) != 0)
+		from.tag = (struct pl)PL_INIT;
+	err = sip_buf_write(&b, "o|", 2);
+	err = err ? err : sip_buf_pl(&b, &cid);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_uint(&b, msg->cseq);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &from.tag);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &msg->ruri);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &v->host);
+	err = err ? err : sip_buf_write(&b, ":", 1);
+	err = err ? err : sip_buf_uint(&b, v->port);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &meth);
+	return key_end(&b, err);
 }
 
 /* §8.2.2.2: From tag, Call-ID and CSeq of a request without To tag. */
 static size_t
 merge_key(char *k, size_t n, const struct sip_msg *msg)
 {
-	const struct sip_hdr *to = sip_msg_hdr(msg, SIP_HDR_TO);
 	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
 	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
-	struct sip_addr ta, fa;
-	int l;
+	struct sip_addr fa;
+	struct sip_buf b;
+	int err;
 
-	if (!to || !fr || !ci || sip_addr_decode(&ta, &to->val) != 0 ||
-	    pl_isset(&ta.tag) || sip_addr_decode(&fa, &fr->val) != 0 ||
+	if (!sip_msg_hdr(msg, SIP_HDR_TO) || !fr || !ci ||
+	    pl_isset(&msg->to.tag) || sip_addr_decode(&fa, &fr->val) != 0 ||
 	    !pl_isset(&fa.tag))
 		return 0;
-	l = snprintf(k, n, "m|%.*s|%.*s|%u|%.*s", PL_ARG(fa.tag),
-	             PL_ARG(ci->val), msg->cseq, PL_ARG(msg->method));
-	return l > 0 && (size_t)l < n ? (size_t)l : 0;
+	sip_buf_init(&b, k, n);
+	err = sip_buf_write(&b, "m|", 2);
+	err = err ? err : sip_buf_pl(&b, &fa.tag);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &ci->val);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_uint(&b, msg->cseq);
+	err = err ? err : sip_buf_write(&b, "|", 1);
+	err = err ? err : sip_buf_pl(&b, &msg->method);
+	return key_end(&b, err);
 }
 
 static void
@@ -102,7 +139,7 @@ reply_stateless(rt_actor *a, struct core *c, const struct sip_msg *msg,
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
-		sip_send_response(a, f, out, b.pos);
+		sip_send_response(c->s, a, f, out, b.pos);
 }
 
 /* 400 to a request that did not parse, with the parser's reason. When the
@@ -176,15 +213,26 @@ on_response(rt_actor *a, const struct sip_msg *msg, const Pbx__SipPacket *p)
 		forward(a, txn, p);
 }
 
-/* Who takes a new request: a dialog for one with a To tag (its tag names
- * the dialog's actor), the call router for a new INVITE, else the UAS core
- * (REGISTER). false: a To tag that is not ours (481). */
+/* Who takes a new request: the registrar of its AOR's worker for a
+ * REGISTER, a dialog for one with a To tag (its tag names the dialog's
+ * actor), the call router for a new INVITE. false: no user (a To tag that
+ * is not ours: 481). */
 static bool
 user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
 {
+	char aor[256];
+
 	*tu = rt_self(a);
-	if (!c->s->calls || msg->meth == SIP_METHOD_REGISTER)
+	if (msg->meth == SIP_METHOD_REGISTER) {
+		if (!c->s->registrar ||
+		    registrar_aor(aor, sizeof(aor), msg) != 0)
+			return false; /* sip_uas_stateless answered it */
+		tu->worker = rt_worker_of(rt_of(a), aor, strlen(aor));
+		tu->id = SIP_ID_REGISTRAR;
 		return true;
+	}
+	if (!c->s->calls)
+		return false;
 	if (pl_isset(&msg->to.tag))
 		return sip_dialog_tag_decode(&msg->to.tag, tu) == 0;
 	if (msg->meth == SIP_METHOD_INVITE)
@@ -328,9 +376,6 @@ core_handle(rt_actor *a, const Pbx__Envelope *env)
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_PACKET:
 		on_packet(a, c, env->sip_packet);
-		break;
-	case PBX__ENVELOPE__BODY_SIP_REQUEST:
-		sip_uas_request(a, c->s, env->sip_request);
 		break;
 	case PBX__ENVELOPE__BODY_DOWN:
 		txn_table_drop(&c->txns, rt_addr_from_pb(env->down->who));

@@ -168,12 +168,18 @@ sip_flow_sender(rt_actor *a, const Pbx__SipFlow *f)
 }
 
 int
-sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len)
+sip_send(struct sip_stack *st, rt_actor *a, const Pbx__SipFlow *f,
+         const void *data, size_t len)
 {
 	Pbx__SipSend *s;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_SEND, len + 128, &s);
+	rt_msg *m;
 	int err;
 
+	/* UDP: this worker's own socket on the flow's address, at once */
+	if (f->transport == SIP_FLOW_UDP &&
+	    sip_udp_send_here(st, rt_self(a).worker, f, data, len) != ENOENT)
+		return 0;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_SEND, len + 128, &s);
 	if (!m)
 		return ENOMEM;
 	s->data.data = rt_msg_memdup(m, data, len);
@@ -189,8 +195,8 @@ sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len)
  * of rport if the client asked for it, else of the Via's sent-by. The top
  * Via of our response already carries both parameters. */
 int
-sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
-                  size_t len)
+sip_send_response(struct sip_stack *st, rt_actor *a, const Pbx__SipFlow *f,
+                  const void *data, size_t len)
 {
 	const char *p = data, *end = p + len, *v = NULL;
 	Pbx__SipFlow to = *f;
@@ -198,7 +204,7 @@ sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
 	struct pl val;
 
 	if (f->transport != SIP_FLOW_UDP)
-		return sip_send(a, f, data, len);
+		return sip_send(st, a, f, data, len);
 	/* the first Via line of the response */
 	for (const char *l = memchr(p, '\n', len); l && l + 1 < end;
 	     l = memchr(l + 1, '\n', (size_t)(end - l - 1))) {
@@ -230,7 +236,7 @@ sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
 		if (sip_via_decode(&via, &val) == 0 && !via.rport_val)
 			to.remote_port = via.port ? via.port : 5060;
 	}
-	return sip_send(a, &to, data, len);
+	return sip_send(st, a, &to, data, len);
 }
 
 void

@@ -33,6 +33,8 @@ enum sip_flow_tp {
 	SIP_FLOW_TLS = 3,
 };
 
+struct udp_sock;
+
 struct sip_listener {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -40,6 +42,9 @@ struct sip_listener {
 	char host[48]; /* for Via sent-by */
 	uint16_t port;
 	int udp_fd[SIP_MAX_WORKERS];
+	/* worker w's UDP transport on this address, used on w's thread only
+	 * (set and cleared by the transport actor, read by sip_send) */
+	struct udp_sock *udp[SIP_MAX_WORKERS];
 	int tcp_fd;
 	bool tls; /* a TLS listener: TCP only, no UDP sockets */
 };
@@ -98,12 +103,18 @@ void sip_flow_text(char *buf, size_t n, const Pbx__SipFlow *f);
 
 /* The transport actor that sends along a flow, from this worker. */
 rt_addr sip_flow_sender(rt_actor *a, const Pbx__SipFlow *f);
-/* Send bytes along a flow (a SipSend to its transport actor). */
-int sip_send(rt_actor *a, const Pbx__SipFlow *f, const void *data, size_t len);
+/* Send bytes along a flow: over UDP on this worker's socket at once,
+ * else a SipSend to the flow's transport actor (a TCP/TLS connection). */
+int sip_send(struct sip_stack *s, rt_actor *a, const Pbx__SipFlow *f,
+             const void *data, size_t len);
+/* UDP only: send on worker `worker`'s socket of the flow's address (call
+ * on that worker); ENOENT when it has none. */
+int sip_udp_send_here(struct sip_stack *s, uint32_t worker,
+                      const Pbx__SipFlow *f, const void *data, size_t len);
 
 /* Send a response: UDP responses go where RFC 3261 §18.2.2 says. */
-int sip_send_response(rt_actor *a, const Pbx__SipFlow *f, const void *data,
-                      size_t len);
+int sip_send_response(struct sip_stack *s, rt_actor *a, const Pbx__SipFlow *f,
+                      const void *data, size_t len);
 
 /* One trace line (and the message with SIP_TRACE_FULL). */
 void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,

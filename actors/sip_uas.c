@@ -211,29 +211,6 @@ decide(const struct sip_msg *msg, struct answer *an, bool calls)
 	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
 }
 
-/* REGISTER: to the registrar actor of the worker the AOR hashes to. */
-static int
-to_registrar(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r,
-             const struct sip_msg *msg)
-{
-	char aor[256];
-	rt_addr to;
-	rt_msg *m;
-
-	if (!s->registrar)
-		return ENOSYS;
-	if (registrar_aor(aor, sizeof(aor), msg) != 0)
-		return EBADMSG;
-	to = (rt_addr){ rt_self(a).node,
-		        rt_worker_of(rt_of(a), aor, strlen(aor)),
-		        SIP_ID_REGISTRAR };
-	if (!(m = sip_request_copy(r)))
-		return ENOMEM;
-	if (rt_send(a, to, m) != 0)
-		rt_msg_free(m);
-	return 0;
-}
-
 /* A To tag that is the same for every retransmission of a request: a hash
  * of its Call-ID, CSeq and top Via (branch). */
 static void
@@ -262,57 +239,30 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 	struct pl totag, extra;
 
 	decide(msg, &an, s->calls != NULL);
-	if (an.code == 0)
-		return false; /* through a transaction: registrar, calls */
 	stable_tag(tag, sizeof(tag), a, msg);
 	totag = pl_from_str(tag);
+	if (an.code == 0 && msg->meth == SIP_METHOD_REGISTER) {
+		char aor[256];
+
+		if (!s->registrar) {
+			say(&an, 405, NULL);
+			snprintf(an.extra, sizeof(an.extra),
+			         "Allow: " SIP_ALLOW "\r\n");
+		} else if (registrar_aor(aor, sizeof(aor), msg) != 0) {
+			/* RFC 3261 §10.3 step 3: no AOR of this domain */
+			say(&an, 404, "Not Found: To is no SIP AOR");
+		} else {
+			/* a challenge needs no transaction (§8.2.7) */
+			return registrar_stateless(a, s->registrar, msg, flow,
+			                           &totag);
+		}
+	}
+	if (an.code == 0)
+		return false; /* through a transaction: registrar, calls */
 	extra = pl_from_str(an.extra);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_start(&b, msg, flow, an.code, an.reason, &totag) == 0 &&
 	    sip_buf_pl(&b, &extra) == 0 && sip_build_end(&b, NULL, NULL) == 0)
-		sip_send_response(a, flow, out, b.pos);
+		sip_send_response(s, a, flow, out, b.pos);
 	return true;
-}
-
-void
-sip_uas_request(rt_actor *a, struct sip_stack *s, const Pbx__SipRequest *r)
-{
-	struct answer an = { 0 };
-	struct sip_msg msg;
-	struct sip_buf b;
-	char out[8192], tag[24];
-	struct pl totag, extra;
-	Pbx__SipResponse *resp;
-	rt_msg *m;
-
-	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &s->limits) != 0 ||
-	    msg.meth == SIP_METHOD_ACK)
-		return;
-	decide(&msg, &an, s->calls != NULL);
-	if (an.code == 0) {
-		int err = to_registrar(a, s, r, &msg);
-
-		if (!err)
-			return;
-		/* RFC 3261 §10.3 step 3: no AOR of this domain */
-		if (err == EBADMSG)
-			say(&an, 404, "Not Found: To is no SIP AOR");
-		else
-			say(&an, 405, NULL);
-	}
-	sip_make_tag(tag, sizeof(tag), rt_addr_from_pb(r->txn), msg.cseq);
-	totag = pl_from_str(tag);
-	extra = pl_from_str(an.extra);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, &msg, r->flow, an.code, an.reason, &totag) ||
-	    sip_buf_pl(&b, &extra) || sip_build_end(&b, NULL, NULL))
-		return;
-	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, b.pos, &resp);
-	if (!m)
-		return;
-	resp->data.data = rt_msg_memdup(m, out, b.pos);
-	resp->data.len = b.pos;
-	if (rt_send(a, rt_addr_from_pb(r->txn), m) != 0)
-		rt_msg_free(m);
 }

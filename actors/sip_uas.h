@@ -7,12 +7,10 @@
 
 /* Answer a request the PBX serves itself at once, statelessly (RFC 3261
  * §8.2.7): no transaction, and a retransmission gets the same answer (the
- * To tag is a hash of the request). false: it needs a transaction (it goes
- * to the registrar). */
+ * To tag is a hash of the request). A REGISTER without credentials gets
+ * its 401 here too. false: it needs a transaction (a REGISTER with
+ * credentials, an INVITE, a request inside a dialog). */
 bool sip_uas_stateless(rt_actor *a, struct sip_stack *s,
                        const struct sip_msg *msg, const Pbx__SipFlow *flow);
-/* A request from a server transaction; the answer goes back to it. */
-void sip_uas_request(rt_actor *a, struct sip_stack *s,
-                     const Pbx__SipRequest *r);
 
 #endif

@@ -3,7 +3,9 @@
  * socket of its own bound with SO_REUSEPORT (bound by sip_stack_start, so a
  * busy port fails the start). Datagrams are read on the loop, wrapped in a
  * SipPacket with their flow, and handed to the SIP core of the worker their
- * Call-ID belongs to. SipSend messages are written out along their flow.
+ * Call-ID belongs to (a REGISTER: its AOR's). Actors of the same worker send
+ * on its socket directly (sip_udp_send_here); SipSend messages from others
+ * are written out along their flow.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -110,27 +112,23 @@ udp_init(rt_actor *a, void *arg)
 		       uv_strerror(err));
 		return -err;
 	}
+	u->s->listen[u->listener].udp[u->self.worker] = u;
 	return 0;
 }
 
-static void
-udp_handle(rt_actor *a, const Pbx__Envelope *env)
+static int
+udp_send(struct udp_sock *u, const Pbx__SipFlow *f, const void *data,
+         size_t len)
 {
-	struct udp_state *st = rt_state(a);
-	struct udp_sock *u = st->sock;
 	struct sockaddr_storage ss;
-	const Pbx__SipSend *snd;
 	uv_buf_t b;
 	int r;
 
-	if (env->body_case != PBX__ENVELOPE__BODY_SIP_SEND)
-		return;
-	snd = env->sip_send;
-	if (!snd->flow || sip_flow_remote(snd->flow, &ss) != 0)
-		return;
-	sip_trace(u->s, false, snd->flow, snd->data.data, snd->data.len);
+	if (sip_flow_remote(f, &ss) != 0)
+		return EINVAL;
+	sip_trace(u->s, false, f, data, len);
 	atomic_fetch_add_explicit(&u->s->n_out, 1, memory_order_relaxed);
-	b = uv_buf_init((char *)snd->data.data, (unsigned)snd->data.len);
+	b = uv_buf_init((char *)data, (unsigned)len);
 	r = uv_udp_try_send(&u->h, &b, 1, (const struct sockaddr *)&ss);
 	if (r == UV_EAGAIN) {
 		/* socket buffer full: the transaction retransmits */
@@ -138,6 +136,30 @@ udp_handle(rt_actor *a, const Pbx__Envelope *env)
 	} else if (r < 0) {
 		rt_debug("udp send: %s", uv_strerror(r));
 	}
+	return 0;
+}
+
+int
+sip_udp_send_here(struct sip_stack *s, uint32_t worker, const Pbx__SipFlow *f,
+                  const void *data, size_t len)
+{
+	struct udp_sock *u;
+
+	if (f->listener >= s->n_listen || worker >= SIP_MAX_WORKERS ||
+	    !(u = s->listen[f->listener].udp[worker]))
+		return ENOENT;
+	return udp_send(u, f, data, len);
+}
+
+static void
+udp_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct udp_state *st = rt_state(a);
+
+	if (env->body_case == PBX__ENVELOPE__BODY_SIP_SEND &&
+	    env->sip_send->flow)
+		udp_send(st->sock, env->sip_send->flow,
+		         env->sip_send->data.data, env->sip_send->data.len);
 }
 
 static void
@@ -145,8 +167,13 @@ udp_fini(rt_actor *a, int reason)
 {
 	struct udp_state *st = rt_state(a);
 
-	if (st->sock)
-		uv_close((uv_handle_t *)&st->sock->h, close_cb);
+	if (st->sock) {
+		struct udp_sock *u = st->sock;
+
+		if (u->s->listen[u->listener].udp[u->self.worker] == u)
+			u->s->listen[u->listener].udp[u->self.worker] = NULL;
+		uv_close((uv_handle_t *)&u->h, close_cb);
+	}
 }
 
 const rt_kind sip_udp_kind = {

@@ -123,7 +123,7 @@ send_ack(rt_actor *a, struct txc *t, const Pbx__SipPacket *resp)
 		return;
 	sip_buf_init(&b, out, sizeof(out));
 	if (build_from_invite(t, &b, "ACK", &h->val, NULL) == 0)
-		sip_send(a, sent(t)->flow, out, b.pos);
+		sip_send(t->s, a, sent(t)->flow, out, b.pos);
 }
 
 static void
@@ -176,7 +176,7 @@ cancel_resend(rt_actor *a, void *arg)
 	t->cancel_timer = 0;
 	if (!t->cancel || t->final_seen)
 		return;
-	sip_send(a, sent(t)->flow, t->cancel, t->cancel_len);
+	sip_send(t->s, a, sent(t)->flow, t->cancel, t->cancel_len);
 	t->cancel_iv =
 	    2 * t->cancel_iv < t->s->t2 ? 2 * t->cancel_iv : t->s->t2;
 	t->cancel_timer = rt_timer_start(a, t->cancel_iv, cancel_resend, NULL);
@@ -208,7 +208,7 @@ cancel_send(rt_actor *a, struct txc *t)
 		return;
 	memcpy(t->cancel, out, b.pos);
 	t->cancel_len = b.pos;
-	sip_send(a, sent(t)->flow, t->cancel, t->cancel_len);
+	sip_send(t->s, a, sent(t)->flow, t->cancel, t->cancel_len);
 	if (sent(t)->flow->transport == SIP_FLOW_UDP) {
 		t->cancel_iv = t->s->t1;
 		t->cancel_timer =
@@ -241,7 +241,7 @@ event(rt_actor *a, struct txc *t, enum txn_ev_type type, uint16_t code,
 	txn_fsm_event(&t->fsm, &ev, &o);
 	txn_timers_apply(a, t->timer, &o, timer_cb);
 	if (o.send == TXN_SEND_REQUEST)
-		sip_send(a, sent(t)->flow, sent(t)->data.data,
+		sip_send(t->s, a, sent(t)->flow, sent(t)->data.data,
 		         sent(t)->data.len);
 	else if (o.send == TXN_SEND_ACK && in)
 		send_ack(a, t, in);

@@ -62,7 +62,7 @@ send_100(rt_actor *a, struct txs *t)
 		return;
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_simple(&b, &msg, p->flow, 100, NULL, NULL) == 0)
-		sip_send_response(a, p->flow, out, b.pos);
+		sip_send_response(t->s, a, p->flow, out, b.pos);
 }
 
 /* A completed non-INVITE transaction only resends its response: keep the
@@ -136,7 +136,8 @@ apply(rt_actor *a, struct txs *t, const struct txn_out *o,
 {
 	txn_timers_apply(a, t->timer, o, timer_cb);
 	if (o->send == TXN_SEND_RESPONSE && t->resp)
-		sip_send_response(a, request(t)->flow, t->resp, t->resp_len);
+		sip_send_response(t->s, a, request(t)->flow, t->resp,
+		                  t->resp_len);
 	else if (o->send == TXN_SEND_100)
 		send_100(a, t);
 	if (o->to_tu)
