@@ -68,6 +68,8 @@ struct store {
 	 * after its last commit (call events: one fsync for many calls) */
 	bool urgent;
 	uint64_t last_commit_ms;
+	uint64_t urgent_since_us; /* when urgent last became true */
+	uint64_t last_batch;      /* appends in the last commit */
 	pthread_t writer;
 	bool writer_running;
 
@@ -81,6 +83,12 @@ struct store {
 };
 
 #define STORE_LAZY_MS 20
+/* Under load (the last commit held more than one append), a commit someone
+ * waits for still lets others join for this long: at 9,000 registrations/s
+ * commits hold ~40 instead of ~15 appends, and the writer's CPU (mostly the
+ * kernel's: page writes and two flushes per commit) per registration falls
+ * by about a third. A lone request is not delayed. */
+#define STORE_COMMIT_DELAY_US 3000
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
  * grow. */

@@ -16,6 +16,15 @@
 #define MAP_SIZE_MAX ((size_t)1 << 36)
 #define ALIGN8(n)    (((n) + 7) & ~(size_t)7)
 
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static bool
 binding_ok(const Pbx__Binding *b, size_t maxkey)
 {
@@ -123,8 +132,10 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 		*s->tail = it;
 		s->tail = &it->next;
 		s->queued++;
-		if (reply_to.id)
+		if (reply_to.id && !s->urgent) {
 			s->urgent = true;
+			s->urgent_since_us = mono_us();
+		}
 		/* the writer sleeps on an empty queue, or lets non-urgent
 		 * appends gather: wake it only when that changes */
 		if (wake)
@@ -330,6 +341,7 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 
 	for (it = first; it != end; it = it->next)
 		count++;
+	s->last_batch = count;
 	rc = with_txn(s, write_batch, &b);
 	err = store_errno(rc);
 	if (rc) {
@@ -418,6 +430,31 @@ gather(struct store *s)
 	}
 }
 
+/* Someone waits, but the last commit held several appends: under load,
+ * let more join for up to STORE_COMMIT_DELAY_US after the first waiter came
+ * (as PostgreSQL's commit_delay), so fewer, larger commits share the
+ * fsyncs. A lone request commits at once. Called with mu. */
+static void
+gather_urgent(struct store *s)
+{
+	uint64_t until = s->urgent_since_us + STORE_COMMIT_DELAY_US;
+	struct timespec ts;
+
+	if (s->last_batch < 2)
+		return;
+	while (!s->stopping) {
+		uint64_t now = mono_us();
+
+		if (now >= until)
+			return;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(until - now) * 1000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
+	}
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -432,6 +469,8 @@ writer_main(void *arg)
 		if (!s->head)
 			break; /* stopping, and nothing left */
 		gather(s);
+		if (s->urgent)
+			gather_urgent(s);
 		list = s->head;
 		s->head = NULL;
 		s->tail = &s->head;
