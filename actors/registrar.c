@@ -84,10 +84,11 @@ registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len)
 		return;
 	resp->data.data = rt_msg_memdup(m, data, len);
 	resp->data.len = len;
-	/* challenges and refusals are answered anew if the request comes
-	 * again: their transactions need not wait for retransmissions, which
-	 * halves the live transactions of a registration storm */
-	resp->stateless = txn_status_code(data, len) >= 400;
+	/* a REGISTER is answered anew if it comes again (challenges and
+	 * refusals by the same checks; a 200 by the registration actor, which
+	 * remembers what it accepted): its transaction need not wait 64*T1 for
+	 * retransmissions. (INVITE transactions ignore the flag.) */
+	resp->stateless = txn_status_code(data, len) >= 200;
 	if (rt_send(a, txn, m) != 0)
 		rt_msg_free(m);
 }
@@ -195,63 +196,101 @@ forward(rt_actor *a, rt_addr to, const Pbx__SipRequest *r)
 		rt_msg_free(m);
 }
 
-static void
-on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+bool
+registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+                const struct sip_msg *msg)
 {
-	struct registrar *g = w->g;
-	struct sip_msg msg;
 	struct auth_creds cr;
 	struct find_arg fa = { g->dir, PL_INIT };
-	const struct sip_hdr *to;
 	struct sip_addr ta;
-	char aor[256];
-	rt_addr reg;
 
-	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &g->s->limits) != 0)
-		return;
-	to = sip_msg_hdr(&msg, SIP_HDR_TO);
-	if (registrar_aor(aor, sizeof(aor), &msg) != 0 ||
-	    sip_addr_decode(&ta, &to->val) != 0) {
-		registrar_respond(a, r, &msg, 400, "Bad To", NULL, NULL, NULL);
-		return;
+	if (sip_addr_decode(&ta, &sip_msg_hdr(msg, SIP_HDR_TO)->val) != 0) {
+		registrar_respond(a, r, msg, 400, "Bad To", NULL, NULL, NULL);
+		return false;
 	}
 	fa.domain = ta.uri.host;
-	switch (auth_check(&g->auth, &msg, false, registrar_now_ms() / 1000,
+	switch (auth_check(&g->auth, msg, false, registrar_now_ms() / 1000,
 	                   find_user, &fa, &cr)) {
 	case AUTH_OK:
 		break;
 	case AUTH_STALE:
-		registrar_challenge(a, g, r, &msg, true);
-		return;
+		registrar_challenge(a, g, r, msg, true);
+		return false;
 	case AUTH_NONE:
 	case AUTH_BAD_NONCE:
-		registrar_challenge(a, g, r, &msg, false);
-		return;
+		registrar_challenge(a, g, r, msg, false);
+		return false;
 	case AUTH_MALFORMED:
-		registrar_respond(a, r, &msg, 400, "Bad Authorization", NULL,
+		registrar_respond(a, r, msg, 400, "Bad Authorization", NULL,
 		                  NULL, NULL);
-		return;
+		return false;
 	default:
 		atomic_fetch_add_explicit(&g->n_refused, 1,
 		                          memory_order_relaxed);
-		rt_info("REGISTER %s refused: wrong credentials for %.*s", aor,
-		        PL_ARG(cr.username));
-		registrar_respond(a, r, &msg, 403, NULL, NULL, NULL, NULL);
-		return;
+		rt_info(
+		    "REGISTER %.*s@%.*s refused: wrong credentials for %.*s",
+		    PL_ARG(ta.uri.user), PL_ARG(ta.uri.host),
+		    PL_ARG(cr.username));
+		registrar_respond(a, r, msg, 403, NULL, NULL, NULL, NULL);
+		return false;
 	}
 	/* the authenticated user registers its own AOR only */
 	if (!pl_eq(&cr.username, &ta.uri.user)) {
 		atomic_fetch_add_explicit(&g->n_refused, 1,
 		                          memory_order_relaxed);
-		registrar_respond(a, r, &msg, 403,
+		registrar_respond(a, r, msg, 403,
 		                  "Not Allowed To Register This AOR", NULL,
 		                  NULL, NULL);
-		return;
+		return false;
 	}
-	reg = registration_of(a, w, aor);
+	return true;
+}
+
+/* An AOR that is no user of the directory has no registration actor: it
+ * is refused here, so unknown AORs cannot fill the worker with actors. */
+static void
+refuse_unknown(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+{
+	struct sip_msg msg;
+
+	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
+	                   &w->g->s->limits) != 0)
+		return;
+	atomic_fetch_add_explicit(&w->g->n_refused, 1, memory_order_relaxed);
+	registrar_respond(a, r, &msg, 403, "Not Allowed To Register This AOR",
+	                  NULL, NULL, NULL);
+}
+
+/* Route by the AOR of To, found without parsing the request: the
+ * registration actor parses it once and checks the credentials. */
+static void
+on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+{
+	char aor[256];
+	const char *at;
+	struct pl user, domain;
+	rt_addr reg;
+
+	if (sip_raw_aor(aor, sizeof(aor), (const char *)r->data.data,
+	                r->data.len) != 0)
+		return; /* the SIP core checked it: not a REGISTER of ours */
+	if (txn_table_get(&w->aors, aor, strlen(aor), &reg) != 0) {
+		at = strchr(aor, '@');
+		user = (struct pl){ aor, (size_t)(at - aor) };
+		domain = pl_from_str(at + 1);
+		if (!directory_find(w->g->dir, &user, &domain)) {
+			refuse_unknown(a, w, r);
+			return;
+		}
+		reg = registration_of(a, w, aor);
+	}
 	if (reg.id == 0) {
-		registrar_respond(a, r, &msg, 500, NULL, NULL, NULL, NULL);
+		struct sip_msg msg;
+
+		if (sip_msg_decode(&msg, (const char *)r->data.data,
+		                   r->data.len, &w->g->s->limits) == 0)
+			registrar_respond(a, r, &msg, 500, NULL, NULL, NULL,
+			                  NULL);
 		return;
 	}
 	forward(a, reg, r);

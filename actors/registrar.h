@@ -1,9 +1,11 @@
 /*
  * The registrar (RFC 3261 §10). A registrar actor on every worker (id
  * SIP_ID_REGISTRAR) takes the REGISTERs of the AORs that hash to its worker:
- * it challenges and checks credentials statelessly (auth.h), then hands the
- * request to the registration actor of the AOR (registration.c), spawned on
- * first use and kept while the AOR has bindings. Every change of a binding
+ * it hands each to the registration actor of the AOR (registration.c),
+ * spawned on first use for a user of the directory, which checks the
+ * credentials (registrar_admit, statelessly: auth.h) and applies it. A
+ * REGISTER without credentials never gets here: the SIP core answers it
+ * 401 (registrar_stateless). Every change of a binding
  * is an event in the store; the 200 OK leaves after the commit holding it.
  */
 #ifndef PBX_REGISTRAR_H
@@ -57,6 +59,11 @@ void registrar_challenge(rt_actor *a, struct registrar *g,
 bool registrar_stateless(rt_actor *a, struct registrar *g,
                          const struct sip_msg *msg, const Pbx__SipFlow *flow,
                          const struct pl *totag);
+/* Check the credentials of a REGISTER for its To AOR (RFC 3261 §10.3
+ * steps 1-3): true when the user may register it; else the answer (401,
+ * 400, 403) is sent and false returned. */
+bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+                     const struct sip_msg *msg);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);
 

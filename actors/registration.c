@@ -18,6 +18,7 @@
 #include "registrar.h"
 
 #define NONCES 8
+#define RECENT 4
 
 struct flowc {
 	uint32_t transport, listener, rport, lport;
@@ -50,6 +51,11 @@ struct pending {
 	uint32_t removed;
 };
 
+/* A REGISTER as accepted (see request_key). */
+struct req_key {
+	uint64_t merge, full;
+};
+
 struct reg {
 	struct registrar *g;
 	char aor[256];
@@ -60,6 +66,12 @@ struct reg {
 		uint32_t nc;
 	} nonces[NONCES];
 	unsigned nonce_next;
+	/* the REGISTERs last accepted (see request_key) */
+	struct {
+		struct req_key key;
+		uint32_t cseq;
+	} recent[RECENT];
+	unsigned recent_next;
 	struct pending *pend;
 	size_t npend;
 	uint64_t next_corr;
@@ -320,6 +332,61 @@ replayed(struct reg *r, const struct sip_msg *msg)
 	return false;
 }
 
+/* A REGISTER's transaction ends with its 200 (it does not absorb
+ * retransmissions for 64*T1): a retransmission of an accepted request comes
+ * here again. It is known by its Call-ID, From tag and CSeq, and by its top
+ * Via (with the branch) and source: answered anew with the current
+ * bindings, changing nothing (§10.3 would refuse its CSeq, and its nonce
+ * count looks replayed). The same request by another path (another Via) is
+ * a merged request (§8.2.2.2): 482, as its transaction would have said. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t l)
+{
+	for (size_t i = 0; p && i < l; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+	return h;
+}
+
+static struct req_key
+request_key(const struct sip_msg *m, const Pbx__SipFlow *f)
+{
+	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	const struct sip_hdr *via = sip_msg_hdr(m, SIP_HDR_VIA);
+	struct req_key k;
+	uint32_t port = f ? f->remote_port : 0;
+
+	k.merge = 1469598103934665603ull;
+	if (ci)
+		k.merge = fnv(k.merge, ci->val.p, ci->val.l);
+	k.merge = fnv(k.merge, m->from.tag.p, m->from.tag.l);
+	k.full = k.merge;
+	if (via)
+		k.full = fnv(k.full, via->val.p, via->val.l);
+	if (f)
+		k.full = fnv(k.full, f->remote_ip.data, f->remote_ip.len);
+	k.full = fnv(k.full, &port, sizeof(port));
+	return k;
+}
+
+/* 200: a retransmission; 482: merged; 0: neither. */
+static uint16_t
+seen(const struct reg *r, const struct req_key *k, uint32_t cseq)
+{
+	for (unsigned i = 0; i < RECENT; i++)
+		if (r->recent[i].key.merge == k->merge &&
+		    r->recent[i].cseq == cseq)
+			return r->recent[i].key.full == k->full ? 200 : 482;
+	return 0;
+}
+
+static void
+remember(struct reg *r, const struct req_key *k, uint32_t cseq)
+{
+	r->recent[r->recent_next].key = *k;
+	r->recent[r->recent_next].cseq = cseq;
+	r->recent_next = (r->recent_next + 1) % RECENT;
+}
+
 struct ok_arg {
 	const struct reg *r;
 	uint64_t now;
@@ -549,9 +616,24 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	struct ok_arg oa;
 	size_t nn = r->n, len;
 	uint16_t code;
+	struct req_key key;
 
 	if (sip_msg_decode(&msg, (const char *)q->data.data, q->data.len,
 	                   &r->g->s->limits) != 0)
+		return;
+	key = request_key(&msg, q->flow);
+	switch (seen(r, &key, msg.cseq)) {
+	case 200:
+		oa = (struct ok_arg){ r, registrar_now_ms(), false };
+		if (registrar_build(out, sizeof(out), &len, q, &msg, 200, NULL,
+		                    NULL, ok_hdrs, &oa) == 0)
+			registrar_send(a, rt_addr_from_pb(q->txn), out, len);
+		return;
+	case 482:
+		registrar_respond(a, q, &msg, 482, NULL, NULL, NULL, NULL);
+		return;
+	}
+	if (!registrar_admit(a, r->g, q, &msg))
 		return;
 	if (replayed(r, &msg)) {
 		registrar_challenge(a, r->g, q, &msg, true);
@@ -589,6 +671,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	                    ok_hdrs, &oa) != 0)
 		goto out;
 	atomic_fetch_add_explicit(&r->g->n_ok, 1, memory_order_relaxed);
+	remember(r, &key, msg.cseq);
 	for (size_t i = 0; i < cs->n; i++)
 		rt_info("%s: %s -> %s",
 		        cs->c[i].kind == ADDED     ? "registered"
@@ -674,6 +757,7 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 		if (m && ok && p->resp) {
 			resp->data.data = rt_msg_memdup(m, p->resp, p->len);
 			resp->data.len = p->len;
+			resp->stateless = true; /* see request_key */
 			if (rt_send(a, p->txn, m) != 0)
 				rt_msg_free(m);
 		} else {

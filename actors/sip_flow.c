@@ -319,6 +319,19 @@ sip_aor_key(char *out, size_t n, const struct pl *to)
 	return 0;
 }
 
+int
+sip_raw_aor(char *out, size_t n, const char *data, size_t len)
+{
+	const char *v;
+	size_t vl;
+	struct pl to;
+
+	if (find_hdr(data, len, "to", 2, 't', &v, &vl) != 0)
+		return EBADMSG;
+	to = (struct pl){ v, vl };
+	return sip_aor_key(out, n, &to);
+}
+
 uint32_t
 sip_worker_for(rt *r, uint32_t here, const char *data, size_t len)
 {
@@ -329,14 +342,15 @@ sip_worker_for(rt *r, uint32_t here, const char *data, size_t len)
 	/* an OPTIONS is answered statelessly: the worker that read it */
 	if (len > 8 && memcmp(data, "OPTIONS ", 8) == 0)
 		return here;
-	/* a REGISTER lives where its AOR's registrar does: the request,
-	 * its transaction and its retransmissions (same To), and the
-	 * registration actor, on one worker */
-	if (len > 9 && memcmp(data, "REGISTER ", 9) == 0 &&
-	    find_hdr(data, len, "to", 2, 't', &v, &vl) == 0) {
-		struct pl to = { v, vl };
-
-		if (sip_aor_key(aor, sizeof(aor), &to) == 0)
+	/* a REGISTER with credentials lives where its AOR's registrar does:
+	 * the request, its transaction and its retransmissions (same To),
+	 * and the registration actor, on one worker; one without gets a
+	 * stateless 401 where it was read */
+	if (len > 9 && memcmp(data, "REGISTER ", 9) == 0) {
+		if (find_hdr(data, len, "authorization", 13, '\0', &v, &vl) !=
+		    0)
+			return here;
+		if (sip_raw_aor(aor, sizeof(aor), data, len) == 0)
 			return rt_worker_of(r, aor, strlen(aor));
 	}
 	if (find_hdr(data, len, "call-id", 7, 'i', &v, &vl) != 0)

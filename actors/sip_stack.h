@@ -123,9 +123,13 @@ void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
 /* "user@domain" (domain lower-cased, no port) of a To/From value, the key
  * of an AOR everywhere; 0 or EBADMSG. */
 int sip_aor_key(char *out, size_t n, const struct pl *to);
-/* Worker that owns a message's transactions: by Call-ID, or for REGISTER
- * by the AOR of its To (where its registrar is); an OPTIONS, answered
- * statelessly, stays `here` (the worker that read it). */
+/* The AOR key of a raw message's To, found by scanning the header names
+ * only (no parse); 0 or EBADMSG. */
+int sip_raw_aor(char *out, size_t n, const char *data, size_t len);
+/* Worker that owns a message's transactions: by Call-ID, or for a REGISTER
+ * with credentials by the AOR of its To (where its registrar is); an
+ * OPTIONS or a REGISTER without Authorization, answered statelessly, stays
+ * `here` (the worker that read it). */
 uint32_t sip_worker_for(rt *r, uint32_t here, const char *data, size_t len);
 
 /* Branch parameter naming a client transaction actor, and back. */

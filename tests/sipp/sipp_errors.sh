@@ -128,9 +128,11 @@ sed -E 's/^(Content-Length: .*)\r$/\1\r\nContent-Length: 0\r/' "$req" >"$WORK/m1
 	bad two-content-lengths 'content-length' "$WORK/m12.req"
 
 # -- a merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as
-# an ongoing transaction, another branch, no To tag: 482. The PBX answers
-# OPTIONS and digest challenges statelessly, so the ongoing transaction is
-# an authenticated REGISTER (its 200 waits 64*T1 for retransmissions).
+# an earlier request, another branch, no To tag: 482. The PBX answers
+# OPTIONS and digest challenges statelessly; an authenticated REGISTER's
+# transaction ends with its 200 too, and its registration actor remembers
+# the request: a retransmission gets the 200 again, unchanged, and the same
+# request by another branch is merged.
 md5() { printf '%s' "$1" | openssl md5 -r | cut -d' ' -f1; }
 MCID=merge$RANDOM@x MTAG=mt$RANDOM
 CALLID=$MCID FROMTAG=$MTAG BRANCH=z9hG4bK-m0-$RANDOM TOURI=sip:1000@127.0.0.1 \
@@ -150,5 +152,18 @@ if [ "$(status "$WORK/mg1.1" 2>/dev/null)" != 200 ] || [ "$got" != 482 ]; then
 	problem "merged request: an authenticated REGISTER, then the same (Call-ID, From tag, CSeq 2) with another branch: answers '$(cut -d' ' -f4- "$WORK/mg1.out")' then '$(cut -d' ' -f4- "$WORK/mg2.out")', expected 200 then 482"
 else
 	pass "merged request: 482 $(reason "$WORK/mg2.1")"
+fi
+# -- the accepted REGISTER again, byte for byte (its 200 was lost): the
+# same 200 with the binding, and nothing stored anew
+events() { "$BIN/pbxctl" -s "$ADMIN" --json status | jq .events; }
+[ -n "$PBXD" ] && ev0=$(events)
+send_udp mg3 "$WORK/mg1.req"
+if [ "$(status "$WORK/mg3.1" 2>/dev/null)" != 200 ] ||
+	! header "$WORK/mg3.1" contact | grep -q "sip:1000@127.0.0.1:$LP"; then
+	problem "retransmitted REGISTER after its 200: answers '$(cut -d' ' -f4- "$WORK/mg3.out")', expected 200 with Contact <sip:1000@127.0.0.1:$LP>"
+elif [ -n "$PBXD" ] && [ "$(events)" != "$ev0" ]; then
+	problem "retransmitted REGISTER after its 200: $ev0 events stored before, $(events) after (a retransmission changes nothing)"
+else
+	pass "retransmitted REGISTER after its 200: 200 again, nothing stored"
 fi
 finish
