@@ -136,13 +136,12 @@ registrar_stateless(rt_actor *a, struct registrar *g, const struct sip_msg *msg,
                     const Pbx__SipFlow *flow, const struct pl *totag)
 {
 	struct challenge_arg ca = { g, false };
-	struct sip_auth h;
 	struct sip_buf b;
 	char out[8192];
-	uint32_t nc;
-
-	if (auth_creds(&g->auth, msg, false, &h, &nc) != ENOENT)
-		return false; /* credentials of ours: checked statefully */
+	/* any Authorization: checked statefully (another realm's gets a
+	 * 401 there) */
+	if (sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION))
+		return false;
 	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_start(&b, msg, flow, 401, NULL, totag) == 0 &&
@@ -198,7 +197,7 @@ forward(rt_actor *a, rt_addr to, const Pbx__SipRequest *r)
 
 bool
 registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
-                const struct sip_msg *msg)
+                const struct sip_msg *msg, struct auth_creds *crp)
 {
 	struct auth_creds cr;
 	struct find_arg fa = { g->dir, PL_INIT };
@@ -243,6 +242,7 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 		                  NULL, NULL);
 		return false;
 	}
+	*crp = cr;
 	return true;
 }
 

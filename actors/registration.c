@@ -185,6 +185,46 @@ cs_new(size_t cap)
 	return cs;
 }
 
+/* A REGISTER's working set on the worker's stack for the usual maximum of
+ * bindings (no malloc of ~20 KB per request), on the heap beyond it. */
+#define STACK_CAP 16
+struct scratch {
+	union {
+		struct change_set cs;
+		unsigned char
+		    raw[sizeof(struct change_set) +
+		        (STACK_CAP + 8) * sizeof(struct change_entry)];
+	} cs;
+	struct binding nb[STACK_CAP];
+};
+
+static struct change_set *
+scratch_cs(struct scratch *sc, size_t cap)
+{
+	if (cap > STACK_CAP + 8)
+		return cs_new(cap);
+	sc->cs.cs.n = 0;
+	sc->cs.cs.cap = cap;
+	return &sc->cs.cs;
+}
+
+static struct binding *
+scratch_nb(struct scratch *sc, size_t cap)
+{
+	if (cap <= STACK_CAP)
+		return sc->nb;
+	return cap <= 1000 ? malloc(cap * sizeof(struct binding)) : NULL;
+}
+
+static void
+scratch_free(struct scratch *sc, struct change_set *cs, struct binding *nb)
+{
+	if (cs != &sc->cs.cs)
+		free(cs);
+	if (nb != sc->nb)
+		free(nb);
+}
+
 /* Append the change set as events; the answer carries `corr`. */
 static int
 append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
@@ -308,25 +348,26 @@ expiry_cb(rt_actor *a, void *arg)
 
 /* --- REGISTER (RFC 3261 §10.3) ----------------------------------------- */
 
-/* A replayed nonce count: the same nonce with an nc not above the last. */
+/* A replayed nonce count: the same nonce with an nc not above the last.
+ * cr: the credentials registrar_admit accepted. */
 static bool
-replayed(struct reg *r, const struct sip_msg *msg)
+replayed(struct reg *r, const struct auth_creds *cr)
 {
-	struct sip_auth au;
-	uint32_t nc;
+	const struct sip_auth *h = &cr->h;
+	struct pl nonce = h->nonce;
+	uint32_t nc = cr->nc;
 
-	if (auth_creds(&r->g->auth, msg, false, &au, &nc) != 0 || !au.qop.l ||
-	    au.nonce.l >= sizeof(r->nonces[0].nonce))
+	if (!h->qop.l || nonce.l >= sizeof(r->nonces[0].nonce))
 		return false;
 	for (unsigned i = 0; i < NONCES; i++)
-		if (pl_eq_str(&au.nonce, r->nonces[i].nonce)) {
+		if (pl_eq_str(&nonce, r->nonces[i].nonce)) {
 			if (nc <= r->nonces[i].nc)
 				return true;
 			r->nonces[i].nc = nc;
 			return false;
 		}
-	cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce),
-	    au.nonce.p, au.nonce.l);
+	cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce), nonce.p,
+	    nonce.l);
 	r->nonces[r->nonce_next].nc = nc;
 	r->nonce_next = (r->nonce_next + 1) % NONCES;
 	return false;
@@ -393,14 +434,28 @@ struct ok_arg {
 	bool outbound; /* RFC 5626 §6: the client asked for outbound */
 };
 
+/* The Date header value, made once a second per thread. */
+static const char *
+date_now(uint64_t now_ms)
+{
+	static _Thread_local char date[64];
+	static _Thread_local time_t made = -1;
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	if (t != made) {
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		made = t;
+	}
+	return date;
+}
+
 /* 200 OK: every current binding with its remaining expiry, and Date. */
 static int
 ok_hdrs(struct sip_buf *b, void *arg)
 {
 	const struct ok_arg *o = arg;
-	char date[64];
-	time_t t = (time_t)(o->now / 1000);
-	struct tm tm;
 	int err = 0;
 
 	for (size_t i = 0; i < o->r->n && !err; i++) {
@@ -409,23 +464,23 @@ ok_hdrs(struct sip_buf *b, void *arg)
 		                    ? (x->expires_at - o->now + 999) / 1000
 		                    : 0;
 
-		if (x->instance[0])
-			err =
-			    sip_buf_printf(b,
-			                   "Contact: <%s>;expires=%llu;"
-			                   "+sip.instance=\"%s\";reg-id=%u\r\n",
-			                   x->contact, (unsigned long long)left,
-			                   x->instance, x->reg_id);
-		else
-			err = sip_buf_printf(
-			    b, "Contact: <%s>;expires=%llu\r\n", x->contact,
-			    (unsigned long long)left);
+		err = sip_buf_str(b, "Contact: <");
+		err = err ? err : sip_buf_str(b, x->contact);
+		err = err ? err : sip_buf_str(b, ">;expires=");
+		err = err ? err : sip_buf_uint(b, left);
+		if (!err && x->instance[0]) {
+			err = sip_buf_str(b, ";+sip.instance=\"");
+			err = err ? err : sip_buf_str(b, x->instance);
+			err = err ? err : sip_buf_str(b, "\";reg-id=");
+			err = err ? err : sip_buf_uint(b, x->reg_id);
+		}
+		err = err ? err : sip_buf_str(b, "\r\n");
 	}
 	if (!err && o->outbound)
 		err = sip_buf_str(b, "Require: outbound\r\n");
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	return err ? err : sip_buf_printf(b, "Date: %s\r\n", date);
+	err = err ? err : sip_buf_str(b, "Date: ");
+	err = err ? err : sip_buf_str(b, date_now(o->now));
+	return err ? err : sip_buf_str(b, "\r\n");
 }
 
 static void
@@ -609,6 +664,8 @@ static void
 on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 {
 	struct sip_msg msg;
+	struct scratch sc;
+	struct auth_creds cr;
 	struct change_set *cs = NULL;
 	struct binding *nb = NULL;
 	const char *reason = NULL;
@@ -633,14 +690,14 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		registrar_respond(a, q, &msg, 482, NULL, NULL, NULL, NULL);
 		return;
 	}
-	if (!registrar_admit(a, r->g, q, &msg))
+	if (!registrar_admit(a, r->g, q, &msg, &cr))
 		return;
-	if (replayed(r, &msg)) {
+	if (replayed(r, &cr)) {
 		registrar_challenge(a, r->g, q, &msg, true);
 		return;
 	}
-	cs = cs_new(r->cap + 8);
-	nb = malloc(r->cap * sizeof(*nb));
+	cs = scratch_cs(&sc, r->cap + 8);
+	nb = scratch_nb(&sc, r->cap);
 	if (!cs || !nb) {
 		refuse(a, r, q, &msg, 500, NULL, NULL);
 		goto out;
@@ -701,8 +758,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	if (p->resp)
 		memcpy(p->resp, out, len);
 out:
-	free(cs);
-	free(nb);
+	scratch_free(&sc, cs, nb);
 }
 
 static int
