@@ -85,9 +85,9 @@ struct store {
 #define STORE_LAZY_MS 20
 /* Under load (the last commit held more than one append), a commit someone
  * waits for still lets others join for this long: at 9,000 registrations/s
- * commits hold ~40 instead of ~15 appends, and the writer's CPU (mostly the
- * kernel's: page writes and two flushes per commit) per registration falls
- * by about a third. A lone request is not delayed. */
+ * commits hold ~40 instead of ~15 appends, which share the commit's cost
+ * (mostly the kernel's: page writes and two flushes). A lone request is not
+ * delayed. */
 #define STORE_COMMIT_DELAY_US 3000
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
