@@ -85,10 +85,10 @@ struct store {
 #define STORE_LAZY_MS 20
 /* Under load (the last commit held more than one append), a commit someone
  * waits for still lets others join for this long: at 9,000 registrations/s
- * commits hold ~40 instead of ~15 appends, which share the commit's cost
- * (mostly the kernel's: page writes and two flushes). A lone request is not
- * delayed. */
-#define STORE_COMMIT_DELAY_US 3000
+ * commits hold dozens of appends instead of ~15, which share the commit's
+ * cost (mostly the kernel's: page writes and two flushes). A lone request
+ * is not delayed. */
+#define STORE_COMMIT_DELAY_US 6000
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
  * grow. */
