@@ -138,6 +138,7 @@ registrar_stateless(rt_actor *a, struct registrar *g, const struct sip_msg *msg,
 	struct challenge_arg ca = { g, false };
 	struct sip_buf b;
 	char out[8192];
+
 	/* any Authorization: checked statefully (another realm's gets a
 	 * 401 there) */
 	if (sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION))
