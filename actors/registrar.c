@@ -247,15 +247,19 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 	return true;
 }
 
-/* An AOR that is no user of the directory has no registration actor: it
- * is refused here, so unknown AORs cannot fill the worker with actors. */
+/* An AOR that is no user of the directory has no registration actor, so
+ * unknown AORs cannot fill the worker with actors; it is answered as the
+ * credentials say (401 for none or other schemes, as RFC 4475 3.3.7 wants,
+ * 403 otherwise), which does not tell who is a user. */
 static void
 refuse_unknown(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
 {
 	struct sip_msg msg;
+	struct auth_creds cr;
 
 	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &w->g->s->limits) != 0)
+	                   &w->g->s->limits) != 0 ||
+	    !registrar_admit(a, w->g, r, &msg, &cr))
 		return;
 	atomic_fetch_add_explicit(&w->g->n_refused, 1, memory_order_relaxed);
 	registrar_respond(a, r, &msg, 403, "Not Allowed To Register This AOR",
