@@ -59,8 +59,8 @@ struct req_key {
 struct reg {
 	struct registrar *g;
 	char aor[256];
-	struct binding *b;
-	size_t n, cap;
+	struct binding *b; /* n in use, alloc allocated, cap at most */
+	size_t n, alloc, cap;
 	struct {
 		char nonce[72];
 		uint32_t nc;
@@ -156,6 +156,21 @@ binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
 		f->conn = conn;
 	}
 	p->flow = f;
+}
+
+/* Room for n bindings: an AOR holds what it uses, not max_bindings. */
+static int
+reserve(struct reg *r, size_t n)
+{
+	struct binding *b;
+
+	if (n <= r->alloc)
+		return 0;
+	if (!(b = realloc(r->b, n * sizeof(*b))))
+		return ENOMEM;
+	r->b = b;
+	r->alloc = n;
+	return 0;
 }
 
 /* --- events ------------------------------------------------------------- */
@@ -312,7 +327,7 @@ arm(rt_actor *a, struct reg *r)
 static void
 expire(rt_actor *a, struct reg *r)
 {
-	struct change_set *cs = cs_new(r->cap + 8);
+	struct change_set *cs = cs_new(r->n + 1);
 	uint64_t now = registrar_now_ms();
 	size_t k = 0;
 
@@ -702,7 +717,8 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		refuse(a, r, q, &msg, 500, NULL, NULL);
 		goto out;
 	}
-	memcpy(nb, r->b, r->n * sizeof(*nb));
+	if (r->n)
+		memcpy(nb, r->b, r->n * sizeof(*nb));
 	code = plan(r, &msg, q, nb, &nn, cs, &reason, rt_self(a).node);
 	if (code == 423) {
 		snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
@@ -710,11 +726,14 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		refuse(a, r, q, &msg, 423, NULL, extra);
 		goto out;
 	}
+	if (!code && reserve(r, nn) != 0)
+		code = 500;
 	if (code) {
 		refuse(a, r, q, &msg, code, reason, NULL);
 		goto out;
 	}
-	memcpy(r->b, nb, nn * sizeof(*nb));
+	if (nn)
+		memcpy(r->b, nb, nn * sizeof(*nb));
 	r->n = nn;
 	arm(a, r);
 	oa = (struct ok_arg){ r, registrar_now_ms(), false };
@@ -772,10 +791,12 @@ reg_init(rt_actor *a, void *arg)
 	snprintf(r->aor, sizeof(r->aor), "%s", ra->aor);
 	free(ra);
 	r->cap = r->g->cfg->max_bindings;
-	r->b = calloc(r->cap, sizeof(*r->b));
-	if (!r->b)
-		return ENOMEM;
 	if (r->g->store && store_locations_get(r->g->store, r->aor, &ab) == 0) {
+		if (reserve(r, ab->n_bindings < r->cap ? ab->n_bindings
+		                                       : r->cap) != 0) {
+			pbx__aor_bindings__free_unpacked(ab, NULL);
+			return ENOMEM;
+		}
 		for (size_t i = 0; i < ab->n_bindings && r->n < r->cap; i++)
 			binding_from_pb(&r->b[r->n++], ab->bindings[i]);
 		pbx__aor_bindings__free_unpacked(ab, NULL);
@@ -832,7 +853,7 @@ static void
 on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 {
 	const char *contact = env->unregister->contact;
-	struct change_set *cs = cs_new(r->cap + 8);
+	struct change_set *cs = cs_new(r->n + 1);
 	struct pending *p;
 	size_t k = 0;
 
