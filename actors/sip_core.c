@@ -37,12 +37,40 @@ struct core {
 
 #define KEY_MAX 1024
 
-/* Keys are built with sip_buf: 0 when they do not fit. */
+/* A key: parts, each after its separator (none before the first), text
+ * or a number; 0 when it does not fit in n. */
+struct kpart {
+	char sep;
+	struct pl s;
+	uint64_t num;
+	bool is_num;
+};
+
 static size_t
-key_end(struct sip_buf *b, int err)
+key_build(char *k, size_t n, const struct kpart *p, size_t np)
 {
-	return err ? 0 : b->pos;
+	struct sip_buf b;
+	int err = 0;
+
+	sip_buf_init(&b, k, n);
+	for (size_t i = 0; i < np && !err; i++) {
+		if (p[i].sep)
+			err = sip_buf_write(&b, &p[i].sep, 1);
+		if (!err)
+			err = p[i].is_num ? sip_buf_uint(&b, p[i].num)
+			                  : sip_buf_pl(&b, &p[i].s);
+	}
+	return err ? 0 : b.pos;
 }
+
+#define KTEXT(c, x)                                                            \
+	{                                                                      \
+		c, x, 0, false                                                 \
+	}
+#define KNUM(c, x)                                                             \
+	{                                                                      \
+		c, PL_INIT, x, true                                            \
+	}
 
 /* §17.2.3: branch + sent-by + method (ACK matches its INVITE), and Call-ID
  * and CSeq; without the magic cookie, the RFC 2543 fields. */
@@ -56,47 +84,32 @@ txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
 	    msg->meth == SIP_METHOD_ACK ? PL("INVITE") : msg->method;
 	struct pl cid = ci ? ci->val : (struct pl)PL_INIT;
 	struct sip_addr from;
-	struct sip_buf b;
-	int err;
 
 	if (method_override)
 		meth = pl_from_str(method_override);
-	sip_buf_init(&b, k, n);
 	/* Call-ID and CSeq number too: every retransmission, its ACK and its
 	 * CANCEL share them, and two clients that reuse a branch (RFC 4475's
 	 * vectors do) are not merged into one transaction */
 	if (v->branch.l > 7 && strncmp(v->branch.p, "z9hG4bK", 7) == 0) {
-		err = sip_buf_write(&b, "b|", 2);
-		err = err ? err : sip_buf_pl(&b, &v->branch);
-		err = err ? err : sip_buf_write(&b, "|", 1);
-		err = err ? err : sip_buf_pl(&b, &v->host);
-		err = err ? err : sip_buf_write(&b, ":", 1);
-		err = err ? err : sip_buf_uint(&b, v->port);
-		err = err ? err : sip_buf_write(&b, "|", 1);
-		err = err ? err : sip_buf_pl(&b, &meth);
-		err = err ? err : sip_buf_write(&b, "|", 1);
-		err = err ? err : sip_buf_pl(&b, &cid);
-		err = err ? err : sip_buf_write(&b, "|", 1);
-		err = err ? err : sip_buf_uint(&b, msg->cseq);
-		return key_end(&b, err);
+		const struct kpart p[] = {
+			KTEXT(0, PL("b")),    KTEXT('|', v->branch),
+			KTEXT('|', v->host),  KNUM(':', v->port),
+			KTEXT('|', meth),     KTEXT('|', cid),
+			KNUM('|', msg->cseq),
+		};
+
+		return key_build(k, n, p, sizeof(p) / sizeof(p[0]));
 	}
 	if (!fr || sip_addr_decode(&from, &fr->val) != 0)
 		from.tag = (struct pl)PL_INIT;
-	err = sip_buf_write(&b, "o|", 2);
-	err = err ? err : sip_buf_pl(&b, &cid);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_uint(&b, msg->cseq);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &from.tag);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &msg->ruri);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &v->host);
-	err = err ? err : sip_buf_write(&b, ":", 1);
-	err = err ? err : sip_buf_uint(&b, v->port);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &meth);
-	return key_end(&b, err);
+	const struct kpart p[] = {
+		KTEXT(0, PL("o")),     KTEXT('|', cid),
+		KNUM('|', msg->cseq),  KTEXT('|', from.tag),
+		KTEXT('|', msg->ruri), KTEXT('|', v->host),
+		KNUM(':', v->port),    KTEXT('|', meth),
+	};
+
+	return key_build(k, n, p, sizeof(p) / sizeof(p[0]));
 }
 
 /* §8.2.2.2: From tag, Call-ID and CSeq of a request without To tag. */
@@ -106,23 +119,18 @@ merge_key(char *k, size_t n, const struct sip_msg *msg)
 	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
 	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
 	struct sip_addr fa;
-	struct sip_buf b;
-	int err;
 
 	if (!sip_msg_hdr(msg, SIP_HDR_TO) || !fr || !ci ||
 	    pl_isset(&msg->to.tag) || sip_addr_decode(&fa, &fr->val) != 0 ||
 	    !pl_isset(&fa.tag))
 		return 0;
-	sip_buf_init(&b, k, n);
-	err = sip_buf_write(&b, "m|", 2);
-	err = err ? err : sip_buf_pl(&b, &fa.tag);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &ci->val);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_uint(&b, msg->cseq);
-	err = err ? err : sip_buf_write(&b, "|", 1);
-	err = err ? err : sip_buf_pl(&b, &msg->method);
-	return key_end(&b, err);
+	const struct kpart p[] = {
+		KTEXT(0, PL("m")),       KTEXT('|', fa.tag),
+		KTEXT('|', ci->val),     KNUM('|', msg->cseq),
+		KTEXT('|', msg->method),
+	};
+
+	return key_build(k, n, p, sizeof(p) / sizeof(p[0]));
 }
 
 static void

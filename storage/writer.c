@@ -409,25 +409,34 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Wait for work_cv until a monotonic deadline (us); false once it passed.
+ * Called with mu. */
+static bool
+wait_until(struct store *s, uint64_t until_us)
+{
+	uint64_t now = mono_us();
+	struct timespec ts;
+
+	if (now >= until_us)
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)((until_us - now) / 1000000u);
+	ts.tv_nsec += (long)((until_us - now) % 1000000u) * 1000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
+	return true;
+}
+
 /* Nobody waits for what is queued: let more gather until STORE_LAZY_MS
  * after the last commit (or something urgent comes). Called with mu. */
 static void
 gather(struct store *s)
 {
-	uint64_t until = s->last_commit_ms + STORE_LAZY_MS;
-	struct timespec ts;
+	uint64_t until = (s->last_commit_ms + STORE_LAZY_MS) * 1000u;
 
-	while (!s->urgent && !s->stopping) {
-		uint64_t now = mono_ms();
-
-		if (now >= until)
-			return;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)(until - now) * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
-	}
+	while (!s->urgent && !s->stopping && wait_until(s, until))
+		;
 }
 
 /* Someone waits, but the last commit held several appends: under load,
@@ -438,21 +447,11 @@ static void
 gather_urgent(struct store *s)
 {
 	uint64_t until = s->urgent_since_us + STORE_COMMIT_DELAY_US;
-	struct timespec ts;
 
 	if (s->last_batch < 2)
 		return;
-	while (!s->stopping) {
-		uint64_t now = mono_us();
-
-		if (now >= until)
-			return;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)(until - now) * 1000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
-	}
+	while (!s->stopping && wait_until(s, until))
+		;
 }
 
 static void *

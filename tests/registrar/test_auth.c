@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sip/sip_test.h"
 #include "auth.h"
 
 #define NONCE_LEN 64
@@ -280,23 +281,18 @@ START_TEST(check_verdicts)
 }
 END_TEST
 
-int
-main(void)
+static void
+add_tests(TCase *tc)
 {
-	Suite *s = suite_create("auth");
-	TCase *tc = tcase_create("auth");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, nonce_mac_is_hmac_sha256);
 	tcase_add_test(tc, secrets_take_turns_in_one_thread);
 	tcase_add_test(tc, short_buffer_is_terminated);
 	tcase_add_test(tc, threads_share_the_auth_and_salts_do_not_repeat);
 	tcase_add_test(tc, check_verdicts);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+}
+
+int
+main(void)
+{
+	return run_suite("auth", add_tests);
 }
