@@ -5,13 +5,14 @@
  * minimum, Call-ID/CSeq ordering, Contact: * to remove all, RFC 5626
  * instance/reg-id replacing a device's own binding, a maximum per AOR),
  * refuses a replayed nonce count, writes every change as an event and sends
- * the 200 OK only once the store has committed it. A timer expires bindings,
- * and expiry is an event too.
+ * the 200 OK only once the store has committed it (500 if the commit
+ * failed). A timer expires bindings, and expiry is an event too.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "log.h"
@@ -42,18 +43,19 @@ struct binding {
 
 /* An answer waiting for the commit: a SIP response to a transaction, or
  * (resp NULL) an UnregisterResult to an admin request. */
+/* A REGISTER as accepted (see request_key). */
+struct req_key {
+	uint64_t merge, full;
+};
+
 struct pending {
 	uint64_t corr;
 	rt_addr txn;
 	char *resp;
 	size_t len;
+	struct req_key key;
 	uint64_t req_corr; /* the admin request's correlation */
 	uint32_t removed;
-};
-
-/* A REGISTER as accepted (see request_key). */
-struct req_key {
-	uint64_t merge, full;
 };
 
 struct reg {
@@ -436,6 +438,15 @@ seen(const struct reg *r, const struct req_key *k, uint32_t cseq)
 }
 
 static void
+forget(struct reg *r, const struct req_key *k)
+{
+	for (unsigned i = 0; i < RECENT; i++)
+		if (r->recent[i].key.merge == k->merge &&
+		    r->recent[i].key.full == k->full)
+			memset(&r->recent[i], 0, sizeof(r->recent[i]));
+}
+
+static void
 remember(struct reg *r, const struct req_key *k, uint32_t cseq)
 {
 	r->recent[r->recent_next].key = *k;
@@ -772,6 +783,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	p = &r->pend[r->npend++];
 	p->corr = corr;
 	p->txn = rt_addr_from_pb(q->txn);
+	p->key = key;
 	p->resp = malloc(len);
 	p->len = p->resp ? len : 0;
 	if (p->resp)
@@ -805,6 +817,34 @@ reg_init(rt_actor *a, void *arg)
 	return 0;
 }
 
+/* The kept 200 made a 500 (its commit failed: nothing was stored, the
+ * client may try again): the status line replaced, its Contact lines
+ * dropped. The length written into out (n bytes), 0 if it does not fit. */
+static size_t
+failed_response(char *out, size_t n, const char *ok, size_t len)
+{
+	static const char line[] = "SIP/2.0 500 Storage Unavailable\r\n";
+	const char *p = memchr(ok, '\n', len), *end = ok + len;
+	size_t k = sizeof(line) - 1;
+
+	if (!p || n < k)
+		return 0;
+	memcpy(out, line, k);
+	for (p++; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t l = eol ? (size_t)(eol + 1 - p) : (size_t)(end - p);
+
+		if (!(l > 8 && strncasecmp(p, "Contact:", 8) == 0)) {
+			if (k + l > n)
+				return 0;
+			memcpy(out + k, p, l);
+			k += l;
+		}
+		p += l;
+	}
+	return k;
+}
+
 static void
 on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 {
@@ -830,18 +870,28 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 			r->pend[i] = r->pend[--r->npend];
 			return;
 		}
-		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, p->len, &resp);
-		if (m && ok && p->resp) {
+		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, p->len + 64,
+		               &resp);
+		if (m && ok) {
 			resp->data.data = rt_msg_memdup(m, p->resp, p->len);
 			resp->data.len = p->len;
+		} else if (m) {
+			uint8_t *d = rt_msg_alloc(m, p->len + 64);
+
+			resp->data.data = d;
+			resp->data.len =
+			    d ? failed_response((char *)d, p->len + 64, p->resp,
+			                        p->len)
+			      : 0;
+			forget(r, &p->key);
+			rt_err("store commit failed: REGISTER for %s answered "
+			       "500",
+			       r->aor);
+		}
+		if (m) {
 			resp->stateless = true; /* see request_key */
 			if (rt_send(a, p->txn, m) != 0)
 				rt_msg_free(m);
-		} else {
-			rt_msg_free(m);
-			rt_err("store commit failed: REGISTER for %s not "
-			       "acknowledged",
-			       r->aor);
 		}
 		free(p->resp);
 		r->pend[i] = r->pend[--r->npend];

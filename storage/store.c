@@ -374,8 +374,11 @@ store_locations_each(struct store *s,
 		    pbx__aor_bindings__unpack(NULL, v.mv_size, v.mv_data);
 
 		if (!b) {
-			err = EBADMSG;
-			break;
+			/* one unreadable record must not hide the others */
+			rt_warn("store: the location record of %.*s is "
+			        "unreadable: skipped",
+			        (int)k.mv_size, (const char *)k.mv_data);
+			continue;
 		}
 		err = cb(arg, b);
 		pbx__aor_bindings__free_unpacked(b, NULL);

@@ -53,8 +53,9 @@ int store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
  * (free with pbx__aor_bindings__free_unpacked(*out, NULL)), ENOENT. */
 int store_locations_get(struct store *s, const char *aor,
                         Pbx__AorBindings **out);
-/* Every AOR of the projection, in key order; stop when cb returns nonzero
- * and return that value. The bindings are borrowed for the call. */
+/* Every AOR of the projection, in key order (a record that cannot be read
+ * is logged and skipped); stop when cb returns nonzero and return that
+ * value. The bindings are borrowed for the call. */
 int store_locations_each(struct store *s,
                          int (*cb)(void *arg, const Pbx__AorBindings *b),
                          void *arg);
