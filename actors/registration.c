@@ -397,14 +397,6 @@ replayed(struct reg *r, const struct auth_creds *cr)
  * bindings, changing nothing (§10.3 would refuse its CSeq, and its nonce
  * count looks replayed). The same request by another path (another Via) is
  * a merged request (§8.2.2.2): 482, as its transaction would have said. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t l)
-{
-	for (size_t i = 0; p && i < l; i++)
-		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
-	return h;
-}
-
 static struct req_key
 request_key(const struct sip_msg *m, const Pbx__SipFlow *f)
 {
@@ -413,16 +405,16 @@ request_key(const struct sip_msg *m, const Pbx__SipFlow *f)
 	struct req_key k;
 	uint32_t port = f ? f->remote_port : 0;
 
-	k.merge = 1469598103934665603ull;
+	k.merge = RT_HASH_INIT;
 	if (ci)
-		k.merge = fnv(k.merge, ci->val.p, ci->val.l);
-	k.merge = fnv(k.merge, m->from.tag.p, m->from.tag.l);
+		k.merge = rt_hash(k.merge, ci->val.p, ci->val.l);
+	k.merge = rt_hash(k.merge, m->from.tag.p, m->from.tag.l);
 	k.full = k.merge;
 	if (via)
-		k.full = fnv(k.full, via->val.p, via->val.l);
+		k.full = rt_hash(k.full, via->val.p, via->val.l);
 	if (f)
-		k.full = fnv(k.full, f->remote_ip.data, f->remote_ip.len);
-	k.full = fnv(k.full, &port, sizeof(port));
+		k.full = rt_hash(k.full, f->remote_ip.data, f->remote_ip.len);
+	k.full = rt_hash(k.full, &port, sizeof(port));
 	return k;
 }
 

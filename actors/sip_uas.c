@@ -218,14 +218,12 @@ stable_tag(char *tag, size_t n, rt_actor *a, const struct sip_msg *msg)
 {
 	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
 	const struct sip_hdr *via = sip_msg_hdr(msg, SIP_HDR_VIA);
-	uint64_t h = 1469598103934665603ull;
-	const struct pl *parts[2] = { ci ? &ci->val : NULL,
-		                      via ? &via->val : NULL };
+	uint64_t h = RT_HASH_INIT;
 
-	for (int k = 0; k < 2; k++)
-		for (size_t i = 0; parts[k] && i < parts[k]->l; i++)
-			h = (h ^ (unsigned char)parts[k]->p[i]) *
-			    1099511628211ull;
+	if (ci)
+		h = rt_hash(h, ci->val.p, ci->val.l);
+	if (via)
+		h = rt_hash(h, via->val.p, via->val.l);
 	sip_make_tag(tag, n, (rt_addr){ rt_self(a).node, 0, h }, msg->cseq);
 }
 

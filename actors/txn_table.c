@@ -15,11 +15,7 @@ struct txn_entry {
 static uint64_t
 hash(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
-	return h;
+	return rt_hash(RT_HASH_INIT, p, n);
 }
 
 static size_t

@@ -89,6 +89,10 @@ int rt_call(rt *r, uint32_t worker, void (*fn)(void *arg), void *arg);
 
 /* Worker chosen by a key (Call-ID, AOR): stable for the node's life. */
 uint32_t rt_worker_of(const rt *r, const void *key, size_t len);
+/* FNV-1a of len bytes, continuing from h (start with RT_HASH_INIT): the hash
+ * rt_worker_of uses, for any table or key that wants one. */
+#define RT_HASH_INIT 1469598103934665603ull
+uint64_t rt_hash(uint64_t h, const void *p, size_t len);
 
 /* --- actors ------------------------------------------------------------ */
 

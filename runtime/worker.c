@@ -412,17 +412,20 @@ rt_now_ms(rt *r, uint32_t worker)
 	return uv_now(&r->workers[worker].loop);
 }
 
+uint64_t
+rt_hash(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
 uint32_t
 rt_worker_of(const rt *r, const void *key, size_t len)
 {
-	const unsigned char *p = key;
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return (uint32_t)(h % r->n_workers);
+	return (uint32_t)(rt_hash(RT_HASH_INIT, key, len) % r->n_workers);
 }
 
 int
