@@ -67,7 +67,7 @@ struct store {
 	 * now; otherwise the writer lets appends gather for STORE_LAZY_MS
 	 * after its last commit (call events: one fsync for many calls) */
 	bool urgent;
-	uint64_t last_commit_ms;
+	uint64_t last_commit_us;  /* monotonic */
 	uint64_t urgent_since_us; /* when urgent last became true */
 	uint64_t last_batch;      /* appends in the last commit */
 	pthread_t writer;

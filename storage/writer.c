@@ -400,15 +400,6 @@ process(struct store *s, struct store_item *list)
 	}
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Wait for work_cv until a monotonic deadline (us); false once it passed.
  * Called with mu. */
 static bool
@@ -433,7 +424,7 @@ wait_until(struct store *s, uint64_t until_us)
 static void
 gather(struct store *s)
 {
-	uint64_t until = (s->last_commit_ms + STORE_LAZY_MS) * 1000u;
+	uint64_t until = s->last_commit_us + STORE_LAZY_MS * 1000u;
 
 	while (!s->urgent && !s->stopping && wait_until(s, until))
 		;
@@ -477,7 +468,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		process(s, list);
 		pthread_mutex_lock(&s->mu);
-		s->last_commit_ms = mono_ms();
+		s->last_commit_us = mono_us();
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;
