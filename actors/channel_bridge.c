@@ -296,6 +296,21 @@ ring_group(rt_actor *a, struct chan *c)
 	bridge_failed(a, c);
 }
 
+/* A leg of the group failed: when none is left ringing or being looked
+ * up, on to the next group. */
+static void
+next_group_if_done(rt_actor *a, struct chan *c)
+{
+	bool any = c->resolving > 0;
+
+	for (size_t i = 0; i < c->n_forks; i++)
+		any = any || c->forks[i].live;
+	if (!any) {
+		c->group++;
+		ring_group(a, c);
+	}
+}
+
 static void
 bridge_failed(rt_actor *a, struct chan *c)
 {
@@ -429,7 +444,6 @@ bool
 chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
 {
 	struct chan_fork *f = fork_of(c, from);
-	bool any = false;
 
 	if (!f)
 		return false;
@@ -450,13 +464,7 @@ chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
 		if (c->bridged)
 			return true;
 		note_failure(c, l->cause);
-		any = c->resolving > 0;
-		for (size_t i = 0; i < c->n_forks; i++)
-			any = any || c->forks[i].live;
-		if (!any) {
-			c->group++;
-			ring_group(a, c);
-		}
+		next_group_if_done(a, c);
 		return true;
 	default:
 		return false;
@@ -482,7 +490,6 @@ chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
 	const struct dp_group *g;
 	struct pl text;
 	struct sip_uri uri;
-	bool any;
 
 	/* an answer for a bridge or group that is over */
 	if (!c->br_live || c->bridged || c->st == CS_HANGUP ||
@@ -499,12 +506,6 @@ chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
 		rt_info("channel %s: %s: no address (%s)", c->call, t->uri,
 		        r->error ? uv_strerror(r->error) : "no leg");
 		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
-		any = c->resolving > 0;
-		for (size_t i = 0; i < c->n_forks; i++)
-			any = any || c->forks[i].live;
-		if (!any) {
-			c->group++;
-			ring_group(a, c);
-		}
+		next_group_if_done(a, c);
 	}
 }
