@@ -109,17 +109,27 @@ start_pbxd() {
 	fail "pbxd does not answer OPTIONS on udp $PBX"
 }
 
-# stop_pbxd: SIGTERM, and SIGKILL if it is still there after 5 s
-stop_pbxd() {
-	local i
-	[ -n "$PBXD" ] || return 0
+# term_pbxd TENTHS: SIGTERM, SIGKILL if pbxd is still there after TENTHS
+# tenths of a second; returns pbxd's exit status, and PBXD is cleared
+term_pbxd() {
+	local i rc
 	kill -TERM "$PBXD" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < $1; i++)); do
 		kill -0 "$PBXD" 2>/dev/null || break
 		sleep 0.1
 	done
 	kill -9 "$PBXD" 2>/dev/null
 	wait "$PBXD" 2>/dev/null
+	rc=$?
+	PBXD=
+	return $rc
+}
+
+# stop_pbxd: SIGTERM, and SIGKILL if it is still there after 5 s
+stop_pbxd() {
+	[ -n "$PBXD" ] || return 0
+	term_pbxd 50
+	return 0
 }
 
 # run_sipp NAME SCENARIO [SIPP-ARGS...]: run sipp against pbxd (bounded in
@@ -154,19 +164,12 @@ problem() {
 	PROBLEMS=$((PROBLEMS + 1))
 }
 finish() {
-	local i rc
+	local rc
 	# pbxd must stop cleanly on SIGTERM: status 0, and under the
 	# sanitizers (make asan) no leak or error report at exit
 	if [ -n "${PBXD:-}" ] && kill -0 "$PBXD" 2>/dev/null; then
-		kill -TERM "$PBXD"
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$PBXD" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$PBXD" 2>/dev/null
-		wait "$PBXD" 2>/dev/null
+		term_pbxd 100
 		rc=$?
-		PBXD=
 		[ "$rc" = 0 ] || problem "pbxd did not stop cleanly on SIGTERM: status $rc ($(grep -E 'Sanitizer|ERROR|runtime error' "$WORK/pbxd.log" | head -3 | tr '\n' ' '))"
 	fi
 	if [ "$PROBLEMS" != 0 ]; then
