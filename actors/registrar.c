@@ -131,24 +131,20 @@ registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 	registrar_respond(a, r, msg, 401, NULL, NULL, challenge_hdrs, &ca);
 }
 
-bool
-registrar_stateless(rt_actor *a, struct registrar *g, const struct sip_msg *msg,
-                    const Pbx__SipFlow *flow, const struct pl *totag)
+void
+registrar_challenge_stateless(rt_actor *a, struct registrar *g,
+                              const struct sip_msg *msg,
+                              const Pbx__SipFlow *flow, const struct pl *totag)
 {
 	struct challenge_arg ca = { g, false };
 	struct sip_buf b;
 	char out[8192];
 
-	/* any Authorization: checked statefully (another realm's gets a
-	 * 401 there) */
-	if (sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION))
-		return false;
 	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_start(&b, msg, flow, 401, NULL, totag) == 0 &&
 	    challenge_hdrs(&b, &ca) == 0 && sip_build_end(&b, NULL, NULL) == 0)
 		sip_send_response(g->s, a, flow, out, b.pos);
-	return true;
 }
 
 struct find_arg {

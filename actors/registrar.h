@@ -5,8 +5,8 @@
  * spawned on first use for a user of the directory, which checks the
  * credentials (registrar_admit, statelessly: auth.h) and applies it. A
  * REGISTER without credentials never gets here: the SIP core answers it
- * 401 (registrar_stateless). Every change of a binding is an event in the
- * store; the 200 OK leaves after the commit holding it.
+ * 401 (registrar_challenge_stateless). Every change of a binding is an event in
+ * the store; the 200 OK leaves after the commit holding it.
  */
 #ifndef PBX_REGISTRAR_H
 #define PBX_REGISTRAR_H
@@ -52,13 +52,12 @@ void registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
 void registrar_challenge(rt_actor *a, struct registrar *g,
                          const Pbx__SipRequest *r, const struct sip_msg *msg,
                          bool stale);
-/* A REGISTER without Authorization: answer 401 with fresh challenges at
- * once, statelessly (RFC 3261 §8.2.7), on the worker that read it, and
- * return true; false for one with Authorization (it needs a transaction;
- * credentials of another realm get their 401 there). */
-bool registrar_stateless(rt_actor *a, struct registrar *g,
-                         const struct sip_msg *msg, const Pbx__SipFlow *flow,
-                         const struct pl *totag);
+/* Answer a REGISTER without Authorization 401 with fresh challenges at
+ * once, statelessly (RFC 3261 §8.2.7), on the worker that read it. */
+void registrar_challenge_stateless(rt_actor *a, struct registrar *g,
+                                   const struct sip_msg *msg,
+                                   const Pbx__SipFlow *flow,
+                                   const struct pl *totag);
 /* Check the credentials of a REGISTER for its To AOR (RFC 3261 §10.3
  * steps 1-3): true when the user may register it (the credentials in *cr,
  * pointing into msg); else the answer (401, 400, 403) is sent and false

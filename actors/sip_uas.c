@@ -237,8 +237,6 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 	struct pl totag, extra;
 
 	decide(msg, &an, s->calls != NULL);
-	stable_tag(tag, sizeof(tag), a, msg);
-	totag = pl_from_str(tag);
 	if (an.code == 0 && msg->meth == SIP_METHOD_REGISTER) {
 		char aor[256];
 
@@ -249,14 +247,22 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 		} else if (registrar_aor(aor, sizeof(aor), msg) != 0) {
 			/* RFC 3261 §10.3 step 3: no AOR of this domain */
 			say(&an, 404, "Not Found: To is no SIP AOR");
+		} else if (sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
+			/* credentials (another realm's get their 401 there) */
+			return false;
 		} else {
 			/* a challenge needs no transaction (§8.2.7) */
-			return registrar_stateless(a, s->registrar, msg, flow,
-			                           &totag);
+			stable_tag(tag, sizeof(tag), a, msg);
+			totag = pl_from_str(tag);
+			registrar_challenge_stateless(a, s->registrar, msg,
+			                              flow, &totag);
+			return true;
 		}
 	}
 	if (an.code == 0)
 		return false; /* through a transaction: registrar, calls */
+	stable_tag(tag, sizeof(tag), a, msg);
+	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);
 	sip_buf_init(&b, out, sizeof(out));
 	if (sip_reply_start(&b, msg, flow, an.code, an.reason, &totag) == 0 &&
