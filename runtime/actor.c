@@ -232,10 +232,22 @@ rt_actor_dispatch(struct rt_worker *w, rt_msg *m)
 		rt_return(w->rt, m, EPROTONOSUPPORT);
 		return;
 	} else {
+		w->handling = m;
 		a->kind->handle(a, env);
+		m = w->handling; /* NULL: rt_take took it */
+		w->handling = NULL;
 	}
 	rt_actor_leave(a, prev);
 	rt_msg_free(m);
+}
+
+rt_msg *
+rt_take(rt_actor *a)
+{
+	rt_msg *m = a->w->handling;
+
+	a->w->handling = NULL;
+	return m;
 }
 
 /* Answer a message that reached nobody, then free it. */

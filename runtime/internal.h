@@ -112,6 +112,7 @@ struct rt_worker {
 	bool idle_on;
 	bool stopped;
 	int in_drain;
+	rt_msg *handling; /* the message a handle callback runs for */
 
 	struct rt_mpsc inbox;               /* from other threads */
 	struct rt_qnode *rq_head, *rq_tail; /* same-worker run queue */

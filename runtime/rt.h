@@ -137,6 +137,11 @@ int rt_msg_unpack(rt_msg **out, const uint8_t *p, size_t n);
  * to an actor that is gone, here or on another node, comes back to the
  * sender as Undeliverable (a watch: Down with ENOENT). */
 int rt_send(rt_actor *a, rt_addr to, rt_msg *m);
+/* Take the message a handle callback is running for: the runtime will not
+ * free it, the caller owns it (to send it on without a copy, or to keep
+ * it; the envelope stays where it is). Inside handle only, once; NULL
+ * elsewhere. */
+rt_msg *rt_take(rt_actor *a);
 /* Send from outside any actor (any thread), `from` may be zero. */
 int rt_inject(rt *r, rt_addr from, rt_addr to, rt_msg *m);
 

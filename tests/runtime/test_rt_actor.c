@@ -410,6 +410,71 @@ bouncer_on(rt_actor *a, const Pbx__Envelope *env, struct script *s)
 	probe_add(&P, 8, 1);
 }
 
+/* --- taking the message being handled ---------------------------------- */
+
+/* A relay takes each ping it is handed and sends it on, unchanged and
+ * uncopied, to the sink; a second take in the same callback gets NULL. */
+static void
+relay_on(rt_actor *a, const Pbx__Envelope *env, struct script *s)
+{
+	rt_msg *m = rt_take(a);
+
+	if (!m || rt_take(a) != NULL || rt_msg_env(m) != env)
+		probe_add(&P, 1, 1);
+	if (m && rt_send(a, s->target, m) != 0) {
+		rt_msg_free(m);
+		probe_add(&P, 1, 1);
+	}
+}
+
+static void
+taken_on(rt_actor *a, const Pbx__Envelope *env, struct script *s)
+{
+	/* in order, with the body the sender wrote, from the relay */
+	if ((long)env->ping->seq != s->index++ || env->ping->sent_ns != 77 ||
+	    env->from->id != (uint64_t)s->count)
+		probe_add(&P, 1, 1);
+	probe_add(&P, 0, 1);
+}
+
+static int
+taker_send_init(rt_actor *a, struct script *s)
+{
+	for (long i = 0; i < 1000; i++)
+		ck_assert_int_eq(send_ping(a, s->target, (uint64_t)i, 77), 0);
+	return 0;
+}
+
+START_TEST(take_forwards_without_copy)
+{
+	rt *r = rt_test_start(2);
+	struct script sink[2], relay[2], snd[2];
+	rt_addr sink_a, relay_a, x;
+
+	/* the relay on worker 0 forwards to a sink on worker 1 (same = 0)
+	 * or on its own worker (same = 1) */
+	for (int same = 0; same < 2; same++) {
+		sink[same] = (struct script){ .on = taken_on };
+		relay[same] = (struct script){ .on = relay_on };
+		snd[same] = (struct script){ .init = taker_send_init };
+		probe_init(&P);
+		ck_assert_int_eq(rt_spawn(r, &script_kind, same ? 0 : 1,
+		                          &sink[same], &sink_a),
+		                 0);
+		relay[same].target = sink_a;
+		ck_assert_int_eq(
+		    rt_spawn(r, &script_kind, 0, &relay[same], &relay_a), 0);
+		sink[same].count = (long)relay_a.id;
+		snd[same].target = relay_a;
+		ck_assert_int_eq(rt_spawn(r, &script_kind, 1, &snd[same], &x),
+		                 0);
+		ck_assert_int_eq(probe_wait(&P, 0, 1000, 20000), 1000);
+		ck_assert_int_eq(probe_get(&P, 1), 0);
+	}
+	rt_test_stop(r);
+}
+END_TEST
+
 START_TEST(send_to_dead_address_bounces)
 {
 	rt *r = rt_test_start(2);
@@ -472,6 +537,7 @@ suite(void)
 	tcase_add_test(tc, exit_stops_target_with_reason);
 	tcase_add_test(tc, request_reply_timeout_and_dead);
 	tcase_add_test(tc, send_to_dead_address_bounces);
+	tcase_add_test(tc, take_forwards_without_copy);
 	tcase_add_test(tc, shutdown_with_live_actors);
 	suite_add_tcase(s, tc);
 	return s;
