@@ -76,6 +76,37 @@ caller_id(struct chan_a_arg *ca, const struct sip_msg *m)
 		ca->caller_name[l] = '\0';
 }
 
+/* A response to the INVITE through its server transaction r->txn (the To
+ * tag is the transaction's): `extra` holds whole header lines, `hdrs` may
+ * append more. */
+static void
+respond(rt_actor *a, const Pbx__SipRequest *r, const struct sip_msg *msg,
+        uint16_t code, const char *reason, const char *extra,
+        int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
+{
+	rt_addr txn = rt_addr_from_pb(r->txn);
+	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	Pbx__SipResponse *resp;
+	struct sip_buf b;
+	char out[8192], tag[24];
+	rt_msg *m;
+
+	sip_make_tag(tag, sizeof(tag), txn, msg->cseq);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_start(&b, msg, r->flow, code, reason, &totag) != 0 ||
+	    sip_buf_pl(&b, &ex) != 0 || (hdrs && hdrs(&b, arg) != 0) ||
+	    sip_build_end(&b, NULL, NULL) != 0)
+		return;
+	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, b.pos, &resp);
+	if (!m)
+		return;
+	resp->data.data = rt_msg_memdup(m, out, b.pos);
+	resp->data.len = b.pos;
+	if (rt_send(a, txn, m) != 0)
+		rt_msg_free(m);
+}
+
 static bool
 check_session_expires(rt_actor *a, struct calls *g, const Pbx__SipRequest *r,
                       const struct sip_msg *m)
@@ -89,8 +120,7 @@ check_session_expires(rt_actor *a, struct calls *g, const Pbx__SipRequest *r,
 		return true;
 	/* RFC 4028 §8.1: too small an interval */
 	snprintf(extra, sizeof(extra), "Min-SE: %u\r\n", g->cf->calls.min_se);
-	registrar_respond(a, r, m, 422, "Session Interval Too Small", extra,
-	                  NULL, NULL);
+	respond(a, r, m, 422, "Session Interval Too Small", extra, NULL, NULL);
 	return false;
 }
 
@@ -111,7 +141,7 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 	                   &g->s->limits) != 0 ||
 	    m.meth != SIP_METHOD_INVITE)
 		return;
-	registrar_respond(a, r, &m, 100, NULL, NULL, NULL, NULL);
+	respond(a, r, &m, 100, NULL, NULL, NULL, NULL);
 	if (sip_flow_remote(r->flow, &ss) != 0 ||
 	    !conf_acl_allows(p, (const struct sockaddr *)&ss)) {
 		char from[64];
@@ -119,15 +149,14 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 		sip_flow_text(from, sizeof(from), r->flow);
 		rt_info("INVITE from %s refused by the ACL of profile %s", from,
 		        p->name);
-		registrar_respond(a, r, &m, 403, "Forbidden By ACL", NULL, NULL,
-		                  NULL);
+		respond(a, r, &m, 403, "Forbidden By ACL", NULL, NULL, NULL);
 		return;
 	}
 	if (g->cf->calls.max_calls &&
 	    atomic_load_explicit(&g->n_active, memory_order_relaxed) >=
 	        g->cf->calls.max_calls) {
-		registrar_respond(a, r, &m, 503, "Too Many Calls",
-		                  "Retry-After: 5\r\n", NULL, NULL);
+		respond(a, r, &m, 503, "Too Many Calls", "Retry-After: 5\r\n",
+		        NULL, NULL);
 		return;
 	}
 	if (!(ca = calloc(1, sizeof(*ca))))
@@ -147,21 +176,18 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 			/* fall through */
 		case AUTH_NONE:
 		case AUTH_BAD_NONCE:
-			registrar_respond(a, r, &m, 407, NULL, NULL,
-			                  challenge_hdrs, &ch);
+			respond(a, r, &m, 407, NULL, NULL, challenge_hdrs, &ch);
 			free(ca);
 			return;
 		case AUTH_MALFORMED:
-			registrar_respond(a, r, &m, 400,
-			                  "Bad Proxy-Authorization", NULL, NULL,
-			                  NULL);
+			respond(a, r, &m, 400, "Bad Proxy-Authorization", NULL,
+			        NULL, NULL);
 			free(ca);
 			return;
 		default:
 			rt_info("INVITE refused: wrong credentials for %.*s",
 			        PL_ARG(cr.username));
-			registrar_respond(a, r, &m, 403, NULL, NULL, NULL,
-			                  NULL);
+			respond(a, r, &m, 403, NULL, NULL, NULL, NULL);
 			free(ca);
 			return;
 		}
@@ -196,8 +222,7 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 	}
 	if (rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, ca, &chan) !=
 	    0)
-		registrar_respond(a, r, &m, 500, "No Channel", NULL, NULL,
-		                  NULL);
+		respond(a, r, &m, 500, "No Channel", NULL, NULL, NULL);
 }
 
 static void

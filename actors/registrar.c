@@ -10,7 +10,7 @@
 #include "log.h"
 #include "registrar.h"
 #include "sip_reply.h"
-#include "txn.h"
+#include "sip_uas.h"
 #include "txn_table.h"
 
 struct regw {
@@ -53,20 +53,20 @@ registrar_init(struct registrar *g, struct store *store,
 }
 
 int
-registrar_build(char *out, size_t n, size_t *len, const Pbx__SipRequest *r,
-                const struct sip_msg *msg, uint16_t code, const char *reason,
-                const char *extra, int (*hdrs)(struct sip_buf *b, void *arg),
-                void *arg)
+registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
+                const struct sip_msg *msg, const Pbx__SipFlow *flow,
+                uint16_t code, const char *reason, const char *extra,
+                int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
 {
 	char tag[24];
 	struct sip_buf b;
 	struct pl totag, ex = pl_from_str(extra ? extra : "");
 	int err;
 
-	sip_make_tag(tag, sizeof(tag), rt_addr_from_pb(r->txn), msg->cseq);
+	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, n);
-	if ((err = sip_reply_start(&b, msg, r->flow, code, reason, &totag)) ||
+	if ((err = sip_reply_start(&b, msg, flow, code, reason, &totag)) ||
 	    (err = sip_buf_pl(&b, &ex)) || (hdrs && (err = hdrs(&b, arg))) ||
 	    (err = sip_build_end(&b, NULL, NULL)))
 		return err;
@@ -75,26 +75,14 @@ registrar_build(char *out, size_t n, size_t *len, const Pbx__SipRequest *r,
 }
 
 void
-registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len)
+registrar_send(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
+               const char *data, size_t len)
 {
-	Pbx__SipResponse *resp;
-	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, len, &resp);
-
-	if (!m)
-		return;
-	resp->data.data = rt_msg_memdup(m, data, len);
-	resp->data.len = len;
-	/* a REGISTER is answered anew if it comes again (challenges and
-	 * refusals by the same checks; a 200 by the registration actor, which
-	 * remembers what it accepted): its transaction need not wait 64*T1 for
-	 * retransmissions. (INVITE transactions ignore the flag.) */
-	resp->stateless = txn_status_code(data, len) >= 200;
-	if (rt_send(a, txn, m) != 0)
-		rt_msg_free(m);
+	sip_send_response(g->s, a, flow, data, len);
 }
 
 void
-registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
+registrar_respond(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                   const struct sip_msg *msg, uint16_t code, const char *reason,
                   const char *extra, int (*hdrs)(struct sip_buf *b, void *arg),
                   void *arg)
@@ -102,9 +90,9 @@ registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
 	char out[16384];
 	size_t len;
 
-	if (registrar_build(out, sizeof(out), &len, r, msg, code, reason, extra,
-	                    hdrs, arg) == 0)
-		registrar_send(a, rt_addr_from_pb(r->txn), out, len);
+	if (registrar_build(a, out, sizeof(out), &len, msg, flow, code, reason,
+	                    extra, hdrs, arg) == 0)
+		registrar_send(a, g, flow, out, len);
 }
 
 struct challenge_arg {
@@ -122,29 +110,14 @@ challenge_hdrs(struct sip_buf *b, void *arg)
 }
 
 void
-registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                     const struct sip_msg *msg, bool stale)
 {
 	struct challenge_arg ca = { g, stale };
 
 	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
-	registrar_respond(a, r, msg, 401, NULL, NULL, challenge_hdrs, &ca);
-}
-
-void
-registrar_challenge_stateless(rt_actor *a, struct registrar *g,
-                              const struct sip_msg *msg,
-                              const Pbx__SipFlow *flow, const struct pl *totag)
-{
-	struct challenge_arg ca = { g, false };
-	struct sip_buf b;
-	char out[8192];
-
-	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, msg, flow, 401, NULL, totag) == 0 &&
-	    challenge_hdrs(&b, &ca) == 0 && sip_build_end(&b, NULL, NULL) == 0)
-		sip_send_response(g->s, a, flow, out, b.pos);
+	registrar_respond(a, g, flow, msg, 401, NULL, NULL, challenge_hdrs,
+	                  &ca);
 }
 
 struct find_arg {
@@ -183,17 +156,18 @@ registration_of(rt_actor *a, struct regw *w, const char *aor)
 	return x;
 }
 
+/* Pass the packet being handled on, uncopied. */
 static void
-forward(rt_actor *a, rt_addr to, const Pbx__SipRequest *r)
+forward(rt_actor *a, rt_addr to)
 {
-	rt_msg *m = sip_request_copy(r);
+	rt_msg *m = rt_take(a);
 
 	if (m && rt_send(a, to, m) != 0)
 		rt_msg_free(m);
 }
 
 bool
-registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                 const struct sip_msg *msg, struct auth_creds *crp)
 {
 	struct auth_creds cr;
@@ -201,7 +175,8 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 	struct sip_addr ta;
 
 	if (sip_addr_decode(&ta, &sip_msg_hdr(msg, SIP_HDR_TO)->val) != 0) {
-		registrar_respond(a, r, msg, 400, "Bad To", NULL, NULL, NULL);
+		registrar_respond(a, g, flow, msg, 400, "Bad To", NULL, NULL,
+		                  NULL);
 		return false;
 	}
 	fa.domain = ta.uri.host;
@@ -210,15 +185,15 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 	case AUTH_OK:
 		break;
 	case AUTH_STALE:
-		registrar_challenge(a, g, r, msg, true);
+		registrar_challenge(a, g, flow, msg, true);
 		return false;
 	case AUTH_NONE:
 	case AUTH_BAD_NONCE:
-		registrar_challenge(a, g, r, msg, false);
+		registrar_challenge(a, g, flow, msg, false);
 		return false;
 	case AUTH_MALFORMED:
-		registrar_respond(a, r, msg, 400, "Bad Authorization", NULL,
-		                  NULL, NULL);
+		registrar_respond(a, g, flow, msg, 400, "Bad Authorization",
+		                  NULL, NULL, NULL);
 		return false;
 	default:
 		atomic_fetch_add_explicit(&g->n_refused, 1,
@@ -227,14 +202,14 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 		    "REGISTER %.*s@%.*s refused: wrong credentials for %.*s",
 		    PL_ARG(ta.uri.user), PL_ARG(ta.uri.host),
 		    PL_ARG(cr.username));
-		registrar_respond(a, r, msg, 403, NULL, NULL, NULL, NULL);
+		registrar_respond(a, g, flow, msg, 403, NULL, NULL, NULL, NULL);
 		return false;
 	}
 	/* the authenticated user registers its own AOR only */
 	if (!pl_eq(&cr.username, &ta.uri.user)) {
 		atomic_fetch_add_explicit(&g->n_refused, 1,
 		                          memory_order_relaxed);
-		registrar_respond(a, r, msg, 403,
+		registrar_respond(a, g, flow, msg, 403,
 		                  "Not Allowed To Register This AOR", NULL,
 		                  NULL, NULL);
 		return false;
@@ -243,44 +218,73 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
 	return true;
 }
 
+bool
+registrar_screen(rt_actor *a, struct registrar *g, struct sip_msg *msg,
+                 const Pbx__SipPacket *p)
+{
+	struct sip_via via;
+
+	return sip_uas_accept(a, g->s, msg, &via, p) == SIP_IN_REQUEST &&
+	       !sip_uas_stateless(a, g->s, msg, p->flow);
+}
+
 /* An AOR that is no user of the directory has no registration actor, so
  * unknown AORs cannot fill the worker with actors; it is answered as the
  * credentials say (401 for none or other schemes, as RFC 4475 3.3.7 wants,
  * 403 otherwise), which does not tell who is a user. */
 static void
-refuse_unknown(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+refuse_unknown(rt_actor *a, struct regw *w, const Pbx__SipPacket *p)
 {
 	struct sip_msg msg;
 	struct auth_creds cr;
 
-	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &w->g->s->limits) != 0 ||
-	    !registrar_admit(a, w->g, r, &msg, &cr))
+	if (!registrar_screen(a, w->g, &msg, p) ||
+	    !registrar_admit(a, w->g, p->flow, &msg, &cr))
 		return;
 	atomic_fetch_add_explicit(&w->g->n_refused, 1, memory_order_relaxed);
-	registrar_respond(a, r, &msg, 403, "Not Allowed To Register This AOR",
-	                  NULL, NULL, NULL);
+	registrar_respond(a, w->g, p->flow, &msg, 403,
+	                  "Not Allowed To Register This AOR", NULL, NULL, NULL);
 }
 
-/* Route by the AOR of To, found without parsing the request: the
- * registration actor parses it once and checks the credentials. */
+/* The AOR of a REGISTER's To: found by scanning the raw message (no
+ * parse: the registration actor parses it once), or for what the scan did
+ * not recognise, by decoding it (answering it if it is not to be served).
+ * false: nothing more to do. */
+static bool
+aor_of(rt_actor *a, struct regw *w, const Pbx__SipPacket *p, char *aor,
+       size_t n)
+{
+	struct sip_msg msg;
+
+	if (sip_raw_aor(aor, n, (const char *)p->data.data, p->data.len) == 0)
+		return true;
+	return registrar_screen(a, w->g, &msg, p) &&
+	       registrar_aor(aor, n, &msg) == 0;
+}
+
+/* A REGISTER with credentials, from a transport or a SIP core: to the
+ * registration actor of its AOR, without a copy. */
 static void
-on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
+on_register(rt_actor *a, struct regw *w, const Pbx__SipPacket *p)
 {
 	char aor[256];
 	const char *at;
 	struct pl user, domain;
-	rt_addr reg;
+	rt_addr reg = rt_self(a);
 
-	if (sip_raw_aor(aor, sizeof(aor), (const char *)r->data.data,
-	                r->data.len) != 0)
-		return; /* the SIP core checked it: not a REGISTER of ours */
+	if (!aor_of(a, w, p, aor, sizeof(aor)))
+		return;
+	reg.worker = rt_worker_of(rt_of(a), aor, strlen(aor));
+	if (reg.worker != rt_self(a).worker) {
+		forward(a, reg); /* its registrar */
+		return;
+	}
 	if (txn_table_get(&w->aors, aor, strlen(aor), &reg) != 0) {
 		at = strchr(aor, '@');
 		user = (struct pl){ aor, (size_t)(at - aor) };
 		domain = pl_from_str(at + 1);
 		if (!directory_find(w->g->dir, &user, &domain)) {
-			refuse_unknown(a, w, r);
+			refuse_unknown(a, w, p);
 			return;
 		}
 		reg = registration_of(a, w, aor);
@@ -288,13 +292,12 @@ on_register(rt_actor *a, struct regw *w, const Pbx__SipRequest *r)
 	if (reg.id == 0) {
 		struct sip_msg msg;
 
-		if (sip_msg_decode(&msg, (const char *)r->data.data,
-		                   r->data.len, &w->g->s->limits) == 0)
-			registrar_respond(a, r, &msg, 500, NULL, NULL, NULL,
-			                  NULL);
+		if (registrar_screen(a, w->g, &msg, p))
+			registrar_respond(a, w->g, p->flow, &msg, 500, NULL,
+			                  NULL, NULL, NULL);
 		return;
 	}
-	forward(a, reg, r);
+	forward(a, reg);
 }
 
 /* pbxctl unregister: the AOR's actor removes and answers; no actor, no
@@ -361,8 +364,8 @@ regw_handle(rt_actor *a, const Pbx__Envelope *env)
 	struct regw *w = rt_state(a);
 
 	switch (env->body_case) {
-	case PBX__ENVELOPE__BODY_SIP_REQUEST:
-		on_register(a, w, env->sip_request);
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		on_register(a, w, env->sip_packet);
 		break;
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, w, env);

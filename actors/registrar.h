@@ -1,12 +1,14 @@
 /*
  * The registrar (RFC 3261 §10). A registrar actor on every worker (id
- * SIP_ID_REGISTRAR) takes the REGISTERs of the AORs that hash to its worker:
- * it hands each to the registration actor of the AOR (registration.c),
- * spawned on first use for a user of the directory, which checks the
- * credentials (registrar_admit, statelessly: auth.h) and applies it. A
- * REGISTER without credentials never gets here: the SIP core answers it
- * 401 (registrar_challenge_stateless). Every change of a binding is an event in
- * the store; the 200 OK leaves after the commit holding it.
+ * SIP_ID_REGISTRAR) takes the REGISTERs with credentials of the AORs that
+ * hash to its worker, straight from the transports: it hands each, without
+ * a copy and without a parse, to the registration actor of the AOR
+ * (registration.c), spawned on first use for a user of the directory,
+ * which decodes it, checks the credentials (registrar_admit, statelessly:
+ * auth.h) and applies it. A REGISTER without credentials never gets here:
+ * the SIP core answers it 401 where it was read. No REGISTER has a server
+ * transaction. Every change of a binding is an event in the store; the 200
+ * OK leaves after the commit holding it.
  */
 #ifndef PBX_REGISTRAR_H
 #define PBX_REGISTRAR_H
@@ -15,8 +17,6 @@
 #include "directory.h"
 #include "sip_stack.h"
 #include "store.h"
-
-#define SIP_ID_REGISTRAR 9
 
 struct registrar {
 	struct sip_stack *s;
@@ -36,33 +36,39 @@ int registrar_start(struct registrar *g, rt *r);
 /* "user@domain" of a request's To (domain lower-cased, no port); 0 or
  * EBADMSG. */
 int registrar_aor(char *out, size_t n, const struct sip_msg *msg);
-/* A response to a request that came through server transaction r->txn:
- * `extra` holds whole header lines, `hdrs` may append more. */
-int registrar_build(char *out, size_t n, size_t *len, const Pbx__SipRequest *r,
-                    const struct sip_msg *msg, uint16_t code,
-                    const char *reason, const char *extra,
+/* A REGISTER has no server transaction (see registration.c): these
+ * answer it statelessly along its flow, with a To tag that is the same
+ * for a retransmission (sip_stable_tag). */
+
+/* Decode a REGISTER as a transport read it and answer what is not for a
+ * registration actor: a message that does not parse, what the UAS core
+ * refuses (sip_uas.h), one without credentials (401). true: *msg is to be
+ * served. */
+bool registrar_screen(rt_actor *a, struct registrar *g, struct sip_msg *msg,
+                      const Pbx__SipPacket *p);
+/* A response: `extra` holds whole header lines, `hdrs` may append more. */
+int registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
+                    const struct sip_msg *msg, const Pbx__SipFlow *flow,
+                    uint16_t code, const char *reason, const char *extra,
                     int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
-void registrar_send(rt_actor *a, rt_addr txn, const char *data, size_t len);
+void registrar_send(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
+                    const char *data, size_t len);
 /* Build and send at once. */
-void registrar_respond(rt_actor *a, const Pbx__SipRequest *r,
-                       const struct sip_msg *msg, uint16_t code,
-                       const char *reason, const char *extra,
+void registrar_respond(rt_actor *a, struct registrar *g,
+                       const Pbx__SipFlow *flow, const struct sip_msg *msg,
+                       uint16_t code, const char *reason, const char *extra,
                        int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
-/* 401 with fresh challenges (SHA-256 and MD5). */
+/* 401 with fresh challenges (SHA-256 and MD5); nonces are stateless
+ * (auth.h), so this is how a REGISTER without credentials is answered too,
+ * on the worker that read it (RFC 3261 §8.2.7). */
 void registrar_challenge(rt_actor *a, struct registrar *g,
-                         const Pbx__SipRequest *r, const struct sip_msg *msg,
+                         const Pbx__SipFlow *flow, const struct sip_msg *msg,
                          bool stale);
-/* Answer a REGISTER without Authorization 401 with fresh challenges at
- * once, statelessly (RFC 3261 §8.2.7), on the worker that read it. */
-void registrar_challenge_stateless(rt_actor *a, struct registrar *g,
-                                   const struct sip_msg *msg,
-                                   const Pbx__SipFlow *flow,
-                                   const struct pl *totag);
 /* Check the credentials of a REGISTER for its To AOR (RFC 3261 §10.3
  * steps 1-3): true when the user may register it (the credentials in *cr,
  * pointing into msg); else the answer (401, 400, 403) is sent and false
  * returned. */
-bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipRequest *r,
+bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                      const struct sip_msg *msg, struct auth_creds *cr);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);

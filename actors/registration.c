@@ -41,19 +41,21 @@ struct binding {
 	char ua[96];
 };
 
-/* An answer waiting for the commit: a SIP response to a transaction, or
- * (resp NULL) an UnregisterResult to an admin request. */
 /* A REGISTER as accepted (see request_key). */
 struct req_key {
 	uint64_t merge, full;
 };
 
+/* An answer waiting for the commit: a 200 to send along the REGISTER's
+ * flow, or (resp NULL) an UnregisterResult to an admin request. */
 struct pending {
 	uint64_t corr;
-	rt_addr txn;
 	char *resp;
 	size_t len;
+	struct flowc flow;
 	struct req_key key;
+	uint32_t cseq;
+	rt_addr admin;     /* who asked (pbxctl unregister) */
 	uint64_t req_corr; /* the admin request's correlation */
 	uint32_t removed;
 };
@@ -126,13 +128,33 @@ binding_from_pb(struct binding *b, const Pbx__Binding *p)
 	cpy(b->ua, sizeof(b->ua), p->user_agent, strlen(p->user_agent));
 }
 
+/* A SipFlow pointing into c (valid while c is); conn is its room for the
+ * connection's address. */
+static void
+flow_out(Pbx__SipFlow *f, Pbx__Addr *conn, const struct flowc *c)
+{
+	pbx__sip_flow__init(f);
+	f->transport = c->transport;
+	f->listener = c->listener;
+	f->remote_port = c->rport;
+	f->local_port = c->lport;
+	f->remote_ip.data = (uint8_t *)c->rip;
+	f->remote_ip.len = c->rlen;
+	f->local_ip.data = (uint8_t *)c->lip;
+	f->local_ip.len = c->llen;
+	if (c->conn.id) {
+		pbx__addr__init(conn);
+		rt_addr_to_pb(conn, c->conn);
+		f->conn = conn;
+	}
+}
+
 /* A Binding pointing into b (valid while b is). */
 static void
 binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
               const char *aor, const struct binding *b)
 {
 	pbx__binding__init(p);
-	pbx__sip_flow__init(f);
 	p->aor = (char *)aor;
 	p->contact = (char *)b->contact;
 	p->instance = (char *)b->instance;
@@ -144,19 +166,7 @@ binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
 	p->q = b->q;
 	p->node = b->node;
 	p->user_agent = (char *)b->ua;
-	f->transport = b->flow.transport;
-	f->listener = b->flow.listener;
-	f->remote_port = b->flow.rport;
-	f->local_port = b->flow.lport;
-	f->remote_ip.data = (uint8_t *)b->flow.rip;
-	f->remote_ip.len = b->flow.rlen;
-	f->local_ip.data = (uint8_t *)b->flow.lip;
-	f->local_ip.len = b->flow.llen;
-	if (b->flow.conn.id) {
-		pbx__addr__init(conn);
-		rt_addr_to_pb(conn, b->flow.conn);
-		f->conn = conn;
-	}
+	flow_out(f, conn, &b->flow);
 	p->flow = f;
 }
 
@@ -390,13 +400,15 @@ replayed(struct reg *r, const struct auth_creds *cr)
 	return false;
 }
 
-/* A REGISTER's transaction ends with its 200 (it does not absorb
- * retransmissions for 64*T1): a retransmission of an accepted request comes
- * here again. It is known by its Call-ID, From tag and CSeq, and by its top
- * Via (with the branch) and source: answered anew with the current
- * bindings, changing nothing (§10.3 would refuse its CSeq, and its nonce
- * count looks replayed). The same request by another path (another Via) is
- * a merged request (§8.2.2.2): 482, as its transaction would have said. */
+/* A REGISTER has no transaction: its registration actor is what absorbs
+ * retransmissions. A request is known by its Call-ID, From tag and CSeq,
+ * and by its top Via (with the branch) and source: a retransmission of one
+ * whose 200 waits for its commit is dropped (the 200 follows, as a server
+ * transaction in Trying would); of one accepted, answered anew with the
+ * current bindings, changing nothing (§10.3 would refuse its CSeq, and its
+ * nonce count looks replayed). The same request by another path (another
+ * Via) is a merged request (§8.2.2.2): 482, as a transaction would have
+ * said. */
 static struct req_key
 request_key(const struct sip_msg *m, const Pbx__SipFlow *f)
 {
@@ -418,10 +430,15 @@ request_key(const struct sip_msg *m, const Pbx__SipFlow *f)
 	return k;
 }
 
-/* 200: a retransmission; 482: merged; 0: neither. */
+/* 200: a retransmission of an accepted request; 100: of one whose commit
+ * is pending; 482: merged; 0: neither. */
 static uint16_t
 seen(const struct reg *r, const struct req_key *k, uint32_t cseq)
 {
+	for (size_t i = 0; i < r->npend; i++)
+		if (r->pend[i].resp && r->pend[i].key.full == k->full &&
+		    r->pend[i].key.merge == k->merge && r->pend[i].cseq == cseq)
+			return 100;
 	for (unsigned i = 0; i < RECENT; i++)
 		if (r->recent[i].key.merge == k->merge &&
 		    r->recent[i].cseq == cseq)
@@ -502,12 +519,13 @@ ok_hdrs(struct sip_buf *b, void *arg)
 }
 
 static void
-refuse(rt_actor *a, struct reg *r, const Pbx__SipRequest *q,
+refuse(rt_actor *a, struct reg *r, const Pbx__SipPacket *q,
        const struct sip_msg *msg, uint16_t code, const char *reason,
        const char *extra)
 {
 	atomic_fetch_add_explicit(&r->g->n_refused, 1, memory_order_relaxed);
-	registrar_respond(a, q, msg, code, reason, extra, NULL, NULL);
+	registrar_respond(a, r->g, q->flow, msg, code, reason, extra, NULL,
+	                  NULL);
 }
 
 /* One URI parameter by RFC 3261 §19.1.4: a parameter in both must be
@@ -574,7 +592,7 @@ find(const struct binding *b, size_t n, const struct sip_contact *c)
 
 static void
 fill(struct binding *x, const struct sip_contact *c, const struct sip_msg *m,
-     const Pbx__SipRequest *q, uint32_t exp, uint64_t now, uint32_t node)
+     const Pbx__SipPacket *q, uint32_t exp, uint64_t now, uint32_t node)
 {
 	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
 	const struct sip_hdr *ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT);
@@ -595,7 +613,7 @@ fill(struct binding *x, const struct sip_contact *c, const struct sip_msg *m,
 /* The new binding set into nb/nn and the events into cs; 0, or the
  * response code that refuses the whole request. */
 static uint16_t
-plan(struct reg *r, const struct sip_msg *m, const Pbx__SipRequest *q,
+plan(struct reg *r, const struct sip_msg *m, const Pbx__SipPacket *q,
      struct binding *nb, size_t *nn, struct change_set *cs, const char **reason,
      uint32_t node)
 {
@@ -679,7 +697,7 @@ plan(struct reg *r, const struct sip_msg *m, const Pbx__SipRequest *q,
 }
 
 static void
-on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
+on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 {
 	struct sip_msg msg;
 	struct scratch sc;
@@ -693,25 +711,27 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	uint16_t code;
 	struct req_key key;
 
-	if (sip_msg_decode(&msg, (const char *)q->data.data, q->data.len,
-	                   &r->g->s->limits) != 0)
+	if (!registrar_screen(a, r->g, &msg, q))
 		return;
 	key = request_key(&msg, q->flow);
 	switch (seen(r, &key, msg.cseq)) {
+	case 100:
+		return; /* its 200 leaves after the commit */
 	case 200:
 		oa = (struct ok_arg){ r, registrar_now_ms(), false };
-		if (registrar_build(out, sizeof(out), &len, q, &msg, 200, NULL,
-		                    NULL, ok_hdrs, &oa) == 0)
-			registrar_send(a, rt_addr_from_pb(q->txn), out, len);
+		if (registrar_build(a, out, sizeof(out), &len, &msg, q->flow,
+		                    200, NULL, NULL, ok_hdrs, &oa) == 0)
+			registrar_send(a, r->g, q->flow, out, len);
 		return;
 	case 482:
-		registrar_respond(a, q, &msg, 482, NULL, NULL, NULL, NULL);
+		registrar_respond(a, r->g, q->flow, &msg, 482, NULL, NULL, NULL,
+		                  NULL);
 		return;
 	}
-	if (!registrar_admit(a, r->g, q, &msg, &cr))
+	if (!registrar_admit(a, r->g, q->flow, &msg, &cr))
 		return;
 	if (replayed(r, &cr)) {
-		registrar_challenge(a, r->g, q, &msg, true);
+		registrar_challenge(a, r->g, q->flow, &msg, true);
 		return;
 	}
 	cs = scratch_cs(&sc, r->cap + 8);
@@ -746,8 +766,8 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		for (size_t i = 0; i < cs->n; i++)
 			if (cs->c[i].kind != REMOVED && cs->c[i].b.reg_id)
 				oa.outbound = true;
-	if (registrar_build(out, sizeof(out), &len, q, &msg, 200, NULL, NULL,
-	                    ok_hdrs, &oa) != 0)
+	if (registrar_build(a, out, sizeof(out), &len, &msg, q->flow, 200, NULL,
+	                    NULL, ok_hdrs, &oa) != 0)
 		goto out;
 	atomic_fetch_add_explicit(&r->g->n_ok, 1, memory_order_relaxed);
 	remember(r, &key, msg.cseq);
@@ -758,7 +778,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 		                                   : "refreshed",
 		        r->aor, cs->c[i].b.contact);
 	if (cs->n == 0) { /* a query, or nothing to store */
-		registrar_send(a, rt_addr_from_pb(q->txn), out, len);
+		registrar_send(a, r->g, q->flow, out, len);
 		goto out;
 	}
 	/* answer after the commit that holds the events */
@@ -773,9 +793,11 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipRequest *q)
 	}
 	r->pend = p;
 	p = &r->pend[r->npend++];
+	memset(p, 0, sizeof(*p));
 	p->corr = corr;
-	p->txn = rt_addr_from_pb(q->txn);
+	flow_in(&p->flow, q->flow);
 	p->key = key;
+	p->cseq = msg.cseq;
 	p->resp = malloc(len);
 	p->len = p->resp ? len : 0;
 	if (p->resp)
@@ -842,48 +864,40 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 {
 	for (size_t i = 0; i < r->npend; i++) {
 		struct pending *p = &r->pend[i];
-		Pbx__SipResponse *resp;
-		rt_msg *m;
+		char failed[16384];
+		Pbx__SipFlow f;
+		Pbx__Addr conn;
+		size_t len;
 
 		if (p->corr != corr)
 			continue;
 		if (!p->resp) {
 			Pbx__UnregisterResult *u;
+			rt_msg *m = rt_msg_new(
+			    PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0, &u);
 
-			m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0,
-			               &u);
 			if (m) {
 				u->removed = ok ? p->removed : 0;
 				rt_msg_env(m)->correlation = p->req_corr;
 				rt_msg_env(m)->reply = true;
-				if (rt_send(a, p->txn, m) != 0)
+				if (rt_send(a, p->admin, m) != 0)
 					rt_msg_free(m);
 			}
 			r->pend[i] = r->pend[--r->npend];
 			return;
 		}
-		m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, p->len + 64,
-		               &resp);
-		if (m && ok) {
-			resp->data.data = rt_msg_memdup(m, p->resp, p->len);
-			resp->data.len = p->len;
-		} else if (m) {
-			uint8_t *d = rt_msg_alloc(m, p->len + 64);
-
-			resp->data.data = d;
-			resp->data.len =
-			    d ? failed_response((char *)d, p->len + 64, p->resp,
-			                        p->len)
-			      : 0;
+		flow_out(&f, &conn, &p->flow);
+		if (ok) {
+			registrar_send(a, r->g, &f, p->resp, p->len);
+		} else {
+			len = failed_response(failed, sizeof(failed), p->resp,
+			                      p->len);
 			forget(r, &p->key);
 			rt_err("store commit failed: REGISTER for %s answered "
 			       "500",
 			       r->aor);
-		}
-		if (m) {
-			resp->stateless = true; /* see request_key */
-			if (rt_send(a, p->txn, m) != 0)
-				rt_msg_free(m);
+			if (len)
+				registrar_send(a, r->g, &f, failed, len);
 		}
 		free(p->resp);
 		r->pend[i] = r->pend[--r->npend];
@@ -920,7 +934,7 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 		p = &r->pend[r->npend];
 		memset(p, 0, sizeof(*p));
 		p->corr = ++r->next_corr;
-		p->txn = rt_addr_from_pb(env->from);
+		p->admin = rt_addr_from_pb(env->from);
 		p->req_corr = env->correlation;
 		p->removed = (uint32_t)cs->n;
 		if (cs->n == 0 || append(a, r, cs, p->corr) != 0) {
@@ -940,8 +954,8 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	struct reg *r = rt_state(a);
 
 	switch (env->body_case) {
-	case PBX__ENVELOPE__BODY_SIP_REQUEST:
-		on_register(a, r, env->sip_request);
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		on_register(a, r, env->sip_packet);
 		break;
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, r, env);

@@ -1,10 +1,14 @@
 /*
  * The SIP core actor, one per worker (id SIP_ID_CORE). Every message a
- * transport reads lands here, on the worker its Call-ID belongs to:
+ * transport reads lands here, on the worker its Call-ID belongs to, except
+ * a REGISTER with credentials, which goes to the registrar of its AOR's
+ * worker (registrar.h):
  *
  *  - a message that does not parse: a request gets a stateless 400 whose
- *    reason names the problem; a response is dropped;
+ *    reason names the problem; a response is dropped (sip_uas_accept);
  *  - a request with an unknown SIP version: stateless 505;
+ *  - a REGISTER: without credentials a stateless 401 (the registrar's),
+ *    with them to the registrar; no transaction either way;
  *  - a request matching a live server transaction (§17.2.3, with the RFC
  *    2543 fallback): handed to that transaction (retransmission or ACK);
  *  - a request merged with one in progress (§8.2.2.2): stateless 482;
@@ -12,11 +16,10 @@
  *    at once, statelessly (sip_uas.c);
  *  - a CANCEL matching an INVITE transaction: 200, and the transaction
  *    is told (its user, the call's dialog, answers the INVITE 487);
- *  - a REGISTER without credentials: a stateless 401 (the registrar's);
  *  - any other request: a new server transaction whose user is the
- *    registrar of the AOR's worker (REGISTER), the worker's call router
- *    (a new INVITE) or the dialog its To tag names (481 if none); an ACK
- *    matching no transaction goes to the dialog its To tag names;
+ *    worker's call router (a new INVITE) or the dialog its To tag names
+ *    (481 if none); an ACK matching no transaction goes to the dialog its
+ *    To tag names;
  *  - a response: to the client transaction named in its Via branch.
  */
 #include <errno.h>
@@ -133,82 +136,18 @@ merge_key(char *k, size_t n, const struct sip_msg *msg)
 	return key_build(k, n, p, sizeof(p) / sizeof(p[0]));
 }
 
+/* Pass the packet being handled on, uncopied. */
 static void
-reply_stateless(rt_actor *a, struct core *c, const struct sip_msg *msg,
-                const Pbx__SipFlow *f, uint16_t code, const char *reason)
+forward(rt_actor *a, rt_addr to)
 {
-	struct sip_buf b;
-	char out[8192], tag[24];
-	struct pl totag;
-
-	if (!sip_msg_hdr(msg, SIP_HDR_VIA))
-		return; /* nowhere to send it */
-	sip_make_tag(tag, sizeof(tag), rt_self(a), msg->cseq);
-	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
-		sip_send_response(c->s, a, f, out, b.pos);
-}
-
-/* 400 to a request that did not parse, with the parser's reason. When the
- * request line itself was bad, no header got indexed: index them behind a
- * stand-in request line, only to know where to answer. */
-static void
-reject(rt_actor *a, struct core *c, struct sip_msg *msg,
-       const Pbx__SipPacket *p)
-{
-	static const char stand_in[] = "BAD sip:invalid SIP/2.0\r\n";
-	const char *reason = msg->err ? msg->err : "Bad Request";
-	const char *data = (const char *)p->data.data;
-	const char *eol = memchr(data, '\n', p->data.len);
-	struct sip_msg *m2;
-	char *buf;
-	size_t rest;
-
-	if (sip_msg_hdr(msg, SIP_HDR_VIA) || !eol) {
-		reply_stateless(a, c, msg, p->flow, 400, reason);
-		return;
-	}
-	rest = p->data.len - (size_t)(eol + 1 - data);
-	buf = malloc(sizeof(stand_in) + rest);
-	m2 = malloc(sizeof(*m2));
-	if (buf && m2) {
-		memcpy(buf, stand_in, sizeof(stand_in) - 1);
-		memcpy(buf + sizeof(stand_in) - 1, eol + 1, rest);
-		sip_msg_decode(m2, buf, sizeof(stand_in) - 1 + rest,
-		               &c->s->limits);
-		reply_stateless(a, c, m2, p->flow, 400, reason);
-	}
-	free(buf);
-	free(m2);
-}
-
-static rt_msg *
-packet_copy(const Pbx__SipPacket *p)
-{
-	Pbx__SipPacket *q;
-	rt_msg *m =
-	    rt_msg_new(PBX__ENVELOPE__BODY_SIP_PACKET, p->data.len + 160, &q);
-
-	if (!m)
-		return NULL;
-	q->data.data = rt_msg_memdup(m, p->data.data, p->data.len);
-	q->data.len = p->data.len;
-	q->flow = sip_flow_copy(m, p->flow);
-	return m;
-}
-
-static void
-forward(rt_actor *a, rt_addr to, const Pbx__SipPacket *p)
-{
-	rt_msg *m = packet_copy(p);
+	rt_msg *m = rt_take(a);
 
 	if (m && rt_send(a, to, m) != 0)
 		rt_msg_free(m);
 }
 
 static void
-on_response(rt_actor *a, const struct sip_msg *msg, const Pbx__SipPacket *p)
+on_response(rt_actor *a, const struct sip_msg *msg)
 {
 	const struct sip_hdr *vh = sip_msg_hdr(msg, SIP_HDR_VIA);
 	struct sip_via via;
@@ -218,27 +157,16 @@ on_response(rt_actor *a, const struct sip_msg *msg, const Pbx__SipPacket *p)
 	 * §18.1.2) and is dropped */
 	if (vh && sip_via_decode(&via, &vh->val) == 0 &&
 	    sip_branch_decode(&via.branch, &txn) == 0)
-		forward(a, txn, p);
+		forward(a, txn);
 }
 
-/* Who takes a new request: the registrar of its AOR's worker for a
- * REGISTER, a dialog for one with a To tag (its tag names the dialog's
- * actor), the call router for a new INVITE. false: no user (a To tag that
- * is not ours: 481). */
+/* Who takes a new request: a dialog for one with a To tag (its tag names
+ * the dialog's actor), the call router for a new INVITE. false: no user (a
+ * To tag that is not ours: 481). */
 static bool
 user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
 {
-	char aor[256];
-
 	*tu = rt_self(a);
-	if (msg->meth == SIP_METHOD_REGISTER) {
-		if (!c->s->registrar ||
-		    registrar_aor(aor, sizeof(aor), msg) != 0)
-			return false; /* sip_uas_stateless answered it */
-		tu->worker = rt_worker_of(rt_of(a), aor, strlen(aor));
-		tu->id = SIP_ID_REGISTRAR;
-		return true;
-	}
 	if (!c->s->calls)
 		return false;
 	if (pl_isset(&msg->to.tag))
@@ -261,7 +189,7 @@ on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
 
 	if (!kl || txn_table_get(&c->txns, key, kl, &txn) != 0)
 		return false; /* 481 from the UAS core */
-	reply_stateless(a, c, msg, p->flow, 200, NULL);
+	sip_uas_reply(a, c->s, msg, p->flow, 200, NULL);
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_CANCELLED, p->data.len + 64, &q);
 	if (!m)
 		return true;
@@ -273,8 +201,8 @@ on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
 }
 
 static void
-new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
-        size_t kl, const char *mkey, size_t ml, rt_addr tu)
+new_txn(rt_actor *a, struct core *c, const char *key, size_t kl,
+        const char *mkey, size_t ml, rt_addr tu)
 {
 	struct txn_server_arg *sa = malloc(sizeof(*sa));
 	rt_addr txn;
@@ -282,7 +210,7 @@ new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
 	if (!sa)
 		return;
 	sa->s = c->s;
-	sa->req = packet_copy(p);
+	sa->req = rt_take(a);
 	sa->tu = tu;
 	if (!sa->req || rt_spawn(rt_of(a), &txn_server_kind, rt_self(a).worker,
 	                         sa, &txn) != 0) {
@@ -296,57 +224,67 @@ new_txn(rt_actor *a, struct core *c, const Pbx__SipPacket *p, const char *key,
 	rt_watch(a, txn); /* its keys go when it stops */
 }
 
+/* A REGISTER with credentials has no transaction: its registration actor
+ * answers a retransmission itself (registration.c). It goes, without a
+ * copy, to the registrar of its AOR's worker. Transports send such
+ * REGISTERs there at once; this is for what their scan of the raw message
+ * did not recognise. */
+static void
+to_registrar(rt_actor *a, struct core *c, const struct sip_msg *msg)
+{
+	char aor[256];
+	rt_addr to = rt_self(a);
+
+	if (registrar_aor(aor, sizeof(aor), msg) != 0)
+		return; /* sip_uas_stateless answered it (404) */
+	to.worker = rt_worker_of(rt_of(a), aor, strlen(aor));
+	to.id = SIP_ID_REGISTRAR;
+	forward(a, to);
+}
+
 static void
 on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 {
-	const char *data = (const char *)p->data.data;
 	struct sip_msg msg;
 	struct sip_via via;
-	const struct sip_hdr *vh;
 	char key[KEY_MAX], mkey[KEY_MAX];
 	size_t kl, ml;
 	rt_addr txn, tu;
 
-	if (sip_msg_decode(&msg, data, p->data.len, &c->s->limits) != 0) {
-		atomic_fetch_add_explicit(&c->s->n_bad, 1,
-		                          memory_order_relaxed);
-		rt_debug("malformed message: %s", msg.err ? msg.err : "?");
-		if (p->data.len > 4 && memcmp(data, "SIP/", 4) != 0)
-			reject(a, c, &msg, p);
+	switch (sip_uas_accept(a, c->s, &msg, &via, p)) {
+	case SIP_IN_REQUEST:
+		break;
+	case SIP_IN_RESPONSE:
+		on_response(a, &msg);
 		return;
-	}
-	if (!msg.req) {
-		on_response(a, &msg, p);
-		return;
-	}
-	if (!pl_eq_str(&msg.ver, "SIP/2.0")) {
-		reply_stateless(a, c, &msg, p->flow, 505, NULL);
-		return;
-	}
-	vh = sip_msg_hdr(&msg, SIP_HDR_VIA);
-	if (!vh || sip_via_decode(&via, &vh->val) != 0) {
-		reply_stateless(a, c, &msg, p->flow, 400, "Bad Via");
+	default:
 		return;
 	}
 	/* OPTIONS is answered statelessly and never merges with anything
-	 * stateful (the merge key names the method): no keys to build */
+	 * stateful (the merge key names the method): no keys to build; nor
+	 * does a REGISTER, which has no transaction */
 	if (msg.meth == SIP_METHOD_OPTIONS &&
 	    sip_uas_stateless(a, c->s, &msg, p->flow))
 		return;
+	if (msg.meth == SIP_METHOD_REGISTER) {
+		if (!sip_uas_stateless(a, c->s, &msg, p->flow))
+			to_registrar(a, c, &msg);
+		return;
+	}
 	kl = txn_key(key, sizeof(key), &msg, &via, NULL);
 	if (!kl) {
-		reply_stateless(a, c, &msg, p->flow, 400, "Header Too Long");
+		sip_uas_reply(a, c->s, &msg, p->flow, 400, "Header Too Long");
 		return;
 	}
 	if (txn_table_get(&c->txns, key, kl, &txn) == 0) {
-		forward(a, txn, p);
+		forward(a, txn);
 		return;
 	}
 	if (msg.meth == SIP_METHOD_ACK) {
 		/* an ACK for a 2xx: the dialog's business */
 		if (c->s->calls && pl_isset(&msg.to.tag) &&
 		    sip_dialog_tag_decode(&msg.to.tag, &tu) == 0)
-			forward(a, tu, p);
+			forward(a, tu);
 		return;
 	}
 	if (msg.meth == SIP_METHOD_CANCEL && c->s->calls &&
@@ -354,17 +292,17 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		return;
 	ml = merge_key(mkey, sizeof(mkey), &msg);
 	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {
-		reply_stateless(a, c, &msg, p->flow, 482, NULL);
+		sip_uas_reply(a, c->s, &msg, p->flow, 482, NULL);
 		return;
 	}
 	/* what the PBX answers itself needs no transaction */
 	if (sip_uas_stateless(a, c->s, &msg, p->flow))
 		return;
 	if (!user_of(a, c, &msg, &tu)) {
-		reply_stateless(a, c, &msg, p->flow, 481, NULL);
+		sip_uas_reply(a, c->s, &msg, p->flow, 481, NULL);
 		return;
 	}
-	new_txn(a, c, p, key, kl, mkey, ml, tu);
+	new_txn(a, c, key, kl, mkey, ml, tu);
 }
 
 static int

@@ -332,30 +332,37 @@ sip_raw_aor(char *out, size_t n, const char *data, size_t len)
 	return sip_aor_key(out, n, &to);
 }
 
-uint32_t
-sip_worker_for(rt *r, uint32_t here, const char *data, size_t len)
+rt_addr
+sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
+             size_t len)
 {
+	rt_addr to = { self.node, self.worker, SIP_ID_CORE };
 	const char *v;
 	size_t vl;
 	char aor[256];
 
 	/* an OPTIONS is answered statelessly: the worker that read it */
 	if (len > 8 && memcmp(data, "OPTIONS ", 8) == 0)
-		return here;
-	/* a REGISTER with credentials lives where its AOR's registrar does:
-	 * the request, its transaction and its retransmissions (same To),
-	 * and the registration actor, on one worker; one without gets a
-	 * stateless 401 where it was read */
+		return to;
+	/* a REGISTER with credentials goes where its AOR's registration
+	 * actor lives, it and its retransmissions (same To); one without
+	 * gets a stateless 401 where it was read */
 	if (len > 9 && memcmp(data, "REGISTER ", 9) == 0) {
 		if (find_hdr(data, len, "authorization", 13, '\0', &v, &vl) !=
 		    0)
-			return here;
-		if (sip_raw_aor(aor, sizeof(aor), data, len) == 0)
-			return rt_worker_of(r, aor, strlen(aor));
+			return to;
+		if (s->registrar &&
+		    sip_raw_aor(aor, sizeof(aor), data, len) == 0) {
+			to.worker = rt_worker_of(s->rt, aor, strlen(aor));
+			to.id = SIP_ID_REGISTRAR;
+			return to;
+		}
 	}
 	if (find_hdr(data, len, "call-id", 7, 'i', &v, &vl) != 0)
-		return 0; /* malformed: any core answers it */
-	return rt_worker_of(r, v, vl);
+		to.worker = 0; /* malformed: any core answers it */
+	else
+		to.worker = rt_worker_of(s->rt, v, vl);
+	return to;
 }
 
 #define BRANCH_PREFIX "z9hG4bK-pbx-"

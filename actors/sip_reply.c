@@ -149,3 +149,17 @@ sip_make_tag(char *buf, size_t n, rt_addr who, uint64_t salt)
 		buf[i] = "0123456789abcdef"[x & 15];
 	buf[16] = '\0';
 }
+
+void
+sip_stable_tag(char *buf, size_t n, uint32_t node, const struct sip_msg *req)
+{
+	const struct sip_hdr *ci = sip_msg_hdr(req, SIP_HDR_CALL_ID);
+	const struct sip_hdr *via = sip_msg_hdr(req, SIP_HDR_VIA);
+	uint64_t h = RT_HASH_INIT;
+
+	if (ci)
+		h = rt_hash(h, ci->val.p, ci->val.l);
+	if (via)
+		h = rt_hash(h, via->val.p, via->val.l);
+	sip_make_tag(buf, n, (rt_addr){ node, 0, h }, req->cseq);
+}

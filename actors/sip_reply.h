@@ -22,5 +22,10 @@ int sip_reply_simple(struct sip_buf *b, const struct sip_msg *req,
                      const struct pl *totag);
 /* A To tag (16 hex digits) unique to an actor and a salt. */
 void sip_make_tag(char *buf, size_t n, rt_addr who, uint64_t salt);
+/* A To tag that is the same for every retransmission of a request (a hash
+ * of its Call-ID, top Via and CSeq on this node): for requests answered
+ * without a transaction, which answer a retransmission anew. */
+void sip_stable_tag(char *buf, size_t n, uint32_t node,
+                    const struct sip_msg *req);
 
 #endif

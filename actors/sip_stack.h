@@ -20,12 +20,13 @@
 #include "rt.h"
 #include "sip.h"
 
-#define SIP_ID_CORE     8
-#define SIP_MAX_LISTEN  16
-#define SIP_ID_UDP(i)   (16 + (uint64_t)(i))
-#define SIP_ID_TCP(i)   (32 + (uint64_t)(i)) /* listeners, worker 0 */
-#define SIP_MAX_WORKERS 256
-#define SIP_UDP_BUFFER  (8 << 20) /* bytes, each way, per UDP socket */
+#define SIP_ID_CORE      8
+#define SIP_ID_REGISTRAR 9 /* registrar.h */
+#define SIP_MAX_LISTEN   16
+#define SIP_ID_UDP(i)    (16 + (uint64_t)(i))
+#define SIP_ID_TCP(i)    (32 + (uint64_t)(i)) /* listeners, worker 0 */
+#define SIP_MAX_WORKERS  256
+#define SIP_UDP_BUFFER   (8 << 20) /* bytes, each way, per UDP socket */
 
 enum sip_flow_tp {
 	SIP_FLOW_UDP = 1,
@@ -126,11 +127,14 @@ int sip_aor_key(char *out, size_t n, const struct pl *to);
 /* The AOR key of a raw message's To, found by scanning the header names
  * only (no parse); 0 or EBADMSG. */
 int sip_raw_aor(char *out, size_t n, const char *data, size_t len);
-/* Worker that owns a message's transactions: by Call-ID, or for a REGISTER
- * with credentials by the AOR of its To (where its registrar is); an
- * OPTIONS or a REGISTER without Authorization, answered statelessly, stays
- * `here` (the worker that read it). */
-uint32_t sip_worker_for(rt *r, uint32_t here, const char *data, size_t len);
+/* The actor that takes a message a transport read on worker `self`: for a
+ * REGISTER with credentials the registrar of the worker its To's AOR
+ * hashes to (its registration actor lives there); for an OPTIONS or a
+ * REGISTER without Authorization, both answered statelessly, the SIP core
+ * of `self`'s worker; for the rest the SIP core of the worker its Call-ID
+ * hashes to (its transactions live there). */
+rt_addr sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
+                     size_t len);
 
 /* Branch parameter naming a client transaction actor, and back. */
 int sip_branch_encode(char *buf, size_t n, rt_addr txn);

@@ -126,9 +126,7 @@ deliver(rt_actor *a, struct conn *c, const char *p, size_t n)
 	rt_addr_to_pb(pkt->flow->conn, rt_self(a));
 	atomic_fetch_add_explicit(&c->s->n_in, 1, memory_order_relaxed);
 	sip_trace(c->s, true, pkt->flow, p, n);
-	core = (rt_addr){ rt_self(a).node,
-		          sip_worker_for(rt_of(a), rt_self(a).worker, p, n),
-		          SIP_ID_CORE };
+	core = sip_route_in(c->s, rt_self(a), p, n);
 	if (rt_send(a, core, m) != 0)
 		rt_msg_free(m);
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -211,20 +212,82 @@ decide(const struct sip_msg *msg, struct answer *an, bool calls)
 	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
 }
 
-/* A To tag that is the same for every retransmission of a request: a hash
- * of its Call-ID, CSeq and top Via (branch). */
-static void
-stable_tag(char *tag, size_t n, rt_actor *a, const struct sip_msg *msg)
+void
+sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
+              const Pbx__SipFlow *f, uint16_t code, const char *reason)
 {
-	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
-	const struct sip_hdr *via = sip_msg_hdr(msg, SIP_HDR_VIA);
-	uint64_t h = RT_HASH_INIT;
+	struct sip_buf b;
+	char out[8192], tag[24];
+	struct pl totag;
 
-	if (ci)
-		h = rt_hash(h, ci->val.p, ci->val.l);
-	if (via)
-		h = rt_hash(h, via->val.p, via->val.l);
-	sip_make_tag(tag, n, (rt_addr){ rt_self(a).node, 0, h }, msg->cseq);
+	if (!sip_msg_hdr(msg, SIP_HDR_VIA))
+		return; /* nowhere to send it */
+	sip_make_tag(tag, sizeof(tag), rt_self(a), msg->cseq);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
+		sip_send_response(s, a, f, out, b.pos);
+}
+
+/* 400 to a request that did not parse, with the parser's reason. When the
+ * request line itself was bad, no header got indexed: index them behind a
+ * stand-in request line, only to know where to answer. */
+static void
+reject(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
+       const Pbx__SipPacket *p)
+{
+	static const char stand_in[] = "BAD sip:invalid SIP/2.0\r\n";
+	const char *reason = msg->err ? msg->err : "Bad Request";
+	const char *data = (const char *)p->data.data;
+	const char *eol = memchr(data, '\n', p->data.len);
+	struct sip_msg *m2;
+	char *buf;
+	size_t rest;
+
+	if (sip_msg_hdr(msg, SIP_HDR_VIA) || !eol) {
+		sip_uas_reply(a, s, msg, p->flow, 400, reason);
+		return;
+	}
+	rest = p->data.len - (size_t)(eol + 1 - data);
+	buf = malloc(sizeof(stand_in) + rest);
+	m2 = malloc(sizeof(*m2));
+	if (buf && m2) {
+		memcpy(buf, stand_in, sizeof(stand_in) - 1);
+		memcpy(buf + sizeof(stand_in) - 1, eol + 1, rest);
+		sip_msg_decode(m2, buf, sizeof(stand_in) - 1 + rest,
+		               &s->limits);
+		sip_uas_reply(a, s, m2, p->flow, 400, reason);
+	}
+	free(buf);
+	free(m2);
+}
+
+enum sip_in
+sip_uas_accept(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
+               struct sip_via *via, const Pbx__SipPacket *p)
+{
+	const char *data = (const char *)p->data.data;
+	const struct sip_hdr *vh;
+
+	if (sip_msg_decode(msg, data, p->data.len, &s->limits) != 0) {
+		atomic_fetch_add_explicit(&s->n_bad, 1, memory_order_relaxed);
+		rt_debug("malformed message: %s", msg->err ? msg->err : "?");
+		if (p->data.len > 4 && memcmp(data, "SIP/", 4) != 0)
+			reject(a, s, msg, p);
+		return SIP_IN_DONE;
+	}
+	if (!msg->req)
+		return SIP_IN_RESPONSE;
+	if (!pl_eq_str(&msg->ver, "SIP/2.0")) {
+		sip_uas_reply(a, s, msg, p->flow, 505, NULL);
+		return SIP_IN_DONE;
+	}
+	vh = sip_msg_hdr(msg, SIP_HDR_VIA);
+	if (!vh || sip_via_decode(via, &vh->val) != 0) {
+		sip_uas_reply(a, s, msg, p->flow, 400, "Bad Via");
+		return SIP_IN_DONE;
+	}
+	return SIP_IN_REQUEST;
 }
 
 bool
@@ -252,16 +315,13 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 			return false;
 		} else {
 			/* a challenge needs no transaction (§8.2.7) */
-			stable_tag(tag, sizeof(tag), a, msg);
-			totag = pl_from_str(tag);
-			registrar_challenge_stateless(a, s->registrar, msg,
-			                              flow, &totag);
+			registrar_challenge(a, s->registrar, flow, msg, false);
 			return true;
 		}
 	}
 	if (an.code == 0)
 		return false; /* through a transaction: registrar, calls */
-	stable_tag(tag, sizeof(tag), a, msg);
+	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);
 	sip_buf_init(&b, out, sizeof(out));

@@ -5,11 +5,33 @@
 
 #include "sip_stack.h"
 
+/* What came off the wire, once decoded (sip_uas_accept). */
+enum sip_in {
+	SIP_IN_DONE = 0, /* answered (400, 505) or dropped: nothing to do */
+	SIP_IN_REQUEST,  /* a request to serve, its top Via decoded */
+	SIP_IN_RESPONSE, /* a response: to its client transaction */
+};
+
+/* Decode a message as a transport read it and make the first checks every
+ * request passes: one that does not parse gets a 400 whose reason names
+ * the problem (a response that does not parse is dropped), another SIP
+ * version 505, a top Via that does not parse 400. The SIP core and the
+ * registrar (which gets REGISTERs with credentials straight from the
+ * transports) both start here. */
+enum sip_in sip_uas_accept(rt_actor *a, struct sip_stack *s,
+                           struct sip_msg *msg, struct sip_via *via,
+                           const Pbx__SipPacket *p);
+/* A response without body at once, statelessly, along the request's flow
+ * (nothing when it has no Via). */
+void sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
+                   const Pbx__SipFlow *f, uint16_t code, const char *reason);
+
 /* Answer a request the PBX serves itself at once, statelessly (RFC 3261
  * §8.2.7): no transaction, and a retransmission gets the same answer (the
  * To tag is a hash of the request). A REGISTER without credentials gets
- * its 401 here too. false: it needs a transaction (a REGISTER with
- * credentials, an INVITE, a request inside a dialog). */
+ * its 401 here too. false: someone else serves it (a REGISTER with
+ * credentials: its registration actor; an INVITE or a request inside a
+ * dialog: a transaction). */
 bool sip_uas_stateless(rt_actor *a, struct sip_stack *s,
                        const struct sip_msg *msg, const Pbx__SipFlow *flow);
 

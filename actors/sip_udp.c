@@ -70,10 +70,7 @@ recv_cb(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
 	sip_flow_set(m, pkt->flow, SIP_FLOW_UDP, from, u->listener, s);
 	atomic_fetch_add_explicit(&s->n_in, 1, memory_order_relaxed);
 	sip_trace(s, true, pkt->flow, b->base, (size_t)n);
-	core = (rt_addr){ u->self.node,
-		          sip_worker_for(s->rt, u->self.worker, b->base,
-		                         (size_t)n),
-		          SIP_ID_CORE };
+	core = sip_route_in(s, u->self, b->base, (size_t)n);
 	if (rt_inject(s->rt, u->self, core, m) != 0)
 		rt_msg_free(m);
 }

@@ -232,12 +232,8 @@ txs_handle(rt_actor *a, const Pbx__Envelope *env)
 			t->resp = NULL;
 			keep_flow_only(t);
 		}
-		if (code >= 200 && t->fsm.kind == TXN_NIST) {
-			if (env->sip_response->stateless)
-				rt_stop(a, 0); /* nothing left to absorb */
-			else
-				keep_flow_only(t);
-		}
+		if (code >= 200 && t->fsm.kind == TXN_NIST)
+			keep_flow_only(t);
 		break;
 	case PBX__ENVELOPE__BODY_SIP_TXN_ATTACH: /* a new user */
 		if (env->sip_txn_attach->tu)

@@ -129,10 +129,10 @@ sed -E 's/^(Content-Length: .*)\r$/\1\r\nContent-Length: 0\r/' "$req" >"$WORK/m1
 
 # -- a merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as
 # an earlier request, another branch, no To tag: 482. The PBX answers
-# OPTIONS and digest challenges statelessly; an authenticated REGISTER's
-# transaction ends with its 200 too, and its registration actor remembers
-# the request: a retransmission gets the 200 again, unchanged, and the same
-# request by another branch is merged.
+# OPTIONS and digest challenges statelessly; an authenticated REGISTER has
+# no transaction either: its registration actor remembers the request, a
+# retransmission gets the 200 again, unchanged, and the same request by
+# another branch is merged.
 md5() { printf '%s' "$1" | openssl md5 -r | cut -d' ' -f1; }
 MCID=merge$RANDOM@x MTAG=mt$RANDOM
 CALLID=$MCID FROMTAG=$MTAG BRANCH=z9hG4bK-m0-$RANDOM TOURI=sip:1000@127.0.0.1 \
