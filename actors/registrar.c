@@ -15,7 +15,6 @@
 
 struct regw {
 	struct registrar *g;
-	struct txn_table aors; /* AOR -> registration actor */
 };
 
 uint64_t
@@ -49,7 +48,17 @@ registrar_init(struct registrar *g, struct store *store,
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
 	g->auth.algs = cf->registrar.digest;
-	return 0;
+	pthread_mutex_init(&g->aors_mu, NULL);
+	return txn_table_init(&g->aors);
+}
+
+void
+registrar_fini(struct registrar *g)
+{
+	if (!g->aors.by_key)
+		return; /* not initialised */
+	txn_table_fini(&g->aors);
+	pthread_mutex_destroy(&g->aors_mu);
 }
 
 int
@@ -133,26 +142,32 @@ find_user(void *arg, const struct pl *user)
 	return directory_find(f->dir, user, &f->domain);
 }
 
+/* The registration actor of aor, spawned on this worker if it has none.
+ * Called with g->aors_mu: two workers cannot both spawn one for an AOR.
+ * Zero without memory. */
 static rt_addr
-registration_of(rt_actor *a, struct regw *w, const char *aor)
+registration_of(rt_actor *a, struct registrar *g, const char *aor)
 {
 	struct registration_arg *ra;
 	rt_addr x = { 0, 0, 0 };
 
-	if (txn_table_get(&w->aors, aor, strlen(aor), &x) == 0)
+	if (txn_table_get(&g->aors, aor, strlen(aor), &x) == 0)
 		return x;
 	ra = calloc(1, sizeof(*ra));
 	if (!ra)
 		return x;
-	ra->g = w->g;
+	ra->g = g;
 	snprintf(ra->aor, sizeof(ra->aor), "%s", aor);
 	if (rt_spawn(rt_of(a), &registration_kind, rt_self(a).worker, ra, &x) !=
 	    0) {
 		free(ra);
 		return (rt_addr){ 0, 0, 0 };
 	}
-	txn_table_put(&w->aors, aor, strlen(aor), x);
-	rt_watch(a, x);
+	if (txn_table_put(&g->aors, aor, strlen(aor), x) != 0) {
+		rt_exit(a, x, ENOMEM);
+		return (rt_addr){ 0, 0, 0 };
+	}
+	rt_watch(a, x); /* its entry goes when it stops */
 	return x;
 }
 
@@ -262,39 +277,42 @@ aor_of(rt_actor *a, struct regw *w, const Pbx__SipPacket *p, char *aor,
 	       registrar_aor(aor, n, &msg) == 0;
 }
 
-/* A REGISTER with credentials, from a transport or a SIP core: to the
- * registration actor of its AOR, without a copy. */
+/* A REGISTER with credentials, from a transport or a SIP core of this
+ * worker: to the registration actor of its AOR, wherever it lives, without
+ * a copy; for a user of the directory without one, spawned here. */
 static void
 on_register(rt_actor *a, struct regw *w, const Pbx__SipPacket *p)
 {
+	struct registrar *g = w->g;
 	char aor[256];
 	const char *at;
 	struct pl user, domain;
-	rt_addr reg = rt_self(a);
+	rt_addr reg = { 0, 0, 0 };
+	bool known;
 
 	if (!aor_of(a, w, p, aor, sizeof(aor)))
 		return;
-	reg.worker = rt_worker_of(rt_of(a), aor, strlen(aor));
-	if (reg.worker != rt_self(a).worker) {
-		forward(a, reg); /* its registrar */
-		return;
-	}
-	if (txn_table_get(&w->aors, aor, strlen(aor), &reg) != 0) {
+	pthread_mutex_lock(&g->aors_mu);
+	known = txn_table_get(&g->aors, aor, strlen(aor), &reg) == 0;
+	if (!known) {
 		at = strchr(aor, '@');
 		user = (struct pl){ aor, (size_t)(at - aor) };
 		domain = pl_from_str(at + 1);
-		if (!directory_find(w->g->dir, &user, &domain)) {
-			refuse_unknown(a, w, p);
-			return;
-		}
-		reg = registration_of(a, w, aor);
+		known = directory_find(g->dir, &user, &domain) != NULL;
+		if (known)
+			reg = registration_of(a, g, aor);
+	}
+	pthread_mutex_unlock(&g->aors_mu);
+	if (!known) {
+		refuse_unknown(a, w, p);
+		return;
 	}
 	if (reg.id == 0) {
 		struct sip_msg msg;
 
-		if (registrar_screen(a, w->g, &msg, p))
-			registrar_respond(a, w->g, p->flow, &msg, 500, NULL,
-			                  NULL, NULL, NULL);
+		if (registrar_screen(a, g, &msg, p))
+			registrar_respond(a, g, p->flow, &msg, 500, NULL, NULL,
+			                  NULL, NULL);
 		return;
 	}
 	forward(a, reg);
@@ -309,8 +327,12 @@ on_unregister(rt_actor *a, struct regw *w, const Pbx__Envelope *env)
 	Pbx__Unregister *u;
 	rt_addr reg;
 	rt_msg *m;
+	int found;
 
-	if (txn_table_get(&w->aors, aor, strlen(aor), &reg) == 0 &&
+	pthread_mutex_lock(&w->g->aors_mu);
+	found = txn_table_get(&w->g->aors, aor, strlen(aor), &reg);
+	pthread_mutex_unlock(&w->g->aors_mu);
+	if (found == 0 &&
 	    (m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER,
 	                    strlen(aor) + strlen(env->unregister->contact) + 2,
 	                    &u)) != NULL) {
@@ -337,8 +359,11 @@ restore_one(void *arg, const Pbx__AorBindings *b)
 	if (!b->n_bindings || !b->bindings[0]->aor)
 		return 0;
 	if (rt_worker_of(rt_of(a), b->bindings[0]->aor,
-	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker)
-		registration_of(a, w, b->bindings[0]->aor);
+	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker) {
+		pthread_mutex_lock(&w->g->aors_mu);
+		registration_of(a, w->g, b->bindings[0]->aor);
+		pthread_mutex_unlock(&w->g->aors_mu);
+	}
 	return 0;
 }
 
@@ -346,11 +371,8 @@ static int
 regw_init(rt_actor *a, void *arg)
 {
 	struct regw *w = rt_state(a);
-	int err;
 
 	w->g = arg;
-	if ((err = txn_table_init(&w->aors)) != 0)
-		return err;
 	/* bindings that outlived a restart: their actors set the timers
 	 * again, and expire what expired meanwhile */
 	if (w->g->store)
@@ -371,19 +393,13 @@ regw_handle(rt_actor *a, const Pbx__Envelope *env)
 		on_unregister(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_DOWN:
-		txn_table_drop(&w->aors, rt_addr_from_pb(env->down->who));
+		pthread_mutex_lock(&w->g->aors_mu);
+		txn_table_drop(&w->g->aors, rt_addr_from_pb(env->down->who));
+		pthread_mutex_unlock(&w->g->aors_mu);
 		break;
 	default:
 		break;
 	}
-}
-
-static void
-regw_fini(rt_actor *a, int reason)
-{
-	struct regw *w = rt_state(a);
-
-	txn_table_fini(&w->aors);
 }
 
 const rt_kind registrar_kind = {
@@ -391,7 +407,6 @@ const rt_kind registrar_kind = {
 	.size = sizeof(struct regw),
 	.init = regw_init,
 	.handle = regw_handle,
-	.fini = regw_fini,
 };
 
 int

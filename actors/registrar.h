@@ -1,22 +1,28 @@
 /*
  * The registrar (RFC 3261 §10). A registrar actor on every worker (id
- * SIP_ID_REGISTRAR) takes the REGISTERs with credentials of the AORs that
- * hash to its worker, straight from the transports: it hands each, without
- * a copy and without a parse, to the registration actor of the AOR
- * (registration.c), spawned on first use for a user of the directory,
- * which decodes it, checks the credentials (registrar_admit, statelessly:
- * auth.h) and applies it. A REGISTER without credentials never gets here:
- * the SIP core answers it 401 where it was read. No REGISTER has a server
- * transaction. Every change of a binding is an event in the store; the 200
- * OK leaves after the commit holding it.
+ * SIP_ID_REGISTRAR) takes the REGISTERs with credentials its worker's
+ * transports read: it hands each, without a copy and without a parse, to
+ * the registration actor of the AOR (registration.c), found in a table all
+ * registrars share. A registration actor is spawned on first use, for a
+ * user of the directory, on the worker that read that REGISTER: a phone
+ * sends from one address, and SO_REUSEPORT gives each source one worker's
+ * socket, so its REGISTERs and its actor stay on one thread. The actor
+ * decodes a REGISTER, checks the credentials (registrar_admit,
+ * statelessly: auth.h) and applies it. A REGISTER without credentials
+ * never gets here: the SIP core answers it 401 where it was read. No
+ * REGISTER has a server transaction. Every change of a binding is an event
+ * in the store; the 200 OK leaves after the commit holding it.
  */
 #ifndef PBX_REGISTRAR_H
 #define PBX_REGISTRAR_H
+
+#include <pthread.h>
 
 #include "auth.h"
 #include "directory.h"
 #include "sip_stack.h"
 #include "store.h"
+#include "txn_table.h"
 
 struct registrar {
 	struct sip_stack *s;
@@ -24,11 +30,18 @@ struct registrar {
 	const struct directory *dir;
 	const struct conf_registrar *cfg;
 	struct auth auth;
+	/* AOR -> its registration actor, for every registrar: an actor lives
+	 * on the worker that read its AOR's first REGISTER (or, restored at
+	 * start, the worker its AOR hashes to) */
+	pthread_mutex_t aors_mu;
+	struct txn_table aors;
 	_Atomic uint64_t n_ok, n_challenged, n_refused;
 };
 
 int registrar_init(struct registrar *g, struct store *store,
                    const struct directory *dir, const struct conf *cf);
+/* After rt_shutdown; harmless on a zeroed struct that init never saw. */
+void registrar_fini(struct registrar *g);
 /* Spawn the registrar actors (after sip_stack_start set g->s); they
  * restore the registration actors of stored bindings. */
 int registrar_start(struct registrar *g, rt *r);

@@ -1,14 +1,14 @@
 /*
  * The SIP core actor, one per worker (id SIP_ID_CORE). Every message a
  * transport reads lands here, on the worker its Call-ID belongs to, except
- * a REGISTER with credentials, which goes to the registrar of its AOR's
- * worker (registrar.h):
+ * a REGISTER with credentials, which goes to the registrar of the worker
+ * that read it (registrar.h):
  *
  *  - a message that does not parse: a request gets a stateless 400 whose
  *    reason names the problem; a response is dropped (sip_uas_accept);
  *  - a request with an unknown SIP version: stateless 505;
  *  - a REGISTER: without credentials a stateless 401 (the registrar's),
- *    with them to the registrar; no transaction either way;
+ *    with them to this worker's registrar; no transaction either way;
  *  - a request matching a live server transaction (§17.2.3, with the RFC
  *    2543 fallback): handed to that transaction (retransmission or ACK);
  *  - a request merged with one in progress (§8.2.2.2): stateless 482;
@@ -226,18 +226,14 @@ new_txn(rt_actor *a, struct core *c, const char *key, size_t kl,
 
 /* A REGISTER with credentials has no transaction: its registration actor
  * answers a retransmission itself (registration.c). It goes, without a
- * copy, to the registrar of its AOR's worker. Transports send such
- * REGISTERs there at once; this is for what their scan of the raw message
- * did not recognise. */
+ * copy, to this worker's registrar. Transports send such REGISTERs there
+ * at once; this is for what their scan of the raw message did not
+ * recognise. */
 static void
-to_registrar(rt_actor *a, struct core *c, const struct sip_msg *msg)
+to_registrar(rt_actor *a)
 {
-	char aor[256];
 	rt_addr to = rt_self(a);
 
-	if (registrar_aor(aor, sizeof(aor), msg) != 0)
-		return; /* sip_uas_stateless answered it (404) */
-	to.worker = rt_worker_of(rt_of(a), aor, strlen(aor));
 	to.id = SIP_ID_REGISTRAR;
 	forward(a, to);
 }
@@ -268,7 +264,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		return;
 	if (msg.meth == SIP_METHOD_REGISTER) {
 		if (!sip_uas_stateless(a, c->s, &msg, p->flow))
-			to_registrar(a, c, &msg);
+			to_registrar(a);
 		return;
 	}
 	kl = txn_key(key, sizeof(key), &msg, &via, NULL);

@@ -339,24 +339,18 @@ sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
 	rt_addr to = { self.node, self.worker, SIP_ID_CORE };
 	const char *v;
 	size_t vl;
-	char aor[256];
 
 	/* an OPTIONS is answered statelessly: the worker that read it */
 	if (len > 8 && memcmp(data, "OPTIONS ", 8) == 0)
 		return to;
-	/* a REGISTER with credentials goes where its AOR's registration
-	 * actor lives, it and its retransmissions (same To); one without
-	 * gets a stateless 401 where it was read */
+	/* a REGISTER with credentials goes to this worker's registrar, which
+	 * finds its AOR's registration actor (spawned where its first
+	 * REGISTER was read); one without gets a stateless 401 here */
 	if (len > 9 && memcmp(data, "REGISTER ", 9) == 0) {
-		if (find_hdr(data, len, "authorization", 13, '\0', &v, &vl) !=
-		    0)
-			return to;
-		if (s->registrar &&
-		    sip_raw_aor(aor, sizeof(aor), data, len) == 0) {
-			to.worker = rt_worker_of(s->rt, aor, strlen(aor));
+		if (s->registrar && find_hdr(data, len, "authorization", 13,
+		                             '\0', &v, &vl) == 0)
 			to.id = SIP_ID_REGISTRAR;
-			return to;
-		}
+		return to;
 	}
 	if (find_hdr(data, len, "call-id", 7, 'i', &v, &vl) != 0)
 		to.worker = 0; /* malformed: any core answers it */

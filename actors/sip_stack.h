@@ -128,9 +128,9 @@ int sip_aor_key(char *out, size_t n, const struct pl *to);
  * only (no parse); 0 or EBADMSG. */
 int sip_raw_aor(char *out, size_t n, const char *data, size_t len);
 /* The actor that takes a message a transport read on worker `self`: for a
- * REGISTER with credentials the registrar of the worker its To's AOR
- * hashes to (its registration actor lives there); for an OPTIONS or a
- * REGISTER without Authorization, both answered statelessly, the SIP core
+ * REGISTER with credentials (when there is a registrar) the registrar of
+ * `self`'s worker (it finds the AOR's registration actor, see registrar.h);
+ * for an OPTIONS or any other REGISTER, answered statelessly, the SIP core
  * of `self`'s worker; for the rest the SIP core of the worker its Call-ID
  * hashes to (its transactions live there). */
 rt_addr sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,

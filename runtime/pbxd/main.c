@@ -344,7 +344,7 @@ main(int argc, char **argv)
 	struct sip_stack *sip = NULL;
 	struct store *store = NULL;
 	struct directory *dir = NULL;
-	struct registrar reg;
+	struct registrar reg = { 0 };
 	struct calls calls;
 	struct conf_addr listen[SIP_MAX_LISTEN];
 	uint8_t profile_of[SIP_MAX_LISTEN];
@@ -492,6 +492,7 @@ out:
 	admin_server_stop(adm);
 	store_close(store);
 	sip_stack_free(sip);
+	registrar_fini(&reg);
 	directory_free(dir);
 	cluster_free(cl);
 	rt_free(r);
