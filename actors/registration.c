@@ -79,7 +79,7 @@ struct reg {
 	struct pending *pend;
 	size_t npend;
 	uint64_t next_corr;
-	uint64_t timer;
+	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
 };
 
 /* --- conversions -------------------------------------------------------- */
@@ -325,15 +325,22 @@ arm(rt_actor *a, struct reg *r)
 {
 	uint64_t next = UINT64_MAX, now = registrar_now_ms();
 
-	if (r->timer)
-		rt_timer_cancel(a, r->timer);
-	r->timer = 0;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->b[i].expires_at < next)
 			next = r->b[i].expires_at;
-	if (next != UINT64_MAX)
+	/* a timer that fires no later than needed stays (a refresh moves the
+	 * earliest expiry later: it fires, finds nothing due, and is set
+	 * again), so a REGISTER seldom touches the loop's timer heap */
+	if (r->timer && r->timer_at <= next)
+		return;
+	if (r->timer)
+		rt_timer_cancel(a, r->timer);
+	r->timer = 0;
+	if (next != UINT64_MAX) {
+		r->timer_at = next > now ? next : now;
 		r->timer = rt_timer_start(a, next > now ? next - now : 0,
 		                          expiry_cb, NULL);
+	}
 }
 
 static void

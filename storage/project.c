@@ -46,7 +46,8 @@ get_bindings(struct store *s, MDB_txn *txn, MDB_val *k, Pbx__AorBindings **out)
 	rc = mdb_get(txn, s->locations, k, &v);
 	if (rc)
 		return rc == MDB_NOTFOUND ? 0 : rc;
-	*out = pbx__aor_bindings__unpack(NULL, v.mv_size, v.mv_data);
+	/* the event's scratch: freed with it (store_arena_reset) */
+	*out = pbx__aor_bindings__unpack(&s->arena.pb, v.mv_size, v.mv_data);
 	return *out ? 0 : EBADMSG;
 }
 
@@ -88,11 +89,9 @@ set_binding(struct store *s, MDB_txn *txn, Pbx__Binding *b)
 	if (rc)
 		return rc;
 	n = old ? old->n_bindings : 0;
-	v = malloc((n + 1) * sizeof(*v));
-	if (!v) {
-		rc = ENOMEM;
-		goto out;
-	}
+	v = store_scratch(s, (n + 1) * sizeof(*v));
+	if (!v)
+		return ENOMEM;
 	if (n)
 		memcpy(v, old->bindings, n * sizeof(*v));
 	i = find_binding(v, n, b);
@@ -101,13 +100,8 @@ set_binding(struct store *s, MDB_txn *txn, Pbx__Binding *b)
 	else if (b->updated_at_ms >= v[i]->updated_at_ms)
 		v[i] = b;
 	else
-		goto out; /* an older version: nothing changes */
-	rc = put_bindings(s, txn, &k, v, n);
-out:
-	free(v);
-	if (old)
-		pbx__aor_bindings__free_unpacked(old, NULL);
-	return rc;
+		return 0; /* an older version: nothing changes */
+	return put_bindings(s, txn, &k, v, n);
 }
 
 /* Removed or expired: drop every binding at that contact. */
@@ -117,27 +111,20 @@ drop_binding(struct store *s, MDB_txn *txn, const char *aor,
 {
 	MDB_val k = { strlen(aor), (void *)aor };
 	Pbx__AorBindings *old;
-	Pbx__Binding **v = NULL;
+	Pbx__Binding **v;
 	size_t n = 0;
 	int rc;
 
 	rc = get_bindings(s, txn, &k, &old);
 	if (rc || !old)
 		return rc;
-	v = malloc(old->n_bindings * sizeof(*v) + 1);
-	if (!v) {
-		rc = ENOMEM;
-		goto out;
-	}
+	v = store_scratch(s, old->n_bindings * sizeof(*v) + 1);
+	if (!v)
+		return ENOMEM;
 	for (size_t i = 0; i < old->n_bindings; i++)
 		if (!streq(old->bindings[i]->contact, contact))
 			v[n++] = old->bindings[i];
-	if (n != old->n_bindings)
-		rc = put_bindings(s, txn, &k, v, n);
-out:
-	free(v);
-	pbx__aor_bindings__free_unpacked(old, NULL);
-	return rc;
+	return n != old->n_bindings ? put_bindings(s, txn, &k, v, n) : 0;
 }
 
 static bool
@@ -206,14 +193,12 @@ store_replay(struct store *s, MDB_txn *txn)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Pbx__Event *ev = pbx__event__unpack(NULL, v.mv_size, v.mv_data);
+		Pbx__Event *ev =
+		    pbx__event__unpack(&s->arena.pb, v.mv_size, v.mv_data);
 
-		if (!ev) {
-			rc = EBADMSG;
-			break;
-		}
-		rc = store_apply(s, txn, ev, NULL); /* CDR lines are out */
-		pbx__event__free_unpacked(ev, NULL);
+		/* CDR lines are out */
+		rc = ev ? store_apply(s, txn, ev, NULL) : EBADMSG;
+		store_arena_reset(&s->arena);
 		if (rc)
 			break;
 		n++;

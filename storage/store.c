@@ -219,6 +219,7 @@ store_free(struct store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
+	store_arena_fini(&s->arena);
 	free(s->dir);
 	free(s);
 }
@@ -249,6 +250,7 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->work_cv, NULL);
 	pthread_cond_init(&s->done_cv, NULL);
+	store_arena_init(&s->arena);
 	s->dir = strdup(dir);
 	if (!s->dir) {
 		err = ENOMEM;

@@ -44,6 +44,22 @@ struct store_buf {
 	bool oom; /* a line did not fit in memory: lost */
 };
 
+/* Scratch for protobuf-c unpacking while applying events (arena.c). */
+struct store_arena {
+	ProtobufCAllocator pb;
+	uint8_t *block;
+	size_t cap, used;
+	struct arena_big *big;
+};
+
+void store_arena_init(struct store_arena *a);
+/* Everything allocated since the last reset is gone. */
+void store_arena_reset(struct store_arena *a);
+void store_arena_fini(struct store_arena *a);
+/* n bytes of the write transaction's scratch, gone at the next reset (after
+ * each event applied); NULL without memory. */
+#define store_scratch(s, n) ((s)->arena.pb.alloc(&(s)->arena, (n)))
+
 struct store {
 	rt *r;
 	uint32_t node_id;
@@ -73,7 +89,8 @@ struct store {
 	pthread_t writer;
 	bool writer_running;
 
-	uint64_t next_seq; /* the writer's */
+	uint64_t next_seq;        /* the writer's */
+	struct store_arena arena; /* the write transaction's holder's */
 	atomic_uint_fast64_t last_seq, commits, appends, max_batch, failed;
 
 	/* CDR: the file (-1 if none) and the writer's lines of the batch */
@@ -88,7 +105,7 @@ struct store {
  * commits hold dozens of appends instead of ~15, which share the commit's
  * cost (mostly the kernel's: page writes and two flushes). A lone request
  * is not delayed. */
-#define STORE_COMMIT_DELAY_US 6000
+#define STORE_COMMIT_DELAY_US 12000
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
  * grow. */

@@ -191,12 +191,11 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 	memcpy(v.mv_data, hdr, hl);
 	memcpy((uint8_t *)v.mv_data + hl, body, len);
 	/* the projection sees the bytes as stored, as a rebuild will */
-	ev = pbx__event__unpack(NULL, v.mv_size, v.mv_data);
-	if (!ev)
-		return EBADMSG;
-	rc = store_apply(s, txn, ev,
-	                 atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL);
-	pbx__event__free_unpacked(ev, NULL);
+	ev = pbx__event__unpack(&s->arena.pb, v.mv_size, v.mv_data);
+	rc = ev ? store_apply(s, txn, ev,
+	                      atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL)
+	        : EBADMSG;
+	store_arena_reset(&s->arena);
 	return rc;
 }
 

@@ -338,6 +338,36 @@ START_TEST(rebuild_gives_the_same_bytes)
 }
 END_TEST
 
+/* The writer's protobuf scratch: what fits in its block is bump-allocated
+ * there, aligned and without overlap; what does not is a malloc each (freed
+ * at reset: ASan's leak check runs this too); after a reset the block is
+ * used again from its start. */
+START_TEST(arena_block_big_reset)
+{
+	struct store_arena a;
+	uint8_t *p[100], *first;
+
+	store_arena_init(&a);
+	for (int i = 0; i < 100; i++) {
+		p[i] = a.pb.alloc(&a, 1000 + (size_t)i);
+		ck_assert_ptr_nonnull(p[i]);
+		ck_assert_uint_eq((uintptr_t)p[i] % _Alignof(max_align_t), 0);
+		memset(p[i], i, 1000 + (size_t)i);
+	}
+	ck_assert_ptr_nonnull(a.big); /* 100 KB: past the 64 KB block */
+	for (int i = 0; i < 100; i++)
+		for (size_t j = 0; j < 1000 + (size_t)i; j++)
+			ck_assert_uint_eq(p[i][j], (uint8_t)i);
+	a.pb.free(&a, p[3]); /* nothing until the reset */
+	ck_assert_uint_eq(p[3][0], 3);
+	first = p[0];
+	store_arena_reset(&a);
+	ck_assert_ptr_null(a.big);
+	ck_assert_ptr_eq(a.pb.alloc(&a, 8), first);
+	store_arena_fini(&a);
+}
+END_TEST
+
 TCase *
 store_tc_projection(void)
 {
@@ -346,5 +376,6 @@ store_tc_projection(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, projection_rules);
 	tcase_add_test(tc, rebuild_gives_the_same_bytes);
+	tcase_add_test(tc, arena_block_big_reset);
 	return tc;
 }
