@@ -29,9 +29,7 @@ registrar_now_ms(void)
 int
 registrar_aor(char *out, size_t n, const struct sip_msg *msg)
 {
-	const struct sip_hdr *to = sip_msg_hdr(msg, SIP_HDR_TO);
-
-	return to ? sip_aor_key(out, n, &to->val) : EBADMSG;
+	return sip_aor_of(out, n, &msg->to); /* decoded by sip_msg_decode */
 }
 
 int
@@ -187,14 +185,9 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
 {
 	struct auth_creds cr;
 	struct find_arg fa = { g->dir, PL_INIT };
-	struct sip_addr ta;
+	const struct sip_addr *ta = &msg->to; /* decoded by sip_msg_decode */
 
-	if (sip_addr_decode(&ta, &sip_msg_hdr(msg, SIP_HDR_TO)->val) != 0) {
-		registrar_respond(a, g, flow, msg, 400, "Bad To", NULL, NULL,
-		                  NULL);
-		return false;
-	}
-	fa.domain = ta.uri.host;
+	fa.domain = ta->uri.host;
 	switch (auth_check(&g->auth, msg, false, registrar_now_ms() / 1000,
 	                   find_user, &fa, &cr)) {
 	case AUTH_OK:
@@ -215,13 +208,13 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
 		                          memory_order_relaxed);
 		rt_info(
 		    "REGISTER %.*s@%.*s refused: wrong credentials for %.*s",
-		    PL_ARG(ta.uri.user), PL_ARG(ta.uri.host),
+		    PL_ARG(ta->uri.user), PL_ARG(ta->uri.host),
 		    PL_ARG(cr.username));
 		registrar_respond(a, g, flow, msg, 403, NULL, NULL, NULL, NULL);
 		return false;
 	}
 	/* the authenticated user registers its own AOR only */
-	if (!pl_eq(&cr.username, &ta.uri.user)) {
+	if (!pl_eq(&cr.username, &ta->uri.user)) {
 		atomic_fetch_add_explicit(&g->n_refused, 1,
 		                          memory_order_relaxed);
 		registrar_respond(a, g, flow, msg, 403,

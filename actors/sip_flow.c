@@ -299,24 +299,30 @@ find_hdr(const char *p, size_t len, const char *lname, size_t ll, char cname,
 }
 
 int
+sip_aor_of(char *out, size_t n, const struct sip_addr *a)
+{
+	size_t k;
+
+	if ((a->uri.scheme != SIP_SCHEME_SIP &&
+	     a->uri.scheme != SIP_SCHEME_SIPS) ||
+	    !a->uri.user.l || !a->uri.host.l ||
+	    a->uri.user.l + a->uri.host.l + 2 > n)
+		return EBADMSG;
+	memcpy(out, a->uri.user.p, a->uri.user.l);
+	k = a->uri.user.l;
+	out[k++] = '@';
+	for (size_t i = 0; i < a->uri.host.l; i++)
+		out[k++] = (char)tolower((unsigned char)a->uri.host.p[i]);
+	out[k] = '\0';
+	return 0;
+}
+
+int
 sip_aor_key(char *out, size_t n, const struct pl *to)
 {
 	struct sip_addr a;
-	size_t k;
 
-	if (sip_addr_decode(&a, to) != 0 ||
-	    (a.uri.scheme != SIP_SCHEME_SIP &&
-	     a.uri.scheme != SIP_SCHEME_SIPS) ||
-	    !a.uri.user.l || !a.uri.host.l ||
-	    a.uri.user.l + a.uri.host.l + 2 > n)
-		return EBADMSG;
-	memcpy(out, a.uri.user.p, a.uri.user.l);
-	k = a.uri.user.l;
-	out[k++] = '@';
-	for (size_t i = 0; i < a.uri.host.l; i++)
-		out[k++] = (char)tolower((unsigned char)a.uri.host.p[i]);
-	out[k] = '\0';
-	return 0;
+	return sip_addr_decode(&a, to) != 0 ? EBADMSG : sip_aor_of(out, n, &a);
 }
 
 int

@@ -124,6 +124,8 @@ void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
 /* "user@domain" (domain lower-cased, no port) of a To/From value, the key
  * of an AOR everywhere; 0 or EBADMSG. */
 int sip_aor_key(char *out, size_t n, const struct pl *to);
+/* The same of a decoded one (a message's `to`). */
+int sip_aor_of(char *out, size_t n, const struct sip_addr *a);
 /* The AOR key of a raw message's To, found by scanning the header names
  * only (no parse); 0 or EBADMSG. */
 int sip_raw_aor(char *out, size_t n, const char *data, size_t len);

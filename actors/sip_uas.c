@@ -267,7 +267,6 @@ sip_uas_accept(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
                struct sip_via *via, const Pbx__SipPacket *p)
 {
 	const char *data = (const char *)p->data.data;
-	const struct sip_hdr *vh;
 
 	if (sip_msg_decode(msg, data, p->data.len, &s->limits) != 0) {
 		atomic_fetch_add_explicit(&s->n_bad, 1, memory_order_relaxed);
@@ -282,11 +281,8 @@ sip_uas_accept(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
 		sip_uas_reply(a, s, msg, p->flow, 505, NULL);
 		return SIP_IN_DONE;
 	}
-	vh = sip_msg_hdr(msg, SIP_HDR_VIA);
-	if (!vh || sip_via_decode(via, &vh->val) != 0) {
-		sip_uas_reply(a, s, msg, p->flow, 400, "Bad Via");
-		return SIP_IN_DONE;
-	}
+	/* the decoder checked every Via and kept the top one */
+	*via = msg->via;
 	return SIP_IN_REQUEST;
 }
 

@@ -8,14 +8,14 @@
 /* What came off the wire, once decoded (sip_uas_accept). */
 enum sip_in {
 	SIP_IN_DONE = 0, /* answered (400, 505) or dropped: nothing to do */
-	SIP_IN_REQUEST,  /* a request to serve, its top Via decoded */
+	SIP_IN_REQUEST,  /* a request to serve; *via: its top Via */
 	SIP_IN_RESPONSE, /* a response: to its client transaction */
 };
 
 /* Decode a message as a transport read it and make the first checks every
  * request passes: one that does not parse gets a 400 whose reason names
- * the problem (a response that does not parse is dropped), another SIP
- * version 505, a top Via that does not parse 400. The SIP core and the
+ * the problem (a response that does not parse is dropped; the decoder
+ * checks every Via, From, To, Call-ID and CSeq), another SIP version 505. The SIP core and the
  * registrar (which gets REGISTERs with credentials straight from the
  * transports) both start here. */
 enum sip_in sip_uas_accept(rt_actor *a, struct sip_stack *s,
