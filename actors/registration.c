@@ -1,12 +1,15 @@
 /*
- * The registration actor: one per address-of-record, on the worker its AOR
- * hashes to. It holds the AOR's bindings, applies authenticated REGISTERs
- * per RFC 3261 §10.3 (expiry from the Contact or Expires, 423 below the
- * minimum, Call-ID/CSeq ordering, Contact: * to remove all, RFC 5626
- * instance/reg-id replacing a device's own binding, a maximum per AOR),
- * refuses a replayed nonce count, writes every change as an event and sends
- * the 200 OK only once the store has committed it (500 if the commit
- * failed). A timer expires bindings, and expiry is an event too.
+ * The registration actor: one per address-of-record, on the worker that
+ * read its first REGISTER (restored at start: on the worker its AOR hashes
+ * to; registrar.h). It holds the AOR's bindings, applies authenticated
+ * REGISTERs per RFC 3261 §10.3 (registration_binding.c: expiry from the
+ * Contact or Expires, 423 below the minimum, Call-ID/CSeq ordering,
+ * Contact: * to remove all, RFC 5626 instance/reg-id replacing a device's
+ * own binding, a maximum per AOR), refuses a replayed nonce count, writes
+ * every change as an event and sends the 200 OK only once the store has
+ * committed it (500 if the commit failed). REGISTERs have no transaction:
+ * it absorbs their retransmissions. A timer expires bindings, and expiry is
+ * an event too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,30 +19,10 @@
 #include <time.h>
 
 #include "log.h"
-#include "registrar.h"
+#include "registration_int.h"
 
 #define NONCES 8
 #define RECENT 4
-
-struct flowc {
-	uint32_t transport, listener, rport, lport;
-	uint8_t rip[16], lip[16];
-	uint8_t rlen, llen;
-	rt_addr conn;
-};
-
-struct binding {
-	char contact[256];
-	char instance[128];
-	uint32_t reg_id;
-	char call_id[128];
-	uint32_t cseq;
-	uint64_t expires_at, updated_at; /* ms, wall clock */
-	uint32_t q;
-	struct flowc flow;
-	uint32_t node;
-	char ua[96];
-};
 
 /* A REGISTER as accepted (see request_key). */
 struct req_key {
@@ -82,94 +65,6 @@ struct reg {
 	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
 };
 
-/* --- conversions -------------------------------------------------------- */
-
-static void
-cpy(char *dst, size_t n, const char *p, size_t l)
-{
-	if (l >= n)
-		l = n - 1;
-	memcpy(dst, p ? p : "", p ? l : 0);
-	dst[p ? l : 0] = '\0';
-}
-
-static void
-flow_in(struct flowc *f, const Pbx__SipFlow *p)
-{
-	memset(f, 0, sizeof(*f));
-	if (!p)
-		return;
-	f->transport = p->transport;
-	f->listener = p->listener;
-	f->rport = p->remote_port;
-	f->lport = p->local_port;
-	f->rlen = (uint8_t)(p->remote_ip.len <= 16 ? p->remote_ip.len : 0);
-	memcpy(f->rip, p->remote_ip.data, f->rlen);
-	f->llen = (uint8_t)(p->local_ip.len <= 16 ? p->local_ip.len : 0);
-	memcpy(f->lip, p->local_ip.data, f->llen);
-	if (p->conn)
-		f->conn = rt_addr_from_pb(p->conn);
-}
-
-static void
-binding_from_pb(struct binding *b, const Pbx__Binding *p)
-{
-	memset(b, 0, sizeof(*b));
-	cpy(b->contact, sizeof(b->contact), p->contact, strlen(p->contact));
-	cpy(b->instance, sizeof(b->instance), p->instance, strlen(p->instance));
-	b->reg_id = p->reg_id;
-	cpy(b->call_id, sizeof(b->call_id), p->call_id, strlen(p->call_id));
-	b->cseq = p->cseq;
-	b->expires_at = p->expires_at_ms;
-	b->updated_at = p->updated_at_ms;
-	b->q = p->q;
-	flow_in(&b->flow, p->flow);
-	b->node = p->node;
-	cpy(b->ua, sizeof(b->ua), p->user_agent, strlen(p->user_agent));
-}
-
-/* A SipFlow pointing into c (valid while c is); conn is its room for the
- * connection's address. */
-static void
-flow_out(Pbx__SipFlow *f, Pbx__Addr *conn, const struct flowc *c)
-{
-	pbx__sip_flow__init(f);
-	f->transport = c->transport;
-	f->listener = c->listener;
-	f->remote_port = c->rport;
-	f->local_port = c->lport;
-	f->remote_ip.data = (uint8_t *)c->rip;
-	f->remote_ip.len = c->rlen;
-	f->local_ip.data = (uint8_t *)c->lip;
-	f->local_ip.len = c->llen;
-	if (c->conn.id) {
-		pbx__addr__init(conn);
-		rt_addr_to_pb(conn, c->conn);
-		f->conn = conn;
-	}
-}
-
-/* A Binding pointing into b (valid while b is). */
-static void
-binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
-              const char *aor, const struct binding *b)
-{
-	pbx__binding__init(p);
-	p->aor = (char *)aor;
-	p->contact = (char *)b->contact;
-	p->instance = (char *)b->instance;
-	p->reg_id = b->reg_id;
-	p->call_id = (char *)b->call_id;
-	p->cseq = b->cseq;
-	p->expires_at_ms = b->expires_at;
-	p->updated_at_ms = b->updated_at;
-	p->q = b->q;
-	p->node = b->node;
-	p->user_agent = (char *)b->ua;
-	flow_out(f, conn, &b->flow);
-	p->flow = f;
-}
-
 /* Room for n bindings: an AOR holds what it uses, not max_bindings. */
 static int
 reserve(struct reg *r, size_t n)
@@ -186,19 +81,6 @@ reserve(struct reg *r, size_t n)
 }
 
 /* --- events ------------------------------------------------------------- */
-
-enum change { ADDED, REFRESHED, REMOVED, EXPIRED };
-
-/* The changes one request makes: at most every binding, plus the
- * contacts it adds. Sized per AOR, not for the worst case. */
-struct change_entry {
-	enum change kind;
-	struct binding b;
-};
-struct change_set {
-	size_t n, cap;
-	struct change_entry c[];
-};
 
 static struct change_set *
 cs_new(size_t cap)
@@ -278,8 +160,8 @@ append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
 	for (size_t i = 0; i < cs->n; i++) {
 		pbx__event__init(&x[i].ev);
 		x[i].ev.version = 1;
-		binding_to_pb(&x[i].pb, &x[i].pf, &x[i].pc, r->aor,
-		              &cs->c[i].b);
+		reg_binding_to_pb(&x[i].pb, &x[i].pf, &x[i].pc, r->aor,
+		                  &cs->c[i].b);
 		switch (cs->c[i].kind) {
 		case ADDED:
 			pbx__binding_added__init(&x[i].ad);
@@ -400,8 +282,8 @@ replayed(struct reg *r, const struct auth_creds *cr)
 			r->nonces[i].nc = nc;
 			return false;
 		}
-	cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce), nonce.p,
-	    nonce.l);
+	reg_cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce),
+	        nonce.p, nonce.l);
 	r->nonces[r->nonce_next].nc = nc;
 	r->nonce_next = (r->nonce_next + 1) % NONCES;
 	return false;
@@ -535,174 +417,6 @@ refuse(rt_actor *a, struct reg *r, const Pbx__SipPacket *q,
 	                  NULL);
 }
 
-/* One URI parameter by RFC 3261 §19.1.4: a parameter in both must be
- * equal (case-insensitive); user, ttl, method, maddr and transport must be
- * in both or in neither. */
-static bool
-param_eq(const struct pl *pa, const struct pl *pb, const char *name,
-         bool must_pair)
-{
-	struct pl va, vb;
-	bool ha = sip_param_get(&va, pa, name) == 0;
-	bool hb = sip_param_get(&vb, pb, name) == 0;
-
-	if (ha && hb)
-		return pl_eqi(&va, &vb);
-	return !(must_pair && (ha || hb));
-}
-
-/* SIP URI equality (§19.1.4): user exact, host and scheme without case,
- * port present in both or neither, and the parameters that matter. */
-static bool
-uri_eq(const char *stored, const struct pl *given)
-{
-	static const char *const paired[] = { "user", "ttl", "method", "maddr",
-		                              "transport" };
-	struct pl sp = pl_from_str(stored), name, val, rest;
-	struct sip_uri a, b;
-
-	if (pl_eq_str(given, stored))
-		return true;
-	if (sip_uri_decode(&a, &sp) != 0 || sip_uri_decode(&b, given) != 0 ||
-	    a.scheme != b.scheme || !pl_eq(&a.user, &b.user) ||
-	    !pl_eq(&a.password, &b.password) || !pl_eqi(&a.host, &b.host) ||
-	    a.port != b.port)
-		return false;
-	for (size_t i = 0; i < sizeof(paired) / sizeof(paired[0]); i++)
-		if (!param_eq(&a.params, &b.params, paired[i], true))
-			return false;
-	rest = a.params;
-	while (sip_param_next(&name, &val, &rest) == 0) {
-		char n[64];
-
-		if (name.l >= sizeof(n))
-			continue;
-		memcpy(n, name.p, name.l);
-		n[name.l] = '\0';
-		if (!param_eq(&a.params, &b.params, n, false))
-			return false;
-	}
-	return true;
-}
-
-static ssize_t
-find(const struct binding *b, size_t n, const struct sip_contact *c)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (c->instance.l ? pl_eq_str(&c->instance, b[i].instance) &&
-		                        b[i].reg_id == c->reg_id
-		                  : uri_eq(b[i].contact, &c->addr.auri))
-			return (ssize_t)i;
-	}
-	return -1;
-}
-
-static void
-fill(struct binding *x, const struct sip_contact *c, const struct sip_msg *m,
-     const Pbx__SipPacket *q, uint32_t exp, uint64_t now, uint32_t node)
-{
-	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
-	const struct sip_hdr *ua = sip_msg_hdr(m, SIP_HDR_USER_AGENT);
-
-	cpy(x->contact, sizeof(x->contact), c->addr.auri.p, c->addr.auri.l);
-	cpy(x->instance, sizeof(x->instance), c->instance.p, c->instance.l);
-	x->reg_id = c->has_reg_id ? c->reg_id : 0;
-	cpy(x->call_id, sizeof(x->call_id), ci->val.p, ci->val.l);
-	x->cseq = m->cseq;
-	x->expires_at = now + (uint64_t)exp * 1000;
-	x->updated_at = now;
-	x->q = c->has_q ? c->q : 1000;
-	flow_in(&x->flow, q->flow);
-	x->node = node;
-	cpy(x->ua, sizeof(x->ua), ua ? ua->val.p : NULL, ua ? ua->val.l : 0);
-}
-
-/* The new binding set into nb/nn and the events into cs; 0, or the
- * response code that refuses the whole request. */
-static uint16_t
-plan(struct reg *r, const struct sip_msg *m, const Pbx__SipPacket *q,
-     struct binding *nb, size_t *nn, struct change_set *cs, const char **reason,
-     uint32_t node)
-{
-	const struct conf_registrar *cfg = r->g->cfg;
-	const struct sip_hdr *eh = sip_msg_hdr(m, SIP_HDR_EXPIRES);
-	const struct sip_hdr *ci = sip_msg_hdr(m, SIP_HDR_CALL_ID);
-	uint32_t hexp = cfg->default_expires, exp;
-	uint64_t now = registrar_now_ms();
-	struct sip_hdr_iter it;
-	struct sip_contact c;
-	bool star = false;
-	unsigned others = 0;
-	struct pl v;
-
-	if (eh && sip_expires_decode(&hexp, &eh->val) != 0)
-		return *reason = "Bad Expires", 400;
-	sip_hdr_iter_init(&it, m, SIP_HDR_CONTACT);
-	while (sip_hdr_iter_next(&v, &it) == 0) {
-		ssize_t i;
-
-		if (sip_contact_decode(&c, &v) != 0)
-			return *reason = "Bad Contact", 400;
-		if (c.star) {
-			star = true;
-			continue;
-		}
-		others++;
-		exp = c.has_expires ? c.expires : hexp;
-		if (exp && exp < cfg->min_expires)
-			return 423;
-		if (exp > cfg->max_expires)
-			exp = cfg->max_expires;
-		i = find(nb, *nn, &c);
-		if (i >= 0 && pl_eq_str(&ci->val, nb[i].call_id) &&
-		    m->cseq <= nb[i].cseq)
-			return *reason = "Out Of Order CSeq", 500;
-		if (cs->n == cs->cap)
-			return *reason = "Too Many Contacts", 400;
-		if (exp == 0) {
-			if (i < 0)
-				continue;
-			cs->c[cs->n].kind = REMOVED;
-			cs->c[cs->n++].b = nb[i];
-			nb[i] = nb[--*nn];
-		} else if (i >= 0) {
-			/* the same binding: matched by URI (§19.1.4), maybe
-			 * spelt otherwise, it keeps the contact it was first
-			 * stored under, which is its name in the store */
-			char keep[sizeof(nb[i].contact)];
-
-			memcpy(keep, nb[i].contact, sizeof(keep));
-			fill(&nb[i], &c, m, q, exp, now, node);
-			if (!c.instance.l) /* an instance moves its contact */
-				memcpy(nb[i].contact, keep, sizeof(keep));
-			cs->c[cs->n].kind = REFRESHED;
-			cs->c[cs->n++].b = nb[i];
-		} else {
-			if (*nn >= r->cap)
-				return *reason = "Too Many Bindings", 403;
-			fill(&nb[*nn], &c, m, q, exp, now, node);
-			cs->c[cs->n].kind = ADDED;
-			cs->c[cs->n++].b = nb[(*nn)++];
-		}
-	}
-	if (!star)
-		return 0;
-	/* "Contact: *" stands alone, with Expires: 0 (§10.3 step 6) */
-	if (others || !eh || hexp != 0)
-		return *reason =
-		           "Contact * Needs Expires 0 And No Other Contact",
-		       400;
-	for (size_t i = 0; i < *nn; i++)
-		if (pl_eq_str(&ci->val, nb[i].call_id) && m->cseq <= nb[i].cseq)
-			return *reason = "Out Of Order CSeq", 500;
-	for (size_t i = 0; i < *nn && cs->n < cs->cap; i++) {
-		cs->c[cs->n].kind = REMOVED;
-		cs->c[cs->n++].b = nb[i];
-	}
-	*nn = 0;
-	return 0;
-}
-
 static void
 on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 {
@@ -717,6 +431,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	size_t nn = r->n, len;
 	uint16_t code;
 	struct req_key key;
+	struct reg_rules rules;
 
 	if (!registrar_screen(a, r->g, &msg, q))
 		return;
@@ -749,7 +464,9 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	}
 	if (r->n)
 		memcpy(nb, r->b, r->n * sizeof(*nb));
-	code = plan(r, &msg, q, nb, &nn, cs, &reason, rt_self(a).node);
+	rules = (struct reg_rules){ r->g->cfg, r->cap, registrar_now_ms(),
+		                    rt_self(a).node };
+	code = reg_plan(&rules, &msg, q->flow, nb, &nn, cs, &reason);
 	if (code == 423) {
 		snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
 		         r->g->cfg->min_expires);
@@ -802,7 +519,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	p = &r->pend[r->npend++];
 	memset(p, 0, sizeof(*p));
 	p->corr = corr;
-	flow_in(&p->flow, q->flow);
+	reg_flow_in(&p->flow, q->flow);
 	p->key = key;
 	p->cseq = msg.cseq;
 	p->resp = malloc(len);
@@ -831,7 +548,7 @@ reg_init(rt_actor *a, void *arg)
 			return ENOMEM;
 		}
 		for (size_t i = 0; i < ab->n_bindings && r->n < r->cap; i++)
-			binding_from_pb(&r->b[r->n++], ab->bindings[i]);
+			reg_binding_from_pb(&r->b[r->n++], ab->bindings[i]);
 		pbx__aor_bindings__free_unpacked(ab, NULL);
 	}
 	expire(a, r); /* what expired while we were down, and the timer */
@@ -893,7 +610,7 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 			r->pend[i] = r->pend[--r->npend];
 			return;
 		}
-		flow_out(&f, &conn, &p->flow);
+		reg_flow_out(&f, &conn, &p->flow);
 		if (ok) {
 			registrar_send(a, r->g, &f, p->resp, p->len);
 		} else {

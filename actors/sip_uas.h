@@ -15,9 +15,9 @@ enum sip_in {
 /* Decode a message as a transport read it and make the first checks every
  * request passes: one that does not parse gets a 400 whose reason names
  * the problem (a response that does not parse is dropped; the decoder
- * checks every Via, From, To, Call-ID and CSeq), another SIP version 505. The SIP core and the
- * registrar (which gets REGISTERs with credentials straight from the
- * transports) both start here. */
+ * checks every Via, From, To, Call-ID and CSeq), another SIP version 505. The
+ * SIP core and the registrar (which gets REGISTERs with credentials straight
+ * from the transports) both start here. */
 enum sip_in sip_uas_accept(rt_actor *a, struct sip_stack *s,
                            struct sip_msg *msg, struct sip_via *via,
                            const Pbx__SipPacket *p);

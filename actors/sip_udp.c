@@ -19,6 +19,7 @@ struct udp_sock {
 	struct sip_stack *s;
 	rt_addr self;
 	unsigned listener;
+	int fd; /* the handle's socket, for sendto */
 	char buf[65536];
 };
 
@@ -97,6 +98,7 @@ udp_init(rt_actor *a, void *arg)
 	u->s = ua->s;
 	u->self = rt_self(a);
 	u->listener = ua->listener;
+	u->fd = ua->fd;
 	u->h.data = u;
 	uv_udp_init(loop, &u->h);
 	err = uv_udp_open(&u->h, ua->fd);
@@ -118,20 +120,25 @@ udp_send(struct udp_sock *u, const Pbx__SipFlow *f, const void *data,
          size_t len)
 {
 	struct sockaddr_storage ss;
-	uv_buf_t b;
 	int r;
 
 	if (sip_flow_remote(f, &ss) != 0)
 		return EINVAL;
 	sip_trace(u->s, false, f, data, len);
 	atomic_fetch_add_explicit(&u->s->n_out, 1, memory_order_relaxed);
-	b = uv_buf_init((char *)data, (unsigned)len);
-	r = uv_udp_try_send(&u->h, &b, 1, (const struct sockaddr *)&ss);
-	if (r == UV_EAGAIN) {
+	/* sendto, not libuv's sendmsg: nothing is ever queued on this
+	 * handle, and the kernel need not copy a msghdr and an iovec in */
+	do
+		r = (int)sendto(
+		    u->fd, data, len, 0, (const struct sockaddr *)&ss,
+		    ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                             : sizeof(struct sockaddr_in));
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		/* socket buffer full: the transaction retransmits */
 		rt_debug("udp send: socket buffer full, datagram dropped");
 	} else if (r < 0) {
-		rt_debug("udp send: %s", uv_strerror(r));
+		rt_debug("udp send: %s", strerror(errno));
 	}
 	return 0;
 }

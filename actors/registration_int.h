@@ -1,0 +1,72 @@
+/* The registration actor's bindings (registration.c): the types it keeps
+ * them in, their conversions to and from protobuf, and RFC 3261 §10.3
+ * applied to them (registration_binding.c, pure: no actor, no clock). */
+#ifndef PBX_REGISTRATION_INT_H
+#define PBX_REGISTRATION_INT_H
+
+#include "registrar.h"
+
+/* A SipFlow in fixed fields. */
+struct flowc {
+	uint32_t transport, listener, rport, lport;
+	uint8_t rip[16], lip[16];
+	uint8_t rlen, llen;
+	rt_addr conn;
+};
+
+struct binding {
+	char contact[256];
+	char instance[128];
+	uint32_t reg_id;
+	char call_id[128];
+	uint32_t cseq;
+	uint64_t expires_at, updated_at; /* ms, wall clock */
+	uint32_t q;
+	struct flowc flow;
+	uint32_t node;
+	char ua[96];
+};
+
+enum change { ADDED, REFRESHED, REMOVED, EXPIRED };
+
+/* The changes one request makes: at most every binding, plus the
+ * contacts it adds. Sized per AOR, not for the worst case. */
+struct change_entry {
+	enum change kind;
+	struct binding b;
+};
+struct change_set {
+	size_t n, cap;
+	struct change_entry c[];
+};
+
+/* l bytes of p (NULL: none) into dst of n, cut to fit, NUL-terminated. */
+void reg_cpy(char *dst, size_t n, const char *p, size_t l);
+void reg_flow_in(struct flowc *f, const Pbx__SipFlow *p);
+/* A SipFlow pointing into c (valid while c is); conn is its room for the
+ * connection's address. */
+void reg_flow_out(Pbx__SipFlow *f, Pbx__Addr *conn, const struct flowc *c);
+void reg_binding_from_pb(struct binding *b, const Pbx__Binding *p);
+/* A Binding pointing into b (valid while b is). */
+void reg_binding_to_pb(Pbx__Binding *p, Pbx__SipFlow *f, Pbx__Addr *conn,
+                       const char *aor, const struct binding *b);
+
+/* What a REGISTER may do to an AOR: the registrar's settings, at most cap
+ * bindings; now (wall clock, ms) and this node's id for the bindings it
+ * makes. */
+struct reg_rules {
+	const struct conf_registrar *cfg;
+	size_t cap;
+	uint64_t now;
+	uint32_t node;
+};
+
+/* §10.3 steps 6-8 for REGISTER m (arrived along flow) on the AOR's
+ * bindings nb[0..*nn): the new binding set in nb/nn and the changes in cs;
+ * 0, or the response code that refuses the whole request (423, or 400,
+ * 403, 500 with *reason). */
+uint16_t reg_plan(const struct reg_rules *rr, const struct sip_msg *m,
+                  const Pbx__SipFlow *flow, struct binding *nb, size_t *nn,
+                  struct change_set *cs, const char **reason);
+
+#endif
