@@ -5,7 +5,9 @@
  *
  * Applying must depend on nothing but the events and the order they are
  * applied in (no clock, no configuration): a rebuild replays the log in key
- * order and must give the same bytes.
+ * order and must give the same bytes. A binding event is applied on the
+ * wire format (wire.c): the AOR's stored bindings and the event's binding
+ * are read where they lie and the new value spliced from their bytes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,165 +17,159 @@
 #include "store_int.h"
 
 static bool
-streq(const char *a, const char *b)
+str_eq(const struct store_str *a, const struct store_str *b)
 {
-	return strcmp(a ? a : "", b ? b : "") == 0;
+	return a->l == b->l && (a->l == 0 || memcmp(a->p, b->p, a->l) == 0);
 }
 
-/* The binding that b replaces: the same instance and reg-id (RFC 5626) when
- * b has an instance, else (or if none) the same contact. -1 if none. */
-static long
-find_binding(Pbx__Binding *const *v, size_t n, const Pbx__Binding *b)
-{
-	if (b->instance && *b->instance)
-		for (size_t i = 0; i < n; i++)
-			if (streq(v[i]->instance, b->instance) &&
-			    v[i]->reg_id == b->reg_id)
-				return (long)i;
-	for (size_t i = 0; i < n; i++)
-		if (streq(v[i]->contact, b->contact))
-			return (long)i;
-	return -1;
-}
-
+/* The AOR's stored bindings, copied to the scratch (a put may overwrite
+ * the page they lie in) and read into *out; *n of them. */
 static int
-get_bindings(struct store *s, MDB_txn *txn, MDB_val *k, Pbx__AorBindings **out)
+wire_bindings(struct store *s, MDB_txn *txn, MDB_val *k,
+              struct store_wire_binding **out, size_t *n)
 {
-	MDB_val v;
+	const uint8_t *p, *end;
+	struct store_wire_binding x, *v;
+	uint8_t *copy;
+	MDB_val val;
+	size_t cnt = 0;
 	int rc;
 
 	*out = NULL;
-	rc = mdb_get(txn, s->locations, k, &v);
+	*n = 0;
+	rc = mdb_get(txn, s->locations, k, &val);
 	if (rc)
 		return rc == MDB_NOTFOUND ? 0 : rc;
-	/* the event's scratch: freed with it (store_arena_reset) */
-	*out = pbx__aor_bindings__unpack(&s->arena.pb, v.mv_size, v.mv_data);
-	return *out ? 0 : EBADMSG;
+	copy = store_scratch(s, val.mv_size + 1);
+	if (!copy)
+		return ENOMEM;
+	memcpy(copy, val.mv_data, val.mv_size);
+	end = copy + val.mv_size;
+	for (p = copy; (rc = store_wire_next_binding(&p, end, &x)) == 0;)
+		cnt++;
+	if (rc != ENOENT)
+		return EBADMSG;
+	v = store_scratch(s, (cnt + 1) * sizeof(*v));
+	if (!v)
+		return ENOMEM;
+	for (p = copy; *n < cnt && store_wire_next_binding(&p, end, &x) == 0;)
+		v[(*n)++] = x;
+	*out = v;
+	return 0;
 }
 
-/* Write the AOR's bindings v[0..n), or delete the key when n is 0. */
+/* Write v[0..n) as the AOR's bindings, or delete the key when n is 0. */
 static int
-put_bindings(struct store *s, MDB_txn *txn, MDB_val *k, Pbx__Binding **v,
-             size_t n)
+wire_put(struct store *s, MDB_txn *txn, MDB_val *k,
+         const struct store_wire_binding *v, size_t n)
 {
-	Pbx__AorBindings ab = PBX__AOR_BINDINGS__INIT;
-	MDB_val d;
+	MDB_val d = { 0, NULL };
+	uint8_t *o;
 	int rc;
 
 	if (!n)
 		return mdb_del(txn, s->locations, k, NULL);
-	ab.n_bindings = n;
-	ab.bindings = v;
-	d.mv_size = pbx__aor_bindings__get_packed_size(&ab);
-	d.mv_data = NULL;
+	for (size_t i = 0; i < n; i++)
+		d.mv_size += store_wire_put_binding(NULL, &v[i]);
 	rc = mdb_put(txn, s->locations, k, &d, MDB_RESERVE);
-	if (rc == 0)
-		pbx__aor_bindings__pack(&ab, d.mv_data);
-	return rc;
-}
-
-/* Added or refreshed: replace the binding it supersedes unless that one was
- * written later (last writer wins on updated_at_ms; on a tie the event
- * applied later, i.e. the greater (origin, seq), wins), else append. */
-static int
-set_binding(struct store *s, MDB_txn *txn, Pbx__Binding *b)
-{
-	MDB_val k = { strlen(b->aor), b->aor };
-	Pbx__AorBindings *old;
-	Pbx__Binding **v;
-	size_t n;
-	long i;
-	int rc;
-
-	rc = get_bindings(s, txn, &k, &old);
 	if (rc)
 		return rc;
-	n = old ? old->n_bindings : 0;
-	v = store_scratch(s, (n + 1) * sizeof(*v));
-	if (!v)
-		return ENOMEM;
-	if (n)
-		memcpy(v, old->bindings, n * sizeof(*v));
-	i = find_binding(v, n, b);
-	if (i < 0)
-		v[n++] = b;
-	else if (b->updated_at_ms >= v[i]->updated_at_ms)
-		v[i] = b;
-	else
-		return 0; /* an older version: nothing changes */
-	return put_bindings(s, txn, &k, v, n);
+	o = d.mv_data;
+	for (size_t i = 0; i < n; i++)
+		o += store_wire_put_binding(o, &v[i]);
+	return 0;
 }
 
-/* Removed or expired: drop every binding at that contact. */
+/* Added or refreshed: replace the binding it supersedes -- the same
+ * instance and reg-id (RFC 5626) when it has an instance, else (or if
+ * none) the same contact -- unless that one was written later (last writer
+ * wins on updated_at_ms; on a tie the event applied later, i.e. the greater
+ * (origin, seq), wins), else append. */
 static int
-drop_binding(struct store *s, MDB_txn *txn, const char *aor,
-             const char *contact)
+wire_set(struct store *s, MDB_txn *txn, const struct store_wire_binding *b)
 {
-	MDB_val k = { strlen(aor), (void *)aor };
-	Pbx__AorBindings *old;
-	Pbx__Binding **v;
-	size_t n = 0;
+	MDB_val k = { b->aor.l, (void *)b->aor.p };
+	struct store_wire_binding *v, *w;
+	size_t n, i = SIZE_MAX;
 	int rc;
 
-	rc = get_bindings(s, txn, &k, &old);
-	if (rc || !old)
+	if ((rc = wire_bindings(s, txn, &k, &v, &n)) != 0)
 		return rc;
-	v = store_scratch(s, old->n_bindings * sizeof(*v) + 1);
-	if (!v)
+	if (b->instance.l)
+		for (size_t j = 0; j < n && i == SIZE_MAX; j++)
+			if (str_eq(&v[j].instance, &b->instance) &&
+			    v[j].reg_id == b->reg_id)
+				i = j;
+	for (size_t j = 0; j < n && i == SIZE_MAX; j++)
+		if (str_eq(&v[j].contact, &b->contact))
+			i = j;
+	if (i != SIZE_MAX) {
+		if (b->updated_at_ms < v[i].updated_at_ms)
+			return 0; /* an older version: nothing changes */
+		v[i] = *b;
+		return wire_put(s, txn, &k, v, n);
+	}
+	w = store_scratch(s, (n + 1) * sizeof(*w));
+	if (!w)
 		return ENOMEM;
-	for (size_t i = 0; i < old->n_bindings; i++)
-		if (!streq(old->bindings[i]->contact, contact))
-			v[n++] = old->bindings[i];
-	return n != old->n_bindings ? put_bindings(s, txn, &k, v, n) : 0;
+	if (n)
+		memcpy(w, v, n * sizeof(*w));
+	w[n] = *b;
+	return wire_put(s, txn, &k, w, n + 1);
+}
+
+/* Removed or expired: drop every binding at that contact; an AOR with none
+ * left is deleted. */
+static int
+wire_drop(struct store *s, MDB_txn *txn, const struct store_str *aor,
+          const struct store_str *contact)
+{
+	MDB_val k = { aor->l, (void *)aor->p };
+	struct store_wire_binding *v;
+	size_t n, kept = 0;
+	int rc;
+
+	if ((rc = wire_bindings(s, txn, &k, &v, &n)) != 0 || !n)
+		return rc;
+	for (size_t j = 0; j < n; j++)
+		if (!str_eq(&v[j].contact, contact))
+			v[kept++] = v[j];
+	return kept != n ? wire_put(s, txn, &k, v, kept) : 0;
 }
 
 static bool
-key_ok(const struct store *s, const char *aor)
+wire_key_ok(const struct store *s, const struct store_str *aor)
 {
-	return aor && *aor &&
-	       strlen(aor) <= (size_t)mdb_env_get_maxkeysize(s->env);
+	return aor->l && aor->l <= (size_t)mdb_env_get_maxkeysize(s->env);
 }
 
 int
-store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
-            struct store_buf *cdr)
+store_apply_bytes(struct store *s, MDB_txn *txn, const uint8_t *body,
+                  size_t body_len, const uint8_t *stored, size_t stored_len,
+                  struct store_buf *cdr)
 {
-	Pbx__Binding *b = NULL;
-	const char *aor = NULL, *contact = NULL;
+	struct store_wire_event e;
+	Pbx__Event *ev;
 
+	if (store_wire_event(body, body_len, &e) != 0)
+		return EBADMSG;
 	/* store_append refuses malformed events; one found in the log (an
 	 * older writer's) changes nothing, live or in a rebuild alike */
-	switch (ev->body_case) {
-	case PBX__EVENT__BODY_BINDING_ADDED:
-		b = ev->binding_added ? ev->binding_added->binding : NULL;
-		break;
-	case PBX__EVENT__BODY_BINDING_REFRESHED:
-		b = ev->binding_refreshed ? ev->binding_refreshed->binding
-		                          : NULL;
-		break;
-	case PBX__EVENT__BODY_BINDING_REMOVED:
-		if (ev->binding_removed) {
-			aor = ev->binding_removed->aor;
-			contact = ev->binding_removed->contact;
-		}
-		break;
-	case PBX__EVENT__BODY_BINDING_EXPIRED:
-		if (ev->binding_expired) {
-			aor = ev->binding_expired->aor;
-			contact = ev->binding_expired->contact;
-		}
-		break;
-	case PBX__EVENT__BODY_CALL_STARTED:
-	case PBX__EVENT__BODY_CALL_RINGING:
-	case PBX__EVENT__BODY_CALL_ANSWERED:
-	case PBX__EVENT__BODY_CALL_ENDED:
-		return store_apply_call(s, txn, ev, cdr);
-	default:
-		return 0; /* no projection of ours */
+	switch (e.kind) {
+	case 16:
+	case 17:
+		if (!e.has_binding || !wire_key_ok(s, &e.binding.aor))
+			return 0;
+		return wire_set(s, txn, &e.binding);
+	case 18:
+	case 19:
+		return wire_key_ok(s, &e.aor)
+		           ? wire_drop(s, txn, &e.aor, &e.contact)
+		           : 0;
+	default: /* the calls projection's (calls.c), or none */
+		ev = pbx__event__unpack(&s->arena.pb, stored_len, stored);
+		return ev ? store_apply_call(s, txn, ev, cdr) : EBADMSG;
 	}
-	if (b)
-		return key_ok(s, b->aor) ? set_binding(s, txn, b) : 0;
-	return key_ok(s, aor) ? drop_binding(s, txn, aor, contact) : 0;
 }
 
 int
@@ -193,11 +189,9 @@ store_replay(struct store *s, MDB_txn *txn)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		Pbx__Event *ev =
-		    pbx__event__unpack(&s->arena.pb, v.mv_size, v.mv_data);
-
 		/* CDR lines are out */
-		rc = ev ? store_apply(s, txn, ev, NULL) : EBADMSG;
+		rc = store_apply_bytes(s, txn, v.mv_data, v.mv_size, v.mv_data,
+		                       v.mv_size, NULL);
 		store_arena_reset(&s->arena);
 		if (rc)
 			break;

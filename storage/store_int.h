@@ -121,12 +121,51 @@ void store_seq_key(uint8_t mk[8], uint32_t origin);
 int store_writer_start(struct store *s);
 void store_writer_stop(struct store *s);
 
-/* project.c: apply one stored event to the projections in txn; drop and
- * replay them all. A call that ends adds its CDR line to cdr unless cdr is
- * NULL (a replay writes none). 0, an MDB_* code or a positive errno. */
-int store_apply(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
-                struct store_buf *cdr);
+/* project.c: drop the projections and replay the log into them
+ * (store_apply_bytes applies one event). */
 int store_replay(struct store *s, MDB_txn *txn);
+
+/* wire.c: the parts of the protobuf wire format the locations projection
+ * reads. Bytes of a string field, not NUL-terminated. */
+struct store_str {
+	const char *p;
+	size_t l;
+};
+/* A Binding as it lies in bytes (the strings point into them). */
+struct store_wire_binding {
+	const uint8_t *bytes; /* the packed Binding */
+	size_t len;
+	struct store_str aor, contact, instance;
+	uint32_t reg_id;
+	uint64_t updated_at_ms;
+};
+/* An event's body: kind is the Event field number (16 BindingAdded, 17
+ * BindingRefreshed, 18 BindingRemoved, 19 BindingExpired), 0 for any other
+ * body; the binding of 16/17, the aor and contact of 18/19. */
+struct store_wire_event {
+	uint32_t kind;
+	bool has_binding;
+	struct store_wire_binding binding;
+	struct store_str aor, contact;
+};
+int store_wire_binding(const uint8_t *p, size_t n,
+                       struct store_wire_binding *b);
+int store_wire_event(const uint8_t *p, size_t n, struct store_wire_event *e);
+/* The next binding of a packed AorBindings [*p, end): 0, ENOENT at the
+ * end, EBADMSG. */
+int store_wire_next_binding(const uint8_t **p, const uint8_t *end,
+                            struct store_wire_binding *b);
+/* b as an AorBindings.bindings field into out (NULL: only the size). */
+size_t store_wire_put_binding(uint8_t *out, const struct store_wire_binding *b);
+/* project.c: apply one event to the projections in txn. body: its bytes
+ * (the appender's, without origin, seq and at_ms, or as stored), read on
+ * the wire for binding events; stored: the event as stored, unpacked for
+ * the calls projection. A call that ends adds its CDR line to cdr unless
+ * cdr is NULL (a replay writes none). 0, an MDB_* code or a positive
+ * errno (EBADMSG: bytes that are no event). */
+int store_apply_bytes(struct store *s, MDB_txn *txn, const uint8_t *body,
+                      size_t body_len, const uint8_t *stored, size_t stored_len,
+                      struct store_buf *cdr);
 
 /* calls.c: the calls projection's part of store_apply; what store_append
  * takes as a call's UUID. */

@@ -171,7 +171,6 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 {
 	uint8_t key[STORE_KEY_LEN], hdr[33];
 	MDB_val k = { sizeof(key), key }, v;
-	Pbx__Event *ev;
 	size_t hl = 0;
 	int rc;
 
@@ -190,11 +189,10 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 		return rc;
 	memcpy(v.mv_data, hdr, hl);
 	memcpy((uint8_t *)v.mv_data + hl, body, len);
-	/* the projection sees the bytes as stored, as a rebuild will */
-	ev = pbx__event__unpack(&s->arena.pb, v.mv_size, v.mv_data);
-	rc = ev ? store_apply(s, txn, ev,
-	                      atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL)
-	        : EBADMSG;
+	/* the projection reads the appender's bytes (what a rebuild reads
+	 * after the prefix), or the event as stored */
+	rc = store_apply_bytes(s, txn, body, len, v.mv_data, v.mv_size,
+	                       atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL);
 	store_arena_reset(&s->arena);
 	return rc;
 }

@@ -292,6 +292,39 @@ same_projections(struct dump a[NPROJ], struct dump b[NPROJ])
 	}
 }
 
+/* Every locations value is what protobuf-c packs from its unpacked self:
+ * the projection writes canonical bytes, however it builds them. */
+static void
+check_canonical_locations(const struct dump *d)
+{
+	int n_values = 0;
+
+	for (size_t o = 0; o < d->n;) {
+		size_t kl, vl, n;
+		const uint8_t *v;
+		Pbx__AorBindings *b;
+		uint8_t *p;
+
+		memcpy(&kl, d->p + o, sizeof(kl));
+		o += sizeof(kl) + kl;
+		memcpy(&vl, d->p + o, sizeof(vl));
+		v = d->p + o + sizeof(vl);
+		o += sizeof(vl) + vl;
+		b = pbx__aor_bindings__unpack(NULL, vl, v);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_uint_gt(b->n_bindings, 0);
+		n = pbx__aor_bindings__get_packed_size(b);
+		ck_assert_uint_eq(n, vl);
+		p = malloc(n);
+		pbx__aor_bindings__pack(b, p);
+		ck_assert_mem_eq(p, v, n);
+		free(p);
+		pbx__aor_bindings__free_unpacked(b, NULL);
+		n_values++;
+	}
+	ck_assert_int_gt(n_values, 10);
+}
+
 START_TEST(rebuild_gives_the_same_bytes)
 {
 	char *dir = tmpdir_new();
@@ -313,6 +346,7 @@ START_TEST(rebuild_gives_the_same_bytes)
 	ck_assert_uint_eq(st.calls, 40);
 	ck_assert_int_eq(before[2].keys, 40);
 	check_canonical(&events0);
+	check_canonical_locations(&before[0]);
 
 	ck_assert_int_eq(store_rebuild(S), 0);
 	dump_projections(after);
