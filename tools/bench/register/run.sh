@@ -220,6 +220,7 @@ bench() {
 	local idx=-1 j=0
 	for r in "${RATES[@]}"; do
 		if run_load "$s-$r" "$r" "$STEP_S"; then
+			eval "STEP_${s}_${r}=\"$R_CPU_US $R_P99\""
 			best=$r idx=$j
 			j=$((j + 1))
 		else
@@ -283,7 +284,19 @@ if [ ${#servers[@]} = 2 ]; then
 		"$(ratio "$M_pbxd_P99" "$M_kamailio_P99")" | tee -a "$WORK/results.txt"
 	log "(CPU per registration falls as the rate rises, and latency grows near a"
 	log " server's or sipp's limit: when the final rates differ, compare the step"
-	log " lines above at the same rate too)"
+	log " lines at the same rate too, below)"
+	log ""
+	log "== at the same rate (the step lines above: rates both passed cleanly)"
+	sfmt='%-8s %16s %16s %9s %12s %12s\n'
+	printf "$sfmt" rate "pbxd us/reg" "kamailio us/reg" "ratio" "pbxd p99" "kam p99" |
+		tee -a "$WORK/results.txt"
+	for r in "${RATES[@]}"; do
+		eval "a=\${STEP_pbxd_${r}:-} b=\${STEP_kamailio_${r}:-}"
+		[ -n "$a" ] && [ -n "$b" ] || continue
+		set -- $a $b
+		printf "$sfmt" "$r" "$(printf %.1f "$1")" "$(printf %.1f "$3")" \
+			"$(ratio "$1" "$3")" "$2 ms" "$4 ms" | tee -a "$WORK/results.txt"
+	done
 fi
 log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 cp "$WORK/results.txt" "/tmp/bench-register-results.txt"
