@@ -1,6 +1,7 @@
 /*
  * The registrar actor, one per worker: authentication and dispatch of the
- * REGISTERs whose AOR hashes to this worker (see registrar.h).
+ * REGISTERs its worker's transports read, to the AOR's registration actor
+ * wherever it lives (see registrar.h).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -7,7 +7,9 @@
  * bound with SO_REUSEPORT, so datagrams are received and parsed on every
  * worker. A message goes to the core of the worker chosen by its Call-ID,
  * where its transactions live; a response to a client transaction goes
- * straight to the transaction actor named in its Via branch.
+ * straight to the transaction actor named in its Via branch; a REGISTER
+ * stays on the worker that read it (its 401, or its registrar: see
+ * sip_route_in).
  */
 #ifndef PBX_SIP_STACK_H
 #define PBX_SIP_STACK_H
