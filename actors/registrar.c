@@ -83,13 +83,6 @@ registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
 }
 
 void
-registrar_send(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
-               const char *data, size_t len)
-{
-	sip_send_response(g->s, a, flow, data, len);
-}
-
-void
 registrar_respond(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                   const struct sip_msg *msg, uint16_t code, const char *reason,
                   const char *extra, int (*hdrs)(struct sip_buf *b, void *arg),
@@ -100,7 +93,7 @@ registrar_respond(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
 
 	if (registrar_build(a, out, sizeof(out), &len, msg, flow, code, reason,
 	                    extra, hdrs, arg) == 0)
-		registrar_send(a, g, flow, out, len);
+		sip_send_response(g->s, a, flow, out, len);
 }
 
 struct challenge_arg {
@@ -142,7 +135,9 @@ find_user(void *arg, const struct pl *user)
 }
 
 /* The registration actor of aor, spawned on this worker if it has none.
- * Called with g->aors_mu: two workers cannot both spawn one for an AOR.
+ * Called with g->aors_mu, so two workers cannot both spawn one for an AOR
+ * (and both expire what expired meanwhile): the mutex is held across the
+ * actor's init, an LMDB read of the AOR's stored bindings, once per AOR.
  * Zero without memory. */
 static rt_addr
 registration_of(rt_actor *a, struct registrar *g, const char *aor)
@@ -231,9 +226,7 @@ bool
 registrar_screen(rt_actor *a, struct registrar *g, struct sip_msg *msg,
                  const Pbx__SipPacket *p)
 {
-	struct sip_via via;
-
-	return sip_uas_accept(a, g->s, msg, &via, p) == SIP_IN_REQUEST &&
+	return sip_uas_accept(a, g->s, msg, p) == SIP_IN_REQUEST &&
 	       !sip_uas_stateless(a, g->s, msg, p->flow);
 }
 

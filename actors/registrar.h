@@ -59,13 +59,12 @@ int registrar_aor(char *out, size_t n, const struct sip_msg *msg);
  * served. */
 bool registrar_screen(rt_actor *a, struct registrar *g, struct sip_msg *msg,
                       const Pbx__SipPacket *p);
-/* A response: `extra` holds whole header lines, `hdrs` may append more. */
+/* A response (sent with sip_send_response along the request's flow):
+ * `extra` holds whole header lines, `hdrs` may append more. */
 int registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
                     const struct sip_msg *msg, const Pbx__SipFlow *flow,
                     uint16_t code, const char *reason, const char *extra,
                     int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
-void registrar_send(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
-                    const char *data, size_t len);
 /* Build and send at once. */
 void registrar_respond(rt_actor *a, struct registrar *g,
                        const Pbx__SipFlow *flow, const struct sip_msg *msg,

@@ -443,7 +443,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 		oa = (struct ok_arg){ r, registrar_now_ms(), false };
 		if (registrar_build(a, out, sizeof(out), &len, &msg, q->flow,
 		                    200, NULL, NULL, ok_hdrs, &oa) == 0)
-			registrar_send(a, r->g, q->flow, out, len);
+			sip_send_response(r->g->s, a, q->flow, out, len);
 		return;
 	case 482:
 		registrar_respond(a, r->g, q->flow, &msg, 482, NULL, NULL, NULL,
@@ -502,7 +502,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 		                                   : "refreshed",
 		        r->aor, cs->c[i].b.contact);
 	if (cs->n == 0) { /* a query, or nothing to store */
-		registrar_send(a, r->g, q->flow, out, len);
+		sip_send_response(r->g->s, a, q->flow, out, len);
 		goto out;
 	}
 	/* answer after the commit that holds the events */
@@ -612,7 +612,7 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 		}
 		reg_flow_out(&f, &conn, &p->flow);
 		if (ok) {
-			registrar_send(a, r->g, &f, p->resp, p->len);
+			sip_send_response(r->g->s, a, &f, p->resp, p->len);
 		} else {
 			len = failed_response(failed, sizeof(failed), p->resp,
 			                      p->len);
@@ -621,7 +621,7 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 			       "500",
 			       r->aor);
 			if (len)
-				registrar_send(a, r->g, &f, failed, len);
+				sip_send_response(r->g->s, a, &f, failed, len);
 		}
 		free(p->resp);
 		r->pend[i] = r->pend[--r->npend];

@@ -78,15 +78,14 @@ key_build(char *k, size_t n, const struct kpart *p, size_t np)
 /* §17.2.3: branch + sent-by + method (ACK matches its INVITE), and Call-ID
  * and CSeq; without the magic cookie, the RFC 2543 fields. */
 static size_t
-txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
+txn_key(char *k, size_t n, const struct sip_msg *msg,
         const char *method_override)
 {
 	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
-	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
+	const struct sip_via *v = &msg->via; /* the top one, decoded */
 	struct pl meth =
 	    msg->meth == SIP_METHOD_ACK ? PL("INVITE") : msg->method;
 	struct pl cid = ci ? ci->val : (struct pl)PL_INIT;
-	struct sip_addr from;
 
 	if (method_override)
 		meth = pl_from_str(method_override);
@@ -103,11 +102,10 @@ txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
 
 		return key_build(k, n, p, sizeof(p) / sizeof(p[0]));
 	}
-	if (!fr || sip_addr_decode(&from, &fr->val) != 0)
-		from.tag = (struct pl)PL_INIT;
+	/* From as the decoder took it apart */
 	const struct kpart p[] = {
 		KTEXT(0, PL("o")),     KTEXT('|', cid),
-		KNUM('|', msg->cseq),  KTEXT('|', from.tag),
+		KNUM('|', msg->cseq),  KTEXT('|', msg->from.tag),
 		KTEXT('|', msg->ruri), KTEXT('|', v->host),
 		KNUM(':', v->port),    KTEXT('|', meth),
 	};
@@ -119,16 +117,12 @@ txn_key(char *k, size_t n, const struct sip_msg *msg, const struct sip_via *v,
 static size_t
 merge_key(char *k, size_t n, const struct sip_msg *msg)
 {
-	const struct sip_hdr *fr = sip_msg_hdr(msg, SIP_HDR_FROM);
 	const struct sip_hdr *ci = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
-	struct sip_addr fa;
 
-	if (!sip_msg_hdr(msg, SIP_HDR_TO) || !fr || !ci ||
-	    pl_isset(&msg->to.tag) || sip_addr_decode(&fa, &fr->val) != 0 ||
-	    !pl_isset(&fa.tag))
+	if (!ci || pl_isset(&msg->to.tag) || !pl_isset(&msg->from.tag))
 		return 0;
 	const struct kpart p[] = {
-		KTEXT(0, PL("m")),       KTEXT('|', fa.tag),
+		KTEXT(0, PL("m")),       KTEXT('|', msg->from.tag),
 		KTEXT('|', ci->val),     KNUM('|', msg->cseq),
 		KTEXT('|', msg->method),
 	};
@@ -149,14 +143,11 @@ forward(rt_actor *a, rt_addr to)
 static void
 on_response(rt_actor *a, const struct sip_msg *msg)
 {
-	const struct sip_hdr *vh = sip_msg_hdr(msg, SIP_HDR_VIA);
-	struct sip_via via;
 	rt_addr txn;
 
 	/* ours only: anything else matches no transaction (RFC 3261
-	 * §18.1.2) and is dropped */
-	if (vh && sip_via_decode(&via, &vh->val) == 0 &&
-	    sip_branch_decode(&via.branch, &txn) == 0)
+	 * §18.1.2) and is dropped; the decoder kept the top Via */
+	if (sip_branch_decode(&msg->via.branch, &txn) == 0)
 		forward(a, txn);
 }
 
@@ -179,10 +170,10 @@ user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
 /* CANCEL (§9.2): 200 at once, and the INVITE's transaction is told. */
 static bool
 on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
-          const struct sip_via *via, const Pbx__SipPacket *p)
+          const Pbx__SipPacket *p)
 {
 	char key[KEY_MAX];
-	size_t kl = txn_key(key, sizeof(key), msg, via, "INVITE");
+	size_t kl = txn_key(key, sizeof(key), msg, "INVITE");
 	Pbx__SipCancelled *q;
 	rt_addr txn;
 	rt_msg *m;
@@ -242,12 +233,11 @@ static void
 on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 {
 	struct sip_msg msg;
-	struct sip_via via;
 	char key[KEY_MAX], mkey[KEY_MAX];
 	size_t kl, ml;
 	rt_addr txn, tu;
 
-	switch (sip_uas_accept(a, c->s, &msg, &via, p)) {
+	switch (sip_uas_accept(a, c->s, &msg, p)) {
 	case SIP_IN_REQUEST:
 		break;
 	case SIP_IN_RESPONSE:
@@ -267,7 +257,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 			to_registrar(a);
 		return;
 	}
-	kl = txn_key(key, sizeof(key), &msg, &via, NULL);
+	kl = txn_key(key, sizeof(key), &msg, NULL);
 	if (!kl) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 400, "Header Too Long");
 		return;
@@ -284,7 +274,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 		return;
 	}
 	if (msg.meth == SIP_METHOD_CANCEL && c->s->calls &&
-	    on_cancel(a, c, &msg, &via, p))
+	    on_cancel(a, c, &msg, p))
 		return;
 	ml = merge_key(mkey, sizeof(mkey), &msg);
 	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {

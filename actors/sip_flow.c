@@ -318,24 +318,17 @@ sip_aor_of(char *out, size_t n, const struct sip_addr *a)
 }
 
 int
-sip_aor_key(char *out, size_t n, const struct pl *to)
-{
-	struct sip_addr a;
-
-	return sip_addr_decode(&a, to) != 0 ? EBADMSG : sip_aor_of(out, n, &a);
-}
-
-int
 sip_raw_aor(char *out, size_t n, const char *data, size_t len)
 {
 	const char *v;
 	size_t vl;
+	struct sip_addr a;
 	struct pl to;
 
 	if (find_hdr(data, len, "to", 2, 't', &v, &vl) != 0)
 		return EBADMSG;
 	to = (struct pl){ v, vl };
-	return sip_aor_key(out, n, &to);
+	return sip_addr_decode(&a, &to) != 0 ? EBADMSG : sip_aor_of(out, n, &a);
 }
 
 rt_addr

@@ -123,10 +123,8 @@ int sip_send_response(struct sip_stack *s, rt_actor *a, const Pbx__SipFlow *f,
 void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
                const void *data, size_t len);
 
-/* "user@domain" (domain lower-cased, no port) of a To/From value, the key
- * of an AOR everywhere; 0 or EBADMSG. */
-int sip_aor_key(char *out, size_t n, const struct pl *to);
-/* The same of a decoded one (a message's `to`). */
+/* "user@domain" (domain lower-cased, no port) of a decoded To/From (a
+ * message's `to`), the key of an AOR everywhere; 0 or EBADMSG. */
 int sip_aor_of(char *out, size_t n, const struct sip_addr *a);
 /* The AOR key of a raw message's To, found by scanning the header names
  * only (no parse); 0 or EBADMSG. */

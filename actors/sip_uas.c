@@ -264,7 +264,7 @@ reject(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
 
 enum sip_in
 sip_uas_accept(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
-               struct sip_via *via, const Pbx__SipPacket *p)
+               const Pbx__SipPacket *p)
 {
 	const char *data = (const char *)p->data.data;
 
@@ -281,8 +281,6 @@ sip_uas_accept(rt_actor *a, struct sip_stack *s, struct sip_msg *msg,
 		sip_uas_reply(a, s, msg, p->flow, 505, NULL);
 		return SIP_IN_DONE;
 	}
-	/* the decoder checked every Via and kept the top one */
-	*via = msg->via;
 	return SIP_IN_REQUEST;
 }
 

@@ -8,7 +8,7 @@
 /* What came off the wire, once decoded (sip_uas_accept). */
 enum sip_in {
 	SIP_IN_DONE = 0, /* answered (400, 505) or dropped: nothing to do */
-	SIP_IN_REQUEST,  /* a request to serve; *via: its top Via */
+	SIP_IN_REQUEST,  /* a request to serve (msg->via: its top Via) */
 	SIP_IN_RESPONSE, /* a response: to its client transaction */
 };
 
@@ -19,8 +19,7 @@ enum sip_in {
  * SIP core and the registrar (which gets REGISTERs with credentials straight
  * from the transports) both start here. */
 enum sip_in sip_uas_accept(rt_actor *a, struct sip_stack *s,
-                           struct sip_msg *msg, struct sip_via *via,
-                           const Pbx__SipPacket *p);
+                           struct sip_msg *msg, const Pbx__SipPacket *p);
 /* A response without body at once, statelessly, along the request's flow
  * (nothing when it has no Via). */
 void sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,

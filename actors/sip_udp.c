@@ -2,8 +2,9 @@
  * The UDP transport actor: one per worker and listening address, each on a
  * socket of its own bound with SO_REUSEPORT (bound by sip_stack_start, so a
  * busy port fails the start). Datagrams are read on the loop, wrapped in a
- * SipPacket with their flow, and handed to the SIP core of the worker their
- * Call-ID belongs to (a REGISTER: its AOR's). Actors of the same worker send
+ * SipPacket with their flow, and handed to the actor sip_route_in names: the
+ * SIP core of the worker their Call-ID belongs to, or, for a REGISTER, the
+ * SIP core or the registrar of this worker. Actors of the same worker send
  * on its socket directly (sip_udp_send_here); SipSend messages from others
  * are written out along their flow.
  */
