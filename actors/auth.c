@@ -34,7 +34,7 @@ struct mac_state {
 };
 
 static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
-static EVP_MD *mac_md;       /* SHA-256, fetched once */
+static const EVP_MD *mac_md; /* SHA-256 (sip_digest_md) */
 static pthread_key_t mac_tk; /* frees a thread's state when it exits */
 static bool mac_tk_ok;
 static _Thread_local struct mac_state *mac_tls;
@@ -55,7 +55,7 @@ mac_state_free(void *p)
 static void
 mac_init(void)
 {
-	mac_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	mac_md = sip_digest_md(SIP_DIGEST_SHA256);
 	mac_tk_ok = pthread_key_create(&mac_tk, mac_state_free) == 0;
 }
 

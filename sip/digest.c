@@ -49,6 +49,13 @@ md_init(void)
 	ctx_key_ok = pthread_key_create(&ctx_key, ctx_free) == 0;
 }
 
+const EVP_MD *
+sip_digest_md(enum sip_digest_alg alg)
+{
+	pthread_once(&md_once, md_init);
+	return alg == SIP_DIGEST_SHA256 ? md_sha256 : md_md5;
+}
+
 /* This thread's context, reinitialised for each hash. */
 static EVP_MD_CTX *
 md_ctx(void)
@@ -72,8 +79,7 @@ hash_hex(char *hex, enum sip_digest_alg alg, const struct pl *parts, size_t n)
 	const EVP_MD *type;
 	EVP_MD_CTX *ctx;
 
-	pthread_once(&md_once, md_init);
-	type = alg == SIP_DIGEST_SHA256 ? md_sha256 : md_md5;
+	type = sip_digest_md(alg);
 	if (!type)
 		return EINVAL;
 	if (!(ctx = md_ctx()))

@@ -450,6 +450,10 @@ enum sip_digest_alg {
 
 #define SIP_DIGEST_HEX_MAX 65 /* SHA-256 hex + NUL */
 
+/* The algorithm's OpenSSL digest (an EVP_MD), fetched once for the process:
+ * for whoever hashes with it beyond these helpers (the nonce HMAC). NULL if
+ * the provider has none. */
+const struct evp_md_st *sip_digest_md(enum sip_digest_alg alg);
 /* "MD5", "SHA-256" (and the -sess names, which are EINVAL: unsupported). */
 int sip_digest_alg_decode(enum sip_digest_alg *alg, const struct pl *pl);
 const char *sip_digest_alg_name(enum sip_digest_alg alg);
