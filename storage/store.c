@@ -229,6 +229,7 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 {
 	struct store *s = NULL;
 	pthread_rwlockattr_t ra;
+	pthread_condattr_t ca;
 	MDB_envinfo info;
 	int dead = 0, err;
 
@@ -248,7 +249,10 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	pthread_rwlock_init(&s->map_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->work_cv, NULL);
+	pthread_condattr_init(&ca); /* the writer's deadlines are monotonic */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->work_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->done_cv, NULL);
 	store_arena_init(&s->arena);
 	s->dir = strdup(dir);

@@ -402,16 +402,12 @@ process(struct store *s, struct store_item *list)
 static bool
 wait_until(struct store *s, uint64_t until_us)
 {
-	uint64_t now = mono_us();
-	struct timespec ts;
+	struct timespec ts = { (time_t)(until_us / 1000000u),
+		               (long)(until_us % 1000000u) * 1000L };
 
-	if (now >= until_us)
+	if (mono_us() >= until_us)
 		return false;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)((until_us - now) / 1000000u);
-	ts.tv_nsec += (long)((until_us - now) % 1000000u) * 1000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
+	/* work_cv waits on CLOCK_MONOTONIC (store_open) */
 	pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
 	return true;
 }
