@@ -2,11 +2,9 @@
  * came from (RFC 3581 rport, RFC 3261 received), for IPv4 addresses of every
  * digit count and for IPv6; the stable To tag. */
 #include <arpa/inet.h>
-#include <check.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "sip_reply.h"
+#include "sip_test.h" /* tests/sip: run_suite */
 
 static const char req[] =
     "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
@@ -93,21 +91,16 @@ START_TEST(stable_tag_follows_request)
 }
 END_TEST
 
-int
-main(void)
+static void
+add_tests(TCase *tc)
 {
-	Suite *s = suite_create("sip_reply");
-	TCase *tc = tcase_create("reply");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, received_ipv4);
 	tcase_add_test(tc, received_ipv6);
 	tcase_add_test(tc, stable_tag_follows_request);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+}
+
+int
+main(void)
+{
+	return run_suite("sip_reply", add_tests);
 }
