@@ -443,6 +443,41 @@ check_timers(struct conf_sip_timers *t, const struct conf_raw_timers *r,
 }
 
 static int
+check_tcp(struct conf_sip_tcp *t, const struct conf_raw_tcp *r,
+          struct conf_doc *d)
+{
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	rc = conf_take_uint(&t->write_queue, d, "sip.tcp.write_queue",
+	                    r->write_queue, 4096, 1u << 30);
+	if (!rc)
+		rc = conf_take_uint(&t->message_timeout, d,
+		                    "sip.tcp.message_timeout",
+		                    r->message_timeout, 1, 3600);
+	if (!rc)
+		rc = conf_take_uint(&t->idle_timeout, d, "sip.tcp.idle_timeout",
+		                    r->idle_timeout, 1, 86400);
+	if (!rc)
+		rc = conf_take_uint(&t->max_connections, d,
+		                    "sip.tcp.max_connections",
+		                    r->max_connections, 0, 1u << 20);
+	if (!rc)
+		rc = conf_take_uint(&t->fd_reserve, d, "sip.tcp.fd_reserve",
+		                    r->fd_reserve, 0, 1u << 20);
+	if (!rc)
+		rc = conf_take_uint(&t->max_per_source, d,
+		                    "sip.tcp.max_per_source", r->max_per_source,
+		                    1, 1u << 20);
+	if (!rc)
+		rc = conf_take_uint(&t->buffer_budget, d,
+		                    "sip.tcp.buffer_budget", r->buffer_budget,
+		                    65536, 4294967295u);
+	return rc;
+}
+
+static int
 check_sip(struct conf_sip *s, const struct conf_raw_sip *r, struct conf_doc *d)
 {
 	int rc = 0;
@@ -457,6 +492,8 @@ check_sip(struct conf_sip *s, const struct conf_raw_sip *r, struct conf_doc *d)
 		                    1024, 1048576);
 	if (!rc)
 		rc = check_timers(&s->timers, r->timers, d);
+	if (!rc)
+		rc = check_tcp(&s->tcp, r->tcp, d);
 	if (!rc)
 		rc = check_tls(s, r->tls, d);
 	return rc;
@@ -585,6 +622,15 @@ set_defaults(struct conf *c)
 	c->sip.timers.t1 = 500;
 	c->sip.timers.t2 = 4000;
 	c->sip.timers.t4 = 5000;
+	c->sip.tcp = (struct conf_sip_tcp){
+		.write_queue = 256 * 1024,
+		.message_timeout = 10,
+		.idle_timeout = 300,
+		.max_connections = 0,
+		.fd_reserve = 64,
+		.max_per_source = 256,
+		.buffer_budget = 128u << 20,
+	};
 	c->sip.listen = calloc(1, sizeof(*c->sip.listen));
 	if (c->sip.listen == NULL)
 		return ENOMEM;

@@ -64,12 +64,24 @@ struct conf_sip_timers {
 	uint32_t t4; /* ms, 1..60000, default 5000 */
 };
 
+/* Limits of SIP over TCP and TLS (sip.tcp), per node. */
+struct conf_sip_tcp {
+	uint32_t write_queue; /* bytes queued per connection, default 262144 */
+	uint32_t message_timeout; /* s from a message's first byte; 10 */
+	uint32_t idle_timeout;    /* s without a message, default 300 */
+	uint32_t max_connections; /* 0 (default): from RLIMIT_NOFILE */
+	uint32_t fd_reserve;     /* descriptors kept for the rest, default 64 */
+	uint32_t max_per_source; /* per IPv4 address, IPv6 /64; default 256 */
+	uint32_t buffer_budget;  /* bytes, all buffers, default 134217728 */
+};
+
 struct conf_sip {
 	struct conf_addr *listen; /* default one: 127.0.0.1:5060 */
 	size_t listen_count;      /* at least 1 */
 	struct conf_sip_tls tls;
 	uint32_t max_message_size; /* bytes, 1024..1048576, default 65536 */
 	struct conf_sip_timers timers;
+	struct conf_sip_tcp tcp;
 };
 
 /* A "name=value" channel variable set on a user's calls. */

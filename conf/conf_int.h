@@ -49,12 +49,23 @@ struct conf_raw_timers {
 	char *t4;
 };
 
+struct conf_raw_tcp {
+	char *write_queue;
+	char *message_timeout;
+	char *idle_timeout;
+	char *max_connections;
+	char *fd_reserve;
+	char *max_per_source;
+	char *buffer_budget;
+};
+
 struct conf_raw_sip {
 	char **listen;
 	unsigned listen_count;
 	struct conf_raw_tls *tls;
 	char *max_message_size;
 	struct conf_raw_timers *timers;
+	struct conf_raw_tcp *tcp;
 };
 
 struct conf_raw_user {

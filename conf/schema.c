@@ -59,6 +59,17 @@ static const cyaml_schema_field_t timers_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t tcp_fields[] = {
+	TEXT("write_queue", struct conf_raw_tcp, write_queue),
+	TEXT("message_timeout", struct conf_raw_tcp, message_timeout),
+	TEXT("idle_timeout", struct conf_raw_tcp, idle_timeout),
+	TEXT("max_connections", struct conf_raw_tcp, max_connections),
+	TEXT("fd_reserve", struct conf_raw_tcp, fd_reserve),
+	TEXT("max_per_source", struct conf_raw_tcp, max_per_source),
+	TEXT("buffer_budget", struct conf_raw_tcp, buffer_budget),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t sip_fields[] = {
 	CYAML_FIELD_SEQUENCE("listen", CYAML_FLAG_POINTER | OPT,
 	                     struct conf_raw_sip, listen, &text_entry, 0,
@@ -68,6 +79,8 @@ static const cyaml_schema_field_t sip_fields[] = {
 	TEXT("max_message_size", struct conf_raw_sip, max_message_size),
 	CYAML_FIELD_MAPPING_PTR("timers", SECTION, struct conf_raw_sip, timers,
 	                        timers_fields),
+	CYAML_FIELD_MAPPING_PTR("tcp", SECTION, struct conf_raw_sip, tcp,
+	                        tcp_fields),
 	CYAML_FIELD_END,
 };
 
@@ -259,6 +272,14 @@ static const struct {
 	{ "sip.timers.t1", "an integer" },
 	{ "sip.timers.t2", "an integer" },
 	{ "sip.timers.t4", "an integer" },
+	{ "sip.tcp", "a mapping" },
+	{ "sip.tcp.write_queue", "an integer" },
+	{ "sip.tcp.message_timeout", "an integer" },
+	{ "sip.tcp.idle_timeout", "an integer" },
+	{ "sip.tcp.max_connections", "an integer" },
+	{ "sip.tcp.fd_reserve", "an integer" },
+	{ "sip.tcp.max_per_source", "an integer" },
+	{ "sip.tcp.buffer_budget", "an integer" },
 	{ "directory", "a mapping" },
 	{ "directory.domain", "a domain" },
 	{ "directory.lab", "true or false" },
