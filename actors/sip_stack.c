@@ -17,6 +17,7 @@ extern const rt_kind sip_udp_kind;
 extern const rt_kind sip_tcp_listener_kind;
 void *sip_udp_arg(struct sip_stack *s, unsigned listener, int fd);
 void *sip_tcp_listener_arg(struct sip_stack *s, unsigned listener, int fd);
+uint32_t sip_tcp_max_conns(const struct conf_sip_tcp *cf);
 
 static int
 fill(struct sip_listener *l, const struct conf_addr *a)
@@ -212,6 +213,8 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 		free(s);
 		return err;
 	}
+	s->tcp = cf->tcp;
+	s->tcp_max_conns = sip_tcp_max_conns(&cf->tcp);
 	for (uint32_t w = 0; w < nw && !err; w++)
 		err = rt_spawn_named(r, &sip_core_kind, w, SIP_ID_CORE, s, &x);
 	for (size_t i = 0; i < s->n_listen && !err; i++) {

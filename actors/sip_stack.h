@@ -71,6 +71,12 @@ struct sip_stack {
 	void *tls_ctx; /* SSL_CTX of the TLS listener, if any */
 	/* counters for status (relaxed atomics) */
 	_Atomic uint64_t n_in, n_out, n_bad;
+	/* TCP and TLS connections of every listener and worker: the limits
+	 * (sip.tcp), how many there are, the bytes their buffers hold */
+	struct conf_sip_tcp tcp;
+	uint32_t tcp_max_conns;
+	_Atomic uint32_t tcp_conns;
+	_Atomic uint64_t tcp_buffered;
 };
 
 /* Bind every listening socket (refusing an address already in use), then

@@ -1,13 +1,19 @@
 /*
  * The TCP listener actor: one per listening address, on worker 0. It accepts
  * connections and spawns a connection actor for each, spread over the
- * workers, refusing a source that already holds too many. It watches every
- * connection to keep the per-source count.
+ * workers, refusing one past the node's limit (sip.tcp.max_connections, by
+ * default what RLIMIT_NOFILE leaves) or from a source (an IPv4 address, an
+ * IPv6 /64) that already holds sip.tcp.max_per_source. It watches every
+ * connection to keep the counts. Out of descriptors anyway (EMFILE, ENFILE),
+ * it stops polling the socket for a while: the pending connection stays
+ * readable, and polling on would spin the worker.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +38,7 @@ struct tcpl {
 	struct lsock *ls;
 	struct conn_ref *conns; /* live connections and their source */
 	uint32_t total;
+	uint32_t n_backoff; /* pauses since accepting last worked */
 };
 
 struct tcpl_arg {
@@ -39,16 +46,6 @@ struct tcpl_arg {
 	unsigned listener;
 	int fd;
 };
-
-static void
-ip_key(uint8_t key[16], const struct sockaddr_storage *ss)
-{
-	memset(key, 0, 16);
-	if (ss->ss_family == AF_INET6)
-		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	else
-		memcpy(key, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-}
 
 static uint32_t
 from_source(const struct tcpl *t, const uint8_t ip[16])
@@ -70,11 +67,19 @@ accept_one(rt_actor *a, struct tcpl *t, int fd,
 	rt_addr conn;
 	void *arg;
 
-	ip_key(ip, peer);
-	if (t->total >= SIP_TCP_MAX_CONNS ||
-	    from_source(t, ip) >= SIP_TCP_MAX_PER_SOURCE) {
-		rt_warn("tcp %s: connection refused, limit reached",
-		        s->listen[t->ls->listener].text);
+	sip_tcp_source_key(ip, peer);
+	if (atomic_load_explicit(&s->tcp_conns, memory_order_relaxed) >=
+	    s->tcp_max_conns) {
+		rt_warn("tcp %s: connection refused, %u connections is the "
+		        "limit",
+		        s->listen[t->ls->listener].text, s->tcp_max_conns);
+		close(fd);
+		return;
+	}
+	if (from_source(t, ip) >= s->tcp.max_per_source) {
+		rt_warn("tcp %s: connection refused, its source has %u "
+		        "connections",
+		        s->listen[t->ls->listener].text, s->tcp.max_per_source);
 		close(fd);
 		return;
 	}
@@ -95,7 +100,31 @@ accept_one(rt_actor *a, struct tcpl *t, int fd,
 	ref->next = t->conns;
 	t->conns = ref;
 	t->total++;
+	atomic_fetch_add_explicit(&s->tcp_conns, 1, memory_order_relaxed);
 	rt_watch(a, conn);
+}
+
+static void poll_cb(uv_poll_t *h, int status, int events);
+
+static void
+resume_cb(rt_actor *a, void *arg)
+{
+	struct tcpl *t = rt_state(a);
+
+	uv_poll_start(&t->ls->h, UV_READABLE, poll_cb);
+}
+
+/* Out of descriptors: one line when it starts, none per retry. */
+static void
+back_off(struct tcpl *t, int err)
+{
+	if (t->n_backoff++ == 0)
+		rt_warn("tcp %s: accept: %s, pausing accepts (retried every "
+		        "%u ms)",
+		        t->ls->s->listen[t->ls->listener].text, strerror(err),
+		        SIP_TCP_BACKOFF_MS);
+	uv_poll_stop(&t->ls->h);
+	rt_timer_start(t->ls->a, SIP_TCP_BACKOFF_MS, resume_cb, NULL);
 }
 
 static void
@@ -111,8 +140,19 @@ poll_cb(uv_poll_t *h, int status, int events)
 		len = sizeof(peer);
 		fd = accept4(ls->fd, (struct sockaddr *)&peer, &len,
 		             SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			break;
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				back_off(t, errno);
+			else if (errno == ECONNABORTED || errno == EINTR)
+				continue;
+			return;
+		}
+		if (t->n_backoff) {
+			rt_info("tcp %s: accepting again after %u pauses",
+			        ls->s->listen[ls->listener].text, t->n_backoff);
+			t->n_backoff = 0;
+		}
 		accept_one(ls->a, t, fd, &peer);
 	}
 }
@@ -173,6 +213,8 @@ tcpl_handle(rt_actor *a, const Pbx__Envelope *env)
 			*pp = c->next;
 			free(c);
 			t->total--;
+			atomic_fetch_sub_explicit(&t->ls->s->tcp_conns, 1,
+			                          memory_order_relaxed);
 			return;
 		}
 }
@@ -187,6 +229,9 @@ tcpl_fini(rt_actor *a, int reason)
 
 		t->conns = c->next;
 		free(c);
+		if (t->ls)
+			atomic_fetch_sub_explicit(&t->ls->s->tcp_conns, 1,
+			                          memory_order_relaxed);
 	}
 	if (t->ls)
 		uv_close((uv_handle_t *)&t->ls->h, close_cb);
@@ -211,4 +256,46 @@ sip_tcp_listener_arg(struct sip_stack *s, unsigned listener, int fd)
 		a->fd = fd;
 	}
 	return a;
+}
+
+static uint32_t
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	uint32_t n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n > 3 ? n - 3 : 0; /* ".", ".." and the DIR's own */
+}
+
+uint32_t
+sip_tcp_max_conns(const struct conf_sip_tcp *cf)
+{
+	struct rlimit rl;
+	uint64_t lim = 0, used = open_fds(), room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		lim = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	room = lim > used + cf->fd_reserve ? lim - used - cf->fd_reserve : 0;
+	if (room > UINT32_MAX)
+		room = UINT32_MAX;
+	if (cf->max_connections == 0) {
+		rt_info("tcp: up to %u connections (RLIMIT_NOFILE %llu, %llu "
+		        "descriptors open, %u reserved)",
+		        (uint32_t)room, (unsigned long long)lim,
+		        (unsigned long long)used, cf->fd_reserve);
+		return (uint32_t)room;
+	}
+	if (cf->max_connections > room)
+		rt_warn("tcp: sip.tcp.max_connections %u is more than "
+		        "descriptors allow (%u: RLIMIT_NOFILE %llu, %llu open, "
+		        "%u reserved); accepts will pause on EMFILE",
+		        cf->max_connections, (uint32_t)room,
+		        (unsigned long long)lim, (unsigned long long)used,
+		        cf->fd_reserve);
+	return cf->max_connections;
 }

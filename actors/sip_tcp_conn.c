@@ -3,10 +3,18 @@
  * frames SIP messages by Content-Length (partial reads, several messages in
  * one read), answers RFC 5626 CRLF keep-alive pings, and hands each message
  * to the SIP core of its Call-ID's worker with a flow naming this actor, so
- * responses and later requests come back through it. A connection that
- * sends what cannot be framed is closed, never left to grow its buffer; one
- * idle too long is closed. Its address dying is how transactions learn the
- * transport failed.
+ * responses and later requests come back through it. Its address dying is
+ * how transactions learn the transport failed.
+ *
+ * A connection costs what its buffers hold and is closed, with one log line,
+ * rather than let grow: past sip.tcp.write_queue bytes waiting for a peer
+ * that does not read; a message not complete sip.tcp.message_timeout after
+ * its first byte (the idle timeout only counts between messages, so a byte
+ * now and then keeps nothing open); a stream that cannot be framed or a
+ * message over sip.max_message_size; and, once the buffers of all the
+ * node's connections pass sip.tcp.buffer_budget, one holding more than its
+ * share that gets or sends more. TLS runs over the same buffers: the limits
+ * count its plaintext in and its ciphertext out.
  */
 #include <errno.h>
 #include <openssl/err.h>
@@ -18,15 +26,27 @@
 #include "log.h"
 #include "sip_tcp.h"
 
+#define BUF_MIN   8192 /* a read buffer's first size */
+#define BUF_SLACK 4096 /* room past the largest message for line ends */
+
 struct tsock {
 	uv_tcp_t h;
 	rt_actor *a; /* NULL once the actor stopped */
-	char *buf;   /* plaintext waiting to be framed */
+	struct sip_stack *s;
+	bool dead; /* closing: read and write nothing more */
+	char *buf; /* plaintext waiting to be framed; freed when empty */
 	size_t len, cap;
+	/* writes: one uv_write in flight (out), the rest queued in wq */
+	uv_write_t w;
+	char *out, *wq;
+	size_t out_len, out_cap, wq_len, wq_cap;
+	int grow_err; /* why alloc_cb gave no room */
+	size_t held;  /* bytes of buf, out and wq counted in s->tcp_buffered */
 	/* TLS: OpenSSL over memory BIOs; the socket carries ciphertext */
 	SSL *ssl;
 	BIO *rbio, *wbio;
 	char cbuf[16384];
+	char text[80]; /* "tcp 192.0.2.1:5060", for log lines */
 };
 
 struct conn {
@@ -34,9 +54,10 @@ struct conn {
 	struct tsock *ts;
 	unsigned listener;
 	struct sockaddr_storage peer;
-	uint64_t last_ms;
-	uint64_t idle_timer;
-	char text[80];
+	struct sip_tcp_framer fr;
+	uint64_t last_ms;      /* the last message or ping completed */
+	uint64_t msg_start_ms; /* first byte of the message in progress, or 0 */
+	uint64_t deadline_timer;
 };
 
 struct conn_arg {
@@ -47,39 +68,143 @@ struct conn_arg {
 	void *tls_ctx; /* SSL_CTX, or NULL for plain TCP */
 };
 
-struct wreq {
-	uv_write_t w;
-	char data[];
-};
+/* Close from anywhere: the actor may be freed at once (outside a handler),
+ * so callers touch only ts after this. */
+static void
+doom(struct tsock *ts, int reason)
+{
+	if (ts->dead)
+		return;
+	ts->dead = true;
+	if (ts->a)
+		rt_stop(ts->a, reason);
+}
+
+static void
+account(struct tsock *ts)
+{
+	size_t held = ts->cap + ts->out_cap + ts->wq_cap;
+
+	if (held >= ts->held)
+		atomic_fetch_add_explicit(&ts->s->tcp_buffered, held - ts->held,
+		                          memory_order_relaxed);
+	else
+		atomic_fetch_sub_explicit(&ts->s->tcp_buffered, ts->held - held,
+		                          memory_order_relaxed);
+	ts->held = held;
+}
+
+/* May this connection hold `extra` bytes more? Past the budget, only one
+ * holding less than an equal share of it. Says why when not. */
+static bool
+budget_allows(struct tsock *ts, size_t extra)
+{
+	uint64_t used =
+	    atomic_load_explicit(&ts->s->tcp_buffered, memory_order_relaxed);
+	uint32_t n =
+	    atomic_load_explicit(&ts->s->tcp_conns, memory_order_relaxed);
+	uint64_t budget = ts->s->tcp.buffer_budget;
+
+	if (used + extra <= budget || ts->held + extra <= budget / (n ? n : 1))
+		return true;
+	rt_warn("%s: buffer budget exhausted (%llu of %llu bytes in use by "
+	        "%u connections, %zu here), closing",
+	        ts->text, (unsigned long long)used, (unsigned long long)budget,
+	        n, ts->held + extra);
+	doom(ts, ENOBUFS);
+	return false;
+}
+
+static void start_write(struct tsock *ts);
 
 static void
 write_cb(uv_write_t *w, int status)
 {
-	free(w);
+	struct tsock *ts = w->handle->data;
+
+	free(ts->out);
+	ts->out = NULL;
+	ts->out_len = ts->out_cap = 0;
+	account(ts);
+	if (status < 0) {
+		if (status != UV_ECANCELED)
+			doom(ts, -status);
+		return;
+	}
+	start_write(ts);
+}
+
+/* The queue becomes the write in flight (nothing is in flight). */
+static void
+start_write(struct tsock *ts)
+{
+	uv_buf_t b;
+
+	if (ts->dead || ts->out || !ts->wq_len)
+		return;
+	ts->out = ts->wq;
+	ts->out_len = ts->wq_len;
+	ts->out_cap = ts->wq_cap;
+	b = uv_buf_init(ts->out, (unsigned)ts->wq_len);
+	ts->wq = NULL;
+	ts->wq_len = ts->wq_cap = 0;
+	if (uv_write(&ts->w, (uv_stream_t *)&ts->h, &b, 1, write_cb) != 0) {
+		free(ts->out);
+		ts->out = NULL;
+		ts->out_len = ts->out_cap = 0;
+		doom(ts, EIO);
+	}
+	account(ts);
 }
 
 static void
-raw_put(struct tsock *ts, const void *p, size_t n)
+raw_put(struct tsock *ts, const char *p, size_t n)
 {
-	uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-	int k = uv_try_write((uv_stream_t *)&ts->h, &b, 1);
-	struct wreq *w;
+	size_t limit = ts->s->tcp.write_queue, cap;
+	char *q;
 
-	if (k == (int)n)
+	if (ts->dead)
 		return;
-	if (k < 0) {
-		if (k != UV_EAGAIN)
+	if (!ts->out && !ts->wq_len) {
+		uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
+		int k = uv_try_write((uv_stream_t *)&ts->h, &b, 1);
+
+		if (k == (int)n)
 			return;
-		k = 0;
+		if (k < 0 && k != UV_EAGAIN) {
+			doom(ts, -k);
+			return;
+		}
+		if (k > 0) {
+			p += k;
+			n -= (size_t)k;
+		}
 	}
-	/* the rest goes through the loop */
-	w = malloc(sizeof(*w) + n - (size_t)k);
-	if (!w)
+	/* a peer that does not read is dead to us */
+	if (ts->out_len + ts->wq_len + n > limit) {
+		rt_warn("%s: peer does not read, %zu bytes waiting (over "
+		        "sip.tcp.write_queue %zu), closing",
+		        ts->text, ts->out_len + ts->wq_len + n, limit);
+		doom(ts, ENOBUFS);
 		return;
-	memcpy(w->data, (const char *)p + k, n - (size_t)k);
-	b = uv_buf_init(w->data, (unsigned)(n - (size_t)k));
-	if (uv_write(&w->w, (uv_stream_t *)&ts->h, &b, 1, write_cb) != 0)
-		free(w);
+	}
+	if (ts->wq_cap - ts->wq_len < n) {
+		cap = ts->wq_cap ? ts->wq_cap : 4096;
+		while (cap - ts->wq_len < n)
+			cap *= 2;
+		if (!budget_allows(ts, cap - ts->wq_cap))
+			return;
+		if (!(q = realloc(ts->wq, cap))) {
+			doom(ts, ENOMEM);
+			return;
+		}
+		ts->wq = q;
+		ts->wq_cap = cap;
+		account(ts);
+	}
+	memcpy(ts->wq + ts->wq_len, p, n);
+	ts->wq_len += n;
+	start_write(ts);
 }
 
 /* Ciphertext OpenSSL produced (handshake or records) onto the socket. */
@@ -96,6 +221,8 @@ flush_tls(struct tsock *ts)
 static void
 put(struct tsock *ts, const void *p, size_t n)
 {
+	if (ts->dead)
+		return;
 	if (!ts->ssl) {
 		raw_put(ts, p, n);
 		return;
@@ -104,6 +231,31 @@ put(struct tsock *ts, const void *p, size_t n)
 		rt_debug("tls write: %s",
 		         ERR_reason_error_string(ERR_get_error()));
 	flush_tls(ts);
+}
+
+/* Room to read into: 0, EMSGSIZE (a whole message of the largest size and
+ * more is buffered), ENOBUFS (the budget said no) or ENOMEM. */
+static int
+grow(struct tsock *ts)
+{
+	size_t max = ts->s->limits.max_size + BUF_SLACK, cap;
+	char *p;
+
+	if (ts->cap - ts->len >= 2048 || (ts->cap == max && ts->len < max))
+		return 0;
+	if (ts->cap >= max)
+		return EMSGSIZE;
+	cap = ts->cap ? ts->cap * 2 : BUF_MIN;
+	if (cap > max)
+		cap = max;
+	if (!budget_allows(ts, cap - ts->cap))
+		return ENOBUFS;
+	if (!(p = realloc(ts->buf, cap)))
+		return ENOMEM;
+	ts->buf = p;
+	ts->cap = cap;
+	account(ts);
+	return 0;
 }
 
 static void
@@ -131,62 +283,113 @@ deliver(rt_actor *a, struct conn *c, const char *p, size_t n)
 		rt_msg_free(m);
 }
 
-/* Frame what is buffered; false when the stream is garbage. */
-static bool
+/* Frame what is buffered: the number of messages and pings it held, or -1
+ * when the connection is closing (the stream is garbage, or a pong could
+ * not be queued); then the actor may be gone. */
+static int
 frame(rt_actor *a, struct conn *c)
 {
 	struct tsock *ts = c->ts;
 	size_t off = 0, fl;
-	int err;
+	int err, done = 0;
 
 	while (off < ts->len) {
 		const char *p = ts->buf + off;
 		size_t n = ts->len - off;
 
-		if (n >= 4 && memcmp(p, "\r\n\r\n", 4) == 0) {
+		if (c->fr.scan == 0 && n >= 4 &&
+		    memcmp(p, "\r\n\r\n", 4) == 0) {
 			put(ts, "\r\n", 2); /* RFC 5626 §4.4.1 pong */
+			if (ts->dead)
+				return -1;
 			off += 4;
+			done++;
 			continue;
 		}
-		if (n >= 2 && memcmp(p, "\r\n", 2) == 0) {
+		if (c->fr.scan == 0 && n >= 2 && memcmp(p, "\r\n", 2) == 0) {
 			/* "\r\n" then "\r\n" may come in two reads: a lone
 			 * CRLF is a pong only once the next byte shows it */
 			if (n < 4 && (n == 2 || p[2] == '\r'))
 				break;
 			if (p[2] != '\r') {
 				off += 2; /* a pong, or a stray line end */
+				done++;
 				continue;
 			}
 		}
-		err = sip_msg_frame(&fl, p, n, &c->s->limits);
+		err = sip_tcp_frame(&c->fr, &fl, p, n, &c->s->limits);
 		if (err == ENODATA)
 			break;
+		if (err == EMSGSIZE) {
+			rt_warn("%s: message over %zu bytes, closing", ts->text,
+			        c->s->limits.max_size);
+			doom(ts, EMSGSIZE);
+			return -1;
+		}
 		if (err) {
-			rt_warn("tcp %s: unframeable stream (%s), closing",
-			        c->text, strerror(err));
-			return false;
+			rt_warn("%s: unframeable stream (%s), closing",
+			        ts->text, strerror(err));
+			doom(ts, EBADMSG);
+			return -1;
 		}
 		deliver(a, c, p, fl);
 		off += fl;
+		done++;
 	}
 	memmove(ts->buf, ts->buf + off, ts->len - off);
 	ts->len -= off;
-	return true;
+	if (!ts->len && ts->buf) { /* an idle connection holds no buffer */
+		free(ts->buf);
+		ts->buf = NULL;
+		ts->cap = 0;
+		account(ts);
+	}
+	return done;
 }
 
-static bool
-grow(struct tsock *ts)
-{
-	if (ts->cap - ts->len < 4096) {
-		size_t cap = ts->cap ? ts->cap * 2 : 16384;
-		char *p = realloc(ts->buf, cap);
+static void deadline_cb(rt_actor *a, void *arg);
 
-		if (!p)
-			return false;
-		ts->buf = p;
-		ts->cap = cap;
+/* The message deadline runs from the first byte of a message (or of a TLS
+ * record or handshake) until the message is whole. */
+static void
+track_message(rt_actor *a, struct conn *c, int done)
+{
+	struct tsock *ts = c->ts;
+	uint64_t now = rt_now_ms(rt_of(a), rt_self(a).worker);
+	bool partial =
+	    ts->len > 0 || (ts->ssl && (!SSL_is_init_finished(ts->ssl) ||
+	                                SSL_has_pending(ts->ssl)));
+
+	if (done)
+		c->last_ms = now;
+	if (!partial)
+		c->msg_start_ms = 0;
+	else if (done || !c->msg_start_ms)
+		c->msg_start_ms = now;
+	if (c->msg_start_ms && !c->deadline_timer)
+		c->deadline_timer = rt_timer_start(
+		    a, c->s->tcp.message_timeout * 1000ull, deadline_cb, NULL);
+}
+
+static void
+deadline_cb(rt_actor *a, void *arg)
+{
+	struct conn *c = rt_state(a);
+	uint64_t now = rt_now_ms(rt_of(a), rt_self(a).worker);
+	uint64_t limit = c->s->tcp.message_timeout * 1000ull;
+
+	c->deadline_timer = 0;
+	if (!c->msg_start_ms)
+		return;
+	if (now - c->msg_start_ms >= limit) {
+		rt_warn("%s: message not complete %u s after its first byte "
+		        "(%zu bytes so far), closing",
+		        c->ts->text, c->s->tcp.message_timeout, c->ts->len);
+		doom(c->ts, ETIMEDOUT);
+		return;
 	}
-	return true;
+	c->deadline_timer =
+	    rt_timer_start(a, c->msg_start_ms + limit - now, deadline_cb, NULL);
 }
 
 static void
@@ -199,9 +402,54 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 		b->len = sizeof(ts->cbuf);
 		return;
 	}
-	grow(ts);
+	if (ts->dead || (ts->grow_err = grow(ts)) != 0) {
+		b->base = NULL; /* read_cb gets UV_ENOBUFS */
+		b->len = 0;
+		return;
+	}
 	b->base = ts->buf + ts->len;
 	b->len = ts->cap - ts->len;
+}
+
+/* Plaintext out of OpenSSL into buf, framing whenever buf is full; false
+ * when the connection is closing. */
+static bool
+tls_in(rt_actor *a, struct conn *c, ssize_t n, int *done)
+{
+	struct tsock *ts = c->ts;
+	int k, d, err;
+
+	BIO_write(ts->rbio, ts->cbuf, (int)n);
+	for (;;) {
+		if ((err = grow(ts)) == EMSGSIZE) {
+			if ((d = frame(a, c)) < 0)
+				return false;
+			*done += d;
+			err = grow(ts);
+		}
+		if (err) {
+			if (err != ENOBUFS)
+				rt_warn("%s: %s, closing", ts->text,
+				        strerror(err));
+			doom(ts, err);
+			return false;
+		}
+		k = SSL_read(ts->ssl, ts->buf + ts->len,
+		             (int)(ts->cap - ts->len));
+		if (k <= 0)
+			break;
+		ts->len += (size_t)k;
+	}
+	flush_tls(ts); /* handshake answers */
+	if (ts->dead)
+		return false;
+	if (SSL_get_error(ts->ssl, k) == SSL_ERROR_SSL) {
+		rt_warn("%s: %s, closing", ts->text,
+		        ERR_reason_error_string(ERR_get_error()));
+		doom(ts, EPROTO);
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -210,41 +458,39 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	struct tsock *ts = st->data;
 	rt_actor *a = ts->a;
 	struct conn *c;
+	int done = 0, d;
 
-	if (!a || n == 0)
+	if (!a || ts->dead || n == 0)
 		return;
 	c = rt_state(a);
-	if (n < 0) {
-		rt_debug("tcp %s: %s", c->text,
-		         n == UV_EOF ? "closed by peer" : uv_strerror((int)n));
-		rt_stop(a, 0);
+	if (n == UV_ENOBUFS) { /* grow said no in alloc_cb */
+		if (ts->grow_err == EMSGSIZE)
+			rt_warn("%s: message over %zu bytes, closing", ts->text,
+			        c->s->limits.max_size);
+		else if (ts->grow_err != ENOBUFS) /* the budget logged */
+			rt_warn("%s: %s, closing", ts->text,
+			        strerror(ts->grow_err));
+		doom(ts, ts->grow_err);
 		return;
 	}
+	if (n < 0) {
+		rt_debug("%s: %s", ts->text,
+		         n == UV_EOF ? "closed by peer" : uv_strerror((int)n));
+		doom(ts, 0);
+		return;
+	}
+	/* new data while over budget: the largest consumers go */
+	if (!budget_allows(ts, 0))
+		return;
 	if (ts->ssl) {
-		int k;
-
-		BIO_write(ts->rbio, ts->cbuf, (int)n);
-		while (grow(ts) && (k = SSL_read(ts->ssl, ts->buf + ts->len,
-		                                 (int)(ts->cap - ts->len))) > 0)
-			ts->len += (size_t)k;
-		flush_tls(ts); /* handshake answers */
-		if (SSL_get_error(ts->ssl, -1) == SSL_ERROR_SSL) {
-			rt_warn("tls %s: %s, closing", c->text,
-			        ERR_reason_error_string(ERR_get_error()));
-			rt_stop(a, EPROTO);
+		if (!tls_in(a, c, n, &done))
 			return;
-		}
 	} else {
 		ts->len += (size_t)n;
 	}
-	c->last_ms = rt_now_ms(rt_of(a), rt_self(a).worker);
-	/* never buffer more than one message of the largest size */
-	if (!frame(a, c) || ts->len > c->s->limits.max_size + 4096) {
-		if (ts->len > c->s->limits.max_size + 4096)
-			rt_warn("tcp %s: message over %zu bytes, closing",
-			        c->text, c->s->limits.max_size);
-		rt_stop(a, EBADMSG);
-	}
+	if ((d = frame(a, c)) < 0)
+		return;
+	track_message(a, c, done + d);
 }
 
 static void
@@ -255,6 +501,10 @@ close_cb(uv_handle_t *h)
 	if (ts->ssl)
 		SSL_free(ts->ssl); /* frees both BIOs */
 	free(ts->buf);
+	free(ts->wq);
+	free(ts->out);
+	ts->cap = ts->out_cap = ts->wq_cap = 0;
+	account(ts);
 	free(ts);
 }
 
@@ -263,14 +513,16 @@ idle_cb(rt_actor *a, void *arg)
 {
 	struct conn *c = rt_state(a);
 	uint64_t now = rt_now_ms(rt_of(a), rt_self(a).worker);
+	uint64_t idle = c->s->tcp.idle_timeout * 1000ull;
 
-	if (now - c->last_ms >= SIP_TCP_IDLE_MS) {
-		rt_info("tcp %s: idle for %u s, closing", c->text,
-		        SIP_TCP_IDLE_MS / 1000);
+	/* a message in progress has its deadline instead */
+	if (!c->msg_start_ms && now - c->last_ms >= idle) {
+		rt_info("%s: idle for %u s, closing", c->ts->text,
+		        c->s->tcp.idle_timeout);
 		rt_stop(a, ETIMEDOUT);
 		return;
 	}
-	c->idle_timer = rt_timer_start(a, SIP_TCP_IDLE_MS / 4, idle_cb, NULL);
+	rt_timer_start(a, idle / 4 ? idle / 4 : 1, idle_cb, NULL);
 }
 
 static int
@@ -285,12 +537,14 @@ conn_init(rt_actor *a, void *arg)
 	c->s = ca->s;
 	c->listener = ca->listener;
 	c->peer = ca->peer;
+	sip_tcp_framer_reset(&c->fr);
 	if (!ts) {
 		close(ca->fd);
 		free(ca);
 		return ENOMEM;
 	}
 	ts->a = a;
+	ts->s = c->s;
 	ts->h.data = ts;
 	c->ts = ts;
 	if (ca->tls_ctx) {
@@ -320,11 +574,12 @@ conn_init(rt_actor *a, void *arg)
 	else
 		uv_ip4_name((const struct sockaddr_in *)&c->peer, host,
 		            sizeof(host));
-	snprintf(c->text, sizeof(c->text), "%s:%u", host,
+	snprintf(ts->text, sizeof(ts->text), "%s %s:%u",
+	         ts->ssl ? "tls" : "tcp", host,
 	         ntohs(((const struct sockaddr_in *)&c->peer)->sin_port));
 	c->last_ms = rt_now_ms(rt_of(a), rt_self(a).worker);
-	c->idle_timer = rt_timer_start(a, SIP_TCP_IDLE_MS / 4, idle_cb, NULL);
-	rt_debug("tcp %s: connected", c->text);
+	idle_cb(a, NULL);
+	rt_debug("%s: connected", ts->text);
 	return err ? -err : 0;
 }
 
@@ -349,6 +604,7 @@ conn_fini(rt_actor *a, int reason)
 
 	if (c->ts) {
 		c->ts->a = NULL;
+		c->ts->dead = true;
 		uv_close((uv_handle_t *)&c->ts->h, close_cb);
 	}
 }
