@@ -56,6 +56,13 @@ assert_defaults(const struct conf *c)
 	ck_assert_uint_eq(c->sip.timers.t1, 500);
 	ck_assert_uint_eq(c->sip.timers.t2, 4000);
 	ck_assert_uint_eq(c->sip.timers.t4, 5000);
+	ck_assert_uint_eq(c->sip.tcp.write_queue, 262144);
+	ck_assert_uint_eq(c->sip.tcp.message_timeout, 10);
+	ck_assert_uint_eq(c->sip.tcp.idle_timeout, 300);
+	ck_assert_uint_eq(c->sip.tcp.max_connections, 0);
+	ck_assert_uint_eq(c->sip.tcp.fd_reserve, 64);
+	ck_assert_uint_eq(c->sip.tcp.max_per_source, 256);
+	ck_assert_uint_eq(c->sip.tcp.buffer_budget, 134217728);
 }
 
 START_TEST(shipped_file_loads_with_defaults_on_loopback)
@@ -115,7 +122,15 @@ START_TEST(every_setting_is_read)
 	                    "    cert: /etc/pbx/cert.pem\n"
 	                    "    key: /etc/pbx/key.pem\n"
 	                    "  max_message_size: 1024\n"
-	                    "  timers: {t1: 1, t2: 1, t4: 60000}\n");
+	                    "  timers: {t1: 1, t2: 1, t4: 60000}\n"
+	                    "  tcp:\n"
+	                    "    write_queue: 4096\n"
+	                    "    message_timeout: 3600\n"
+	                    "    idle_timeout: 1\n"
+	                    "    max_connections: 1048576\n"
+	                    "    fd_reserve: 0\n"
+	                    "    max_per_source: 1\n"
+	                    "    buffer_budget: 4294967295\n");
 
 	ck_assert_str_eq(c->node.name, "edge-2.lab_x");
 	ck_assert_uint_eq(c->node.id, 4294967295u);
@@ -143,6 +158,13 @@ START_TEST(every_setting_is_read)
 	ck_assert_uint_eq(c->sip.timers.t1, 1);
 	ck_assert_uint_eq(c->sip.timers.t2, 1);
 	ck_assert_uint_eq(c->sip.timers.t4, 60000);
+	ck_assert_uint_eq(c->sip.tcp.write_queue, 4096);
+	ck_assert_uint_eq(c->sip.tcp.message_timeout, 3600);
+	ck_assert_uint_eq(c->sip.tcp.idle_timeout, 1);
+	ck_assert_uint_eq(c->sip.tcp.max_connections, 1048576);
+	ck_assert_uint_eq(c->sip.tcp.fd_reserve, 0);
+	ck_assert_uint_eq(c->sip.tcp.max_per_source, 1);
+	ck_assert_uint_eq(c->sip.tcp.buffer_budget, 4294967295u);
 	conf_free(c);
 }
 END_TEST
@@ -158,6 +180,22 @@ START_TEST(tls_listen_defaults_to_5061)
 	ck_assert_str_eq(c->sip.tls.listen.text, "127.0.0.1:5061");
 	ck_assert_uint_eq(c->sip.tls.listen.port, 5061);
 	conf_free(c);
+}
+END_TEST
+
+START_TEST(tcp_limits_out_of_range)
+{
+	refused("wq", "sip:\n  tcp:\n    write_queue: 100\n", 3, 18,
+	        "sip.tcp.write_queue: must be 4096 to 1073741824, got 100");
+	refused("mt", "sip:\n  tcp: {message_timeout: 0}\n", 2, 26,
+	        "sip.tcp.message_timeout: must be 1 to 3600, got 0");
+	refused("ps", "sip:\n  tcp:\n    max_per_source: 0\n", 3, 21,
+	        "sip.tcp.max_per_source: must be 1 to 1048576, got 0");
+	refused("bb", "sip:\n  tcp:\n    buffer_budget: 1000\n", 3, 20,
+	        "sip.tcp.buffer_budget: must be at least 65536, got 1000");
+	refused("unknown", "sip:\n  tcp:\n    write_queu: 1\n", 3, 5,
+	        "sip.tcp: unknown field \"write_queu\"; did you mean "
+	        "\"write_queue\"?");
 }
 END_TEST
 
@@ -410,6 +448,7 @@ conf_suite(void)
 	tcase_add_test(tc, omitted_sections_get_defaults);
 	tcase_add_test(tc, every_setting_is_read);
 	tcase_add_test(tc, tls_listen_defaults_to_5061);
+	tcase_add_test(tc, tcp_limits_out_of_range);
 	tcase_add_test(tc, yaml_syntax_error);
 	tcase_add_test(tc, unknown_top_level_key);
 	tcase_add_test(tc, unknown_nested_key);
