@@ -95,24 +95,32 @@ account(struct tsock *ts)
 }
 
 /* May this connection hold `extra` bytes more? Past the budget, only one
- * holding less than an equal share of it. Says why when not. */
+ * holding less than an equal share of it. */
 static bool
-budget_allows(struct tsock *ts, size_t extra)
+budget_allows(const struct tsock *ts, size_t extra)
 {
 	uint64_t used =
 	    atomic_load_explicit(&ts->s->tcp_buffered, memory_order_relaxed);
 	uint32_t n =
 	    atomic_load_explicit(&ts->s->tcp_conns, memory_order_relaxed);
-	uint64_t budget = ts->s->tcp.buffer_budget;
 
-	if (used + extra <= budget || ts->held + extra <= budget / (n ? n : 1))
-		return true;
-	rt_warn("%s: buffer budget exhausted (%llu of %llu bytes in use by "
-	        "%u connections, %zu here), closing",
-	        ts->text, (unsigned long long)used, (unsigned long long)budget,
-	        n, ts->held + extra);
+	return used + extra <= ts->s->tcp.buffer_budget ||
+	       ts->held + extra <= ts->s->tcp.buffer_budget / (n ? n : 1);
+}
+
+/* Not from alloc_cb: libuv calls read_cb after it, closed or not. */
+static void
+budget_refuse(struct tsock *ts, size_t extra)
+{
+	rt_warn("%s: buffer budget exhausted (%llu of %u bytes in use by %u "
+	        "connections, %zu here), closing",
+	        ts->text,
+	        (unsigned long long)atomic_load_explicit(&ts->s->tcp_buffered,
+	                                                 memory_order_relaxed),
+	        ts->s->tcp.buffer_budget,
+	        atomic_load_explicit(&ts->s->tcp_conns, memory_order_relaxed),
+	        ts->held + extra);
 	doom(ts, ENOBUFS);
-	return false;
 }
 
 static void start_write(struct tsock *ts);
@@ -192,8 +200,10 @@ raw_put(struct tsock *ts, const char *p, size_t n)
 		cap = ts->wq_cap ? ts->wq_cap : 4096;
 		while (cap - ts->wq_len < n)
 			cap *= 2;
-		if (!budget_allows(ts, cap - ts->wq_cap))
+		if (!budget_allows(ts, cap - ts->wq_cap)) {
+			budget_refuse(ts, cap - ts->wq_cap);
 			return;
+		}
 		if (!(q = realloc(ts->wq, cap))) {
 			doom(ts, ENOMEM);
 			return;
@@ -249,7 +259,7 @@ grow(struct tsock *ts)
 	if (cap > max)
 		cap = max;
 	if (!budget_allows(ts, cap - ts->cap))
-		return ENOBUFS;
+		return ENOBUFS; /* the caller says so: see budget_refuse */
 	if (!(p = realloc(ts->buf, cap)))
 		return ENOMEM;
 	ts->buf = p;
@@ -427,10 +437,12 @@ tls_in(rt_actor *a, struct conn *c, ssize_t n, int *done)
 			*done += d;
 			err = grow(ts);
 		}
+		if (err == ENOBUFS) {
+			budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
+			return false;
+		}
 		if (err) {
-			if (err != ENOBUFS)
-				rt_warn("%s: %s, closing", ts->text,
-				        strerror(err));
+			rt_warn("%s: %s, closing", ts->text, strerror(err));
 			doom(ts, err);
 			return false;
 		}
@@ -464,10 +476,14 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	c = rt_state(a);
 	if (n == UV_ENOBUFS) { /* grow said no in alloc_cb */
+		if (ts->grow_err == ENOBUFS) {
+			budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
+			return;
+		}
 		if (ts->grow_err == EMSGSIZE)
 			rt_warn("%s: message over %zu bytes, closing", ts->text,
 			        c->s->limits.max_size);
-		else if (ts->grow_err != ENOBUFS) /* the budget logged */
+		else
 			rt_warn("%s: %s, closing", ts->text,
 			        strerror(ts->grow_err));
 		doom(ts, ts->grow_err);
@@ -480,8 +496,10 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	/* new data while over budget: the largest consumers go */
-	if (!budget_allows(ts, 0))
+	if (!budget_allows(ts, 0)) {
+		budget_refuse(ts, 0);
 		return;
+	}
 	if (ts->ssl) {
 		if (!tls_in(a, c, n, &done))
 			return;
