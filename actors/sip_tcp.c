@@ -38,7 +38,9 @@ struct tcpl {
 	struct lsock *ls;
 	struct conn_ref *conns; /* live connections and their source */
 	uint32_t total;
-	uint32_t n_backoff; /* pauses since accepting last worked */
+	uint32_t n_backoff;  /* pauses since accepting last worked */
+	uint64_t refused_ms; /* the last line about a refusal */
+	uint32_t n_refused;  /* refusals since then, not logged */
 };
 
 struct tcpl_arg {
@@ -57,6 +59,29 @@ from_source(const struct tcpl *t, const uint8_t ip[16])
 	return n;
 }
 
+/* A flood of refusals makes a line a second, not one each. */
+static bool
+may_log(rt_actor *a, struct tcpl *t)
+{
+	uint64_t now = rt_now_ms(rt_of(a), rt_self(a).worker);
+
+	if (t->refused_ms && now - t->refused_ms < 1000) {
+		t->n_refused++;
+		return false;
+	}
+	t->refused_ms = now;
+	return true;
+}
+
+static uint32_t
+quiet(struct tcpl *t)
+{
+	uint32_t n = t->n_refused;
+
+	t->n_refused = 0;
+	return n;
+}
+
 static void
 accept_one(rt_actor *a, struct tcpl *t, int fd,
            const struct sockaddr_storage *peer)
@@ -70,16 +95,20 @@ accept_one(rt_actor *a, struct tcpl *t, int fd,
 	sip_tcp_source_key(ip, peer);
 	if (atomic_load_explicit(&s->tcp_conns, memory_order_relaxed) >=
 	    s->tcp_max_conns) {
-		rt_warn("tcp %s: connection refused, %u connections is the "
-		        "limit",
-		        s->listen[t->ls->listener].text, s->tcp_max_conns);
+		if (may_log(a, t))
+			rt_warn("tcp %s: connection refused, %u connections "
+			        "is the limit (%u more refused unlogged)",
+			        s->listen[t->ls->listener].text,
+			        s->tcp_max_conns, quiet(t));
 		close(fd);
 		return;
 	}
 	if (from_source(t, ip) >= s->tcp.max_per_source) {
-		rt_warn("tcp %s: connection refused, its source has %u "
-		        "connections",
-		        s->listen[t->ls->listener].text, s->tcp.max_per_source);
+		if (may_log(a, t))
+			rt_warn("tcp %s: connection refused, its source has %u "
+			        "connections (%u more refused unlogged)",
+			        s->listen[t->ls->listener].text,
+			        s->tcp.max_per_source, quiet(t));
 		close(fd);
 		return;
 	}

@@ -213,6 +213,8 @@ partial(const char *host, const char *port, int n, int bytes)
 		if (fds[i] >= 0 && closed_within(fds[i], 0))
 			closed++;
 	printf("closed %d open %d\n", closed, n - closed);
+	free(msg);
+	free(fds);
 	return 0;
 }
 
