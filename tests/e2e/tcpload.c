@@ -10,6 +10,9 @@
  *       stops at the first one not answered. Prints "answered K", then
  *       "next closed" (the server closed it) or "next silent" (no answer),
  *       then "holding", and keeps every connection open until killed.
+ *   tcpload probe HOST PORT WAIT_MS
+ *       One connection, one OPTIONS: exit 0 when it is answered within
+ *       WAIT_MS, 1 when not.
  *   tcpload trickle HOST PORT INTERVAL_MS [tls]
  *       An OPTIONS (with tls: a TLS record that never completes) one byte
  *       per INTERVAL_MS. "closed after N of M bytes" (exit 0) when the
@@ -129,6 +132,23 @@ flood(const char *host, const char *port, long long max)
 }
 
 static int
+probe(const char *host, const char *port, int ms)
+{
+	int fd = dial(host, port, NULL, 0);
+	char msg[512], buf[4096];
+	int len = snprintf(msg, sizeof(msg), OPTIONS_FMT, 0, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t k;
+
+	if (send(fd, msg, (size_t)len, MSG_NOSIGNAL) != len ||
+	    poll(&p, 1, ms) <= 0)
+		return 1;
+	k = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	return k > 11 && strncmp(buf, "SIP/2.0 200", 11) == 0 ? 0 : 1;
+}
+
+static int
 hold(const char *host, const char *port, int n, int ms, const char *src)
 {
 	char msg[512], buf[4096];
@@ -227,12 +247,14 @@ main(int argc, char **argv)
 	if (argc >= 6 && strcmp(argv[1], "hold") == 0)
 		return hold(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]),
 		            argc > 6 ? argv[6] : NULL);
+	if (argc >= 5 && strcmp(argv[1], "probe") == 0)
+		return probe(argv[2], argv[3], atoi(argv[4]));
 	if (argc >= 5 && strcmp(argv[1], "trickle") == 0)
 		return trickle(argv[2], argv[3], atoi(argv[4]),
 		               argc > 5 && strcmp(argv[5], "tls") == 0);
 	if (argc >= 6 && strcmp(argv[1], "partial") == 0)
 		return partial(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
-	fprintf(stderr, "usage: tcpload flood|hold|trickle|partial ... "
+	fprintf(stderr, "usage: tcpload flood|hold|probe|trickle|partial ... "
 	                "(see tcpload.c)\n");
 	return 2;
 }
