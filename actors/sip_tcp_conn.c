@@ -24,30 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sip_tcp.h"
-
-#define BUF_MIN   8192 /* a read buffer's first size */
-#define BUF_SLACK 4096 /* room past the largest message for line ends */
-
-struct tsock {
-	uv_tcp_t h;
-	rt_actor *a; /* NULL once the actor stopped */
-	struct sip_stack *s;
-	bool dead; /* closing: read and write nothing more */
-	char *buf; /* plaintext waiting to be framed; freed when empty */
-	size_t len, cap;
-	/* writes: one uv_write in flight (out), the rest queued in wq */
-	uv_write_t w;
-	char *out, *wq;
-	size_t out_len, out_cap, wq_len, wq_cap;
-	int grow_err; /* why alloc_cb gave no room */
-	size_t held;  /* bytes of buf, out and wq counted in s->tcp_buffered */
-	/* TLS: OpenSSL over memory BIOs; the socket carries ciphertext */
-	SSL *ssl;
-	BIO *rbio, *wbio;
-	char cbuf[16384];
-	char text[80]; /* "tcp 192.0.2.1:5060", for log lines */
-};
+#include "sip_tcp_sock.h"
 
 struct conn {
 	struct sip_stack *s;
@@ -67,206 +44,6 @@ struct conn_arg {
 	struct sockaddr_storage peer;
 	void *tls_ctx; /* SSL_CTX, or NULL for plain TCP */
 };
-
-/* Close from anywhere: the actor may be freed at once (outside a handler),
- * so callers touch only ts after this. */
-static void
-doom(struct tsock *ts, int reason)
-{
-	if (ts->dead)
-		return;
-	ts->dead = true;
-	if (ts->a)
-		rt_stop(ts->a, reason);
-}
-
-static void
-account(struct tsock *ts)
-{
-	size_t held = ts->cap + ts->out_cap + ts->wq_cap;
-
-	if (held >= ts->held)
-		atomic_fetch_add_explicit(&ts->s->tcp_buffered, held - ts->held,
-		                          memory_order_relaxed);
-	else
-		atomic_fetch_sub_explicit(&ts->s->tcp_buffered, ts->held - held,
-		                          memory_order_relaxed);
-	ts->held = held;
-}
-
-/* May this connection hold `extra` bytes more? Past the budget, only one
- * holding less than an equal share of it. */
-static bool
-budget_allows(const struct tsock *ts, size_t extra)
-{
-	uint64_t used =
-	    atomic_load_explicit(&ts->s->tcp_buffered, memory_order_relaxed);
-	uint32_t n =
-	    atomic_load_explicit(&ts->s->tcp_conns, memory_order_relaxed);
-
-	return used + extra <= ts->s->tcp.buffer_budget ||
-	       ts->held + extra <= ts->s->tcp.buffer_budget / (n ? n : 1);
-}
-
-/* Not from alloc_cb: libuv calls read_cb after it, closed or not. */
-static void
-budget_refuse(struct tsock *ts, size_t extra)
-{
-	rt_warn("%s: buffer budget exhausted (%llu of %u bytes in use by %u "
-	        "connections, %zu here), closing",
-	        ts->text,
-	        (unsigned long long)atomic_load_explicit(&ts->s->tcp_buffered,
-	                                                 memory_order_relaxed),
-	        ts->s->tcp.buffer_budget,
-	        atomic_load_explicit(&ts->s->tcp_conns, memory_order_relaxed),
-	        ts->held + extra);
-	doom(ts, ENOBUFS);
-}
-
-static void start_write(struct tsock *ts);
-
-static void
-write_cb(uv_write_t *w, int status)
-{
-	struct tsock *ts = w->handle->data;
-
-	free(ts->out);
-	ts->out = NULL;
-	ts->out_len = ts->out_cap = 0;
-	account(ts);
-	if (status < 0) {
-		if (status != UV_ECANCELED)
-			doom(ts, -status);
-		return;
-	}
-	start_write(ts);
-}
-
-/* The queue becomes the write in flight (nothing is in flight). */
-static void
-start_write(struct tsock *ts)
-{
-	uv_buf_t b;
-
-	if (ts->dead || ts->out || !ts->wq_len)
-		return;
-	ts->out = ts->wq;
-	ts->out_len = ts->wq_len;
-	ts->out_cap = ts->wq_cap;
-	b = uv_buf_init(ts->out, (unsigned)ts->wq_len);
-	ts->wq = NULL;
-	ts->wq_len = ts->wq_cap = 0;
-	if (uv_write(&ts->w, (uv_stream_t *)&ts->h, &b, 1, write_cb) != 0) {
-		free(ts->out);
-		ts->out = NULL;
-		ts->out_len = ts->out_cap = 0;
-		doom(ts, EIO);
-	}
-	account(ts);
-}
-
-static void
-raw_put(struct tsock *ts, const char *p, size_t n)
-{
-	size_t limit = ts->s->tcp.write_queue, cap;
-	char *q;
-
-	if (ts->dead)
-		return;
-	if (!ts->out && !ts->wq_len) {
-		uv_buf_t b = uv_buf_init((char *)p, (unsigned)n);
-		int k = uv_try_write((uv_stream_t *)&ts->h, &b, 1);
-
-		if (k == (int)n)
-			return;
-		if (k < 0 && k != UV_EAGAIN) {
-			doom(ts, -k);
-			return;
-		}
-		if (k > 0) {
-			p += k;
-			n -= (size_t)k;
-		}
-	}
-	/* a peer that does not read is dead to us */
-	if (ts->out_len + ts->wq_len + n > limit) {
-		rt_warn("%s: peer does not read, %zu bytes waiting (over "
-		        "sip.tcp.write_queue %zu), closing",
-		        ts->text, ts->out_len + ts->wq_len + n, limit);
-		doom(ts, ENOBUFS);
-		return;
-	}
-	if (ts->wq_cap - ts->wq_len < n) {
-		cap = ts->wq_cap ? ts->wq_cap : 4096;
-		while (cap - ts->wq_len < n)
-			cap *= 2;
-		if (!budget_allows(ts, cap - ts->wq_cap)) {
-			budget_refuse(ts, cap - ts->wq_cap);
-			return;
-		}
-		if (!(q = realloc(ts->wq, cap))) {
-			doom(ts, ENOMEM);
-			return;
-		}
-		ts->wq = q;
-		ts->wq_cap = cap;
-		account(ts);
-	}
-	memcpy(ts->wq + ts->wq_len, p, n);
-	ts->wq_len += n;
-	start_write(ts);
-}
-
-/* Ciphertext OpenSSL produced (handshake or records) onto the socket. */
-static void
-flush_tls(struct tsock *ts)
-{
-	char out[16384];
-	int k;
-
-	while ((k = BIO_read(ts->wbio, out, sizeof(out))) > 0)
-		raw_put(ts, out, (size_t)k);
-}
-
-static void
-put(struct tsock *ts, const void *p, size_t n)
-{
-	if (ts->dead)
-		return;
-	if (!ts->ssl) {
-		raw_put(ts, p, n);
-		return;
-	}
-	if (SSL_write(ts->ssl, p, (int)n) <= 0)
-		rt_debug("tls write: %s",
-		         ERR_reason_error_string(ERR_get_error()));
-	flush_tls(ts);
-}
-
-/* Room to read into: 0, EMSGSIZE (a whole message of the largest size and
- * more is buffered), ENOBUFS (the budget said no) or ENOMEM. */
-static int
-grow(struct tsock *ts)
-{
-	size_t max = ts->s->limits.max_size + BUF_SLACK, cap;
-	char *p;
-
-	if (ts->cap - ts->len >= 2048 || (ts->cap == max && ts->len < max))
-		return 0;
-	if (ts->cap >= max)
-		return EMSGSIZE;
-	cap = ts->cap ? ts->cap * 2 : BUF_MIN;
-	if (cap > max)
-		cap = max;
-	if (!budget_allows(ts, cap - ts->cap))
-		return ENOBUFS; /* the caller says so: see budget_refuse */
-	if (!(p = realloc(ts->buf, cap)))
-		return ENOMEM;
-	ts->buf = p;
-	ts->cap = cap;
-	account(ts);
-	return 0;
-}
 
 static void
 deliver(rt_actor *a, struct conn *c, const char *p, size_t n)
@@ -309,7 +86,7 @@ frame(rt_actor *a, struct conn *c)
 
 		if (c->fr.scan == 0 && n >= 4 &&
 		    memcmp(p, "\r\n\r\n", 4) == 0) {
-			put(ts, "\r\n", 2); /* RFC 5626 §4.4.1 pong */
+			tsock_put(ts, "\r\n", 2); /* RFC 5626 §4.4.1 pong */
 			if (ts->dead)
 				return -1;
 			off += 4;
@@ -333,13 +110,13 @@ frame(rt_actor *a, struct conn *c)
 		if (err == EMSGSIZE) {
 			rt_warn("%s: message over %zu bytes, closing", ts->text,
 			        c->s->limits.max_size);
-			doom(ts, EMSGSIZE);
+			tsock_doom(ts, EMSGSIZE);
 			return -1;
 		}
 		if (err) {
 			rt_warn("%s: unframeable stream (%s), closing",
 			        ts->text, strerror(err));
-			doom(ts, EBADMSG);
+			tsock_doom(ts, EBADMSG);
 			return -1;
 		}
 		deliver(a, c, p, fl);
@@ -352,7 +129,7 @@ frame(rt_actor *a, struct conn *c)
 		free(ts->buf);
 		ts->buf = NULL;
 		ts->cap = 0;
-		account(ts);
+		tsock_account(ts);
 	}
 	return done;
 }
@@ -395,7 +172,7 @@ deadline_cb(rt_actor *a, void *arg)
 		rt_warn("%s: message not complete %u s after its first byte "
 		        "(%zu bytes so far), closing",
 		        c->ts->text, c->s->tcp.message_timeout, c->ts->len);
-		doom(c->ts, ETIMEDOUT);
+		tsock_doom(c->ts, ETIMEDOUT);
 		return;
 	}
 	c->deadline_timer =
@@ -412,7 +189,7 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 		b->len = sizeof(ts->cbuf);
 		return;
 	}
-	if (ts->dead || (ts->grow_err = grow(ts)) != 0) {
+	if (ts->dead || (ts->grow_err = tsock_grow(ts)) != 0) {
 		b->base = NULL; /* read_cb gets UV_ENOBUFS */
 		b->len = 0;
 		return;
@@ -431,19 +208,19 @@ tls_in(rt_actor *a, struct conn *c, ssize_t n, int *done)
 
 	BIO_write(ts->rbio, ts->cbuf, (int)n);
 	for (;;) {
-		if ((err = grow(ts)) == EMSGSIZE) {
+		if ((err = tsock_grow(ts)) == EMSGSIZE) {
 			if ((d = frame(a, c)) < 0)
 				return false;
 			*done += d;
-			err = grow(ts);
+			err = tsock_grow(ts);
 		}
 		if (err == ENOBUFS) {
-			budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
+			tsock_budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
 			return false;
 		}
 		if (err) {
 			rt_warn("%s: %s, closing", ts->text, strerror(err));
-			doom(ts, err);
+			tsock_doom(ts, err);
 			return false;
 		}
 		k = SSL_read(ts->ssl, ts->buf + ts->len,
@@ -452,13 +229,13 @@ tls_in(rt_actor *a, struct conn *c, ssize_t n, int *done)
 			break;
 		ts->len += (size_t)k;
 	}
-	flush_tls(ts); /* handshake answers */
+	tsock_flush_tls(ts); /* handshake answers */
 	if (ts->dead)
 		return false;
 	if (SSL_get_error(ts->ssl, k) == SSL_ERROR_SSL) {
 		rt_warn("%s: %s, closing", ts->text,
 		        ERR_reason_error_string(ERR_get_error()));
-		doom(ts, EPROTO);
+		tsock_doom(ts, EPROTO);
 		return false;
 	}
 	return true;
@@ -477,7 +254,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	c = rt_state(a);
 	if (n == UV_ENOBUFS) { /* grow said no in alloc_cb */
 		if (ts->grow_err == ENOBUFS) {
-			budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
+			tsock_budget_refuse(ts, ts->cap ? ts->cap : BUF_MIN);
 			return;
 		}
 		if (ts->grow_err == EMSGSIZE)
@@ -486,18 +263,18 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		else
 			rt_warn("%s: %s, closing", ts->text,
 			        strerror(ts->grow_err));
-		doom(ts, ts->grow_err);
+		tsock_doom(ts, ts->grow_err);
 		return;
 	}
 	if (n < 0) {
 		rt_debug("%s: %s", ts->text,
 		         n == UV_EOF ? "closed by peer" : uv_strerror((int)n));
-		doom(ts, 0);
+		tsock_doom(ts, 0);
 		return;
 	}
 	/* new data while over budget: the largest consumers go */
-	if (!budget_allows(ts, 0)) {
-		budget_refuse(ts, 0);
+	if (!tsock_budget_allows(ts, 0)) {
+		tsock_budget_refuse(ts, 0);
 		return;
 	}
 	if (ts->ssl) {
@@ -509,21 +286,6 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	if ((d = frame(a, c)) < 0)
 		return;
 	track_message(a, c, done + d);
-}
-
-static void
-close_cb(uv_handle_t *h)
-{
-	struct tsock *ts = h->data;
-
-	if (ts->ssl)
-		SSL_free(ts->ssl); /* frees both BIOs */
-	free(ts->buf);
-	free(ts->wq);
-	free(ts->out);
-	ts->cap = ts->out_cap = ts->wq_cap = 0;
-	account(ts);
-	free(ts);
 }
 
 static void
@@ -612,7 +374,7 @@ conn_handle(rt_actor *a, const Pbx__Envelope *env)
 	snd = env->sip_send;
 	sip_trace(c->s, false, snd->flow, snd->data.data, snd->data.len);
 	atomic_fetch_add_explicit(&c->s->n_out, 1, memory_order_relaxed);
-	put(c->ts, snd->data.data, snd->data.len);
+	tsock_put(c->ts, snd->data.data, snd->data.len);
 }
 
 static void
@@ -623,7 +385,7 @@ conn_fini(rt_actor *a, int reason)
 	if (c->ts) {
 		c->ts->a = NULL;
 		c->ts->dead = true;
-		uv_close((uv_handle_t *)&c->ts->h, close_cb);
+		uv_close((uv_handle_t *)&c->ts->h, tsock_close_cb);
 	}
 }
 
