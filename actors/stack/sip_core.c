@@ -27,7 +27,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "registrar.h"
 #include "sip_reply.h"
 #include "sip_uas.h"
 #include "txn.h"
