@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "cluster_int.h"
 
 int
 cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)

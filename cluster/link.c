@@ -12,7 +12,7 @@
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
 
-#include "internal.h"
+#include "cluster_int.h"
 #include "log.h"
 
 #define PROTO_VERSION 1

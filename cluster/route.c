@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "cluster_int.h"
 #include "log.h"
 
 #define BATCH_TAG 0x0a /* field 1, wire type 2 */

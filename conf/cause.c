@@ -1,6 +1,6 @@
 /* Q.850 cause names as FreeSWITCH spells them, for "hangup CAUSE" in the
  * dialplan. Kept in conf/ so that the loader can refuse an unknown name; the
- * dialplan engine (actors/dialplan.c) maps causes to SIP and back. */
+ * dialplan engine (dialplan/dialplan.c) maps causes to SIP and back. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <strings.h>

@@ -267,7 +267,7 @@ int conf_take_addr(struct conf_addr *a, struct conf_doc *d, const char *path,
                    const char *s);
 int conf_same_addr(const struct conf_addr *a, const struct conf_addr *b);
 
-/* directory.c */
+/* conf_directory.c */
 
 /* directory: the users, the ranges expanded, ids unique per domain; then the
  * demo password rule against sip.listen and sip.tls.listen, which must be
@@ -283,7 +283,7 @@ void conf_profiles_fini(struct conf *c);
 int conf_check_calls(struct conf_calls *k, const struct conf_raw_calls *r,
                      struct conf_doc *d);
 
-/* dialplan.c: the dialplan (or the built-in one), then whether every
+/* conf_dialplan.c: the dialplan (or the built-in one), then whether every
  * profile's and user's context is in it. */
 int conf_check_dialplan(struct conf *c, const struct conf_raw *raw,
                         struct conf_doc *d);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "rt_int.h"
 
 /* --- callbacks into actor code ---------------------------------------- */
 

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "rt_int.h"
 
 static inline size_t
 slot(uint64_t key, size_t cap)

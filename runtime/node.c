@@ -3,7 +3,7 @@
  * node: answers Ping with Pong carrying the same sequence, timestamp and
  * payload, so any actor can measure a round trip to any node.
  */
-#include "internal.h"
+#include "rt_int.h"
 
 static void
 node_handle(rt_actor *a, const Pbx__Envelope *env)

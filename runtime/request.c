@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "rt_int.h"
 
 static void
 unlink_pending(struct rt_worker *w, struct rt_pending *p)

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "rt_int.h"
 
 static bool
 before(const struct rt_timer *x, const struct rt_timer *y)

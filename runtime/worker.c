@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "rt_int.h"
 
 #define DRAIN_BUDGET 16384
 

@@ -1,7 +1,7 @@
 /*
  * Projections: state derived from the log, written in the transaction of
  * the events that change it. `locations`: AOR -> AorBindings; `calls` and
- * `call_ids` (calls.c): the call records.
+ * `call_ids` (store_calls.c): the call records.
  *
  * Applying must depend on nothing but the events and the order they are
  * applied in (no clock, no configuration): a rebuild replays the log in key
@@ -166,7 +166,7 @@ store_apply_bytes(struct store *s, MDB_txn *txn, const uint8_t *body,
 		return wire_key_ok(s, &e.aor)
 		           ? wire_drop(s, txn, &e.aor, &e.contact)
 		           : 0;
-	default: /* the calls projection's (calls.c), or none */
+	default: /* the calls projection's (store_calls.c), or none */
 		ev = pbx__event__unpack(&s->arena.pb, stored_len, stored);
 		return ev ? store_apply_call(s, txn, ev, cdr) : EBADMSG;
 	}

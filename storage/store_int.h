@@ -44,7 +44,7 @@ struct store_buf {
 	bool oom; /* a line did not fit in memory: lost */
 };
 
-/* Scratch for protobuf-c unpacking while applying events (arena.c). */
+/* Scratch for protobuf-c unpacking while applying events (store_arena.c). */
 struct store_arena {
 	ProtobufCAllocator pb;
 	uint8_t *block;
@@ -167,7 +167,7 @@ int store_apply_bytes(struct store *s, MDB_txn *txn, const uint8_t *body,
                       size_t body_len, const uint8_t *stored, size_t stored_len,
                       struct store_buf *cdr);
 
-/* calls.c: the calls projection's part of store_apply; what store_append
+/* store_calls.c: the calls projection's part of store_apply; what store_append
  * takes as a call's UUID. */
 int store_apply_call(struct store *s, MDB_txn *txn, const Pbx__Event *ev,
                      struct store_buf *cdr);

@@ -1,4 +1,4 @@
-/* Digest authentication (actors/auth.c): the nonce's MAC is HMAC-SHA256 of
+/* Digest authentication (actors/auth/auth.c): the nonce's MAC is HMAC-SHA256 of
  * time, salt and realm under the secret (checked against OpenSSL's HMAC()),
  * with several secrets in one thread and from several threads, salts that
  * do not repeat, and auth_check's verdicts on a REGISTER. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "internal.h"
+#include "rt_int.h"
 
 START_TEST(envelope_pack_unpack_round_trip)
 {

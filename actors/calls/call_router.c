@@ -15,7 +15,6 @@
 
 #include "calls.h"
 #include "log.h"
-#include "registrar.h"
 #include "sip_reply.h"
 
 struct router {

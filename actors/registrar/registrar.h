@@ -9,7 +9,8 @@
  * socket, so its REGISTERs and its actor stay on one thread. The actor
  * decodes a REGISTER, checks the credentials (registrar_admit,
  * statelessly: auth.h) and applies it. A REGISTER without credentials
- * never gets here: the SIP core answers it 401 where it was read. No
+ * gets its 401 from the registrar actor of the worker that read it (the
+ * SIP core hands it over by message) and spawns no actor. No
  * REGISTER has a server transaction. Every change of a binding is an event
  * in the store; the 200 OK leaves after the commit holding it.
  */

@@ -7,8 +7,9 @@
  *  - a message that does not parse: a request gets a stateless 400 whose
  *    reason names the problem; a response is dropped (sip_uas_accept);
  *  - a request with an unknown SIP version: stateless 505;
- *  - a REGISTER: without credentials a stateless 401 (the registrar's),
- *    with them to this worker's registrar; no transaction either way;
+ *  - a REGISTER: handed by message to this worker's registrar (its
+ *    actor id is known, SIP_ID_REGISTRAR; no call into it), which
+ *    answers 401 to one without credentials; no transaction either way;
  *  - a request matching a live server transaction (§17.2.3, with the RFC
  *    2543 fallback): handed to that transaction (retransmission or ACK);
  *  - a request merged with one in progress (§8.2.2.2): stateless 482;
@@ -27,7 +28,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "registrar.h"
 #include "sip_reply.h"
 #include "sip_uas.h"
 #include "txn.h"

@@ -226,8 +226,26 @@ bool
 registrar_screen(rt_actor *a, struct registrar *g, struct sip_msg *msg,
                  const Pbx__SipPacket *p)
 {
-	return sip_uas_accept(a, g->s, msg, p) == SIP_IN_REQUEST &&
-	       !sip_uas_stateless(a, g->s, msg, p->flow);
+	char aor[256];
+
+	if (sip_uas_accept(a, g->s, msg, p) != SIP_IN_REQUEST ||
+	    sip_uas_stateless(a, g->s, msg, p->flow))
+		return false;
+	if (registrar_aor(aor, sizeof(aor), msg) != 0) {
+		/* RFC 3261 §10.3 step 3: no AOR of this domain */
+		registrar_respond(a, g, p->flow, msg, 404,
+		                  "Not Found: To is no SIP AOR", NULL, NULL,
+		                  NULL);
+		return false;
+	}
+	if (!sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
+		/* a challenge needs no transaction (§8.2.7) and no
+		 * registration actor (credentials of another realm get their
+		 * 401 there) */
+		registrar_challenge(a, g, p->flow, msg, false);
+		return false;
+	}
+	return true;
 }
 
 /* An AOR that is no user of the directory has no registration actor, so
@@ -258,7 +276,13 @@ aor_of(rt_actor *a, struct regw *w, const Pbx__SipPacket *p, char *aor,
 {
 	struct sip_msg msg;
 
-	if (sip_raw_aor(aor, n, (const char *)p->data.data, p->data.len) == 0)
+	const char *data = (const char *)p->data.data;
+
+	/* the transports' scan found credentials: no parse here (a REGISTER
+	 * without them comes from the SIP core, for its 401) */
+	if (sip_route_in(w->g->s, rt_self(a), data, p->data.len).id ==
+	        SIP_ID_REGISTRAR &&
+	    sip_raw_aor(aor, n, data, p->data.len) == 0)
 		return true;
 	return registrar_screen(a, w->g, &msg, p) &&
 	       registrar_aor(aor, n, &msg) == 0;

@@ -16,7 +16,6 @@
 
 #include "log.h"
 #include "sip_reply.h"
-#include "registrar.h"
 #include "sip_uas.h"
 
 struct answer {
@@ -294,27 +293,15 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 	struct pl totag, extra;
 
 	decide(msg, &an, s->calls != NULL);
-	if (an.code == 0 && msg->meth == SIP_METHOD_REGISTER) {
-		char aor[256];
-
-		if (!s->registrar) {
-			say(&an, 405, NULL);
-			snprintf(an.extra, sizeof(an.extra),
-			         "Allow: " SIP_ALLOW "\r\n");
-		} else if (registrar_aor(aor, sizeof(aor), msg) != 0) {
-			/* RFC 3261 §10.3 step 3: no AOR of this domain */
-			say(&an, 404, "Not Found: To is no SIP AOR");
-		} else if (sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
-			/* credentials (another realm's get their 401 there) */
-			return false;
-		} else {
-			/* a challenge needs no transaction (§8.2.7) */
-			registrar_challenge(a, s->registrar, flow, msg, false);
-			return true;
-		}
+	if (an.code == 0 && msg->meth == SIP_METHOD_REGISTER && !s->registrar) {
+		say(&an, 405, NULL);
+		snprintf(an.extra, sizeof(an.extra),
+		         "Allow: " SIP_ALLOW "\r\n");
 	}
+	/* a REGISTER is the registrar's (its 404 and 401 too: the SIP core
+	 * hands it over by message, registrar_screen answers) */
 	if (an.code == 0)
-		return false; /* through a transaction: registrar, calls */
+		return false; /* the registrar, or a transaction (calls) */
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);

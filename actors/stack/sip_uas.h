@@ -27,10 +27,10 @@ void sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 
 /* Answer a request the PBX serves itself at once, statelessly (RFC 3261
  * §8.2.7): no transaction, and a retransmission gets the same answer (the
- * To tag is a hash of the request). A REGISTER without credentials gets
- * its 401 here too. false: someone else serves it (a REGISTER with
- * credentials: its registration actor; an INVITE or a request inside a
- * dialog: a transaction). */
+ * To tag is a hash of the request). false: someone else serves it (a
+ * REGISTER, when there is a registrar: the registrar, which answers its
+ * 404 and 401 too; an INVITE or a request inside a dialog: a
+ * transaction). */
 bool sip_uas_stateless(rt_actor *a, struct sip_stack *s,
                        const struct sip_msg *msg, const Pbx__SipFlow *flow);
 
