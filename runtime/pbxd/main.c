@@ -380,6 +380,12 @@ main(int argc, char **argv)
 		free(cf->admin.listen);
 		cf->admin.listen = strdup(o.admin);
 	}
+	if (conf_check_admin(cf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pbxd: %s %s\n",
+		        o.admin ? "--admin" : "admin.listen", err);
+		rc = 2;
+		goto out;
+	}
 	if (o.cluster_listen) {
 		free(cf->cluster.listen);
 		cf->cluster.listen = strdup(o.cluster_listen);
@@ -472,8 +478,8 @@ main(int argc, char **argv)
 	actx.started_ms = admin_mono_ms();
 	if ((e = rt_spawn_named(r, &admin_kind, 0, RT_ID_ADMIN, &actx,
 	                        &admin_addr)) != 0 ||
-	    (e = admin_server_start(&adm, r, cf->admin.listen, admin_addr)) !=
-	        0)
+	    (e = admin_server_start(&adm, r, cf->admin.listen, cf->admin.token,
+	                            admin_addr)) != 0)
 		goto out;
 	actx.server = adm;
 

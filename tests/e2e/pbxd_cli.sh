@@ -24,7 +24,7 @@ pass "demo password refused on a non-loopback --sip address"
 # and a profile's address in the file; refused before anything starts
 for l in "--listen internal=0.0.0.0:$((B + 24))" "--listen external=0.0.0.0:$((B + 25))" \
 	"--listen external=[::]:$((B + 25))"; do
-	out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" $l --data "$WORK/exposed" 2>&1)
+	out=$(timeout 20 "$BIN/pbxd" -c "$SRC/conf/pbx.yaml" $l --data "$WORK/exposed" 2>&1)
 	rc=$?
 	[ $rc = 2 ] && grep -q "demo password 1234" <<<"$out" || fail "$l with the demo password: exit $rc: $out"
 	[ "$(wc -l <<<"$out")" = 1 ] || fail "$l: more than one line: $out"
@@ -32,7 +32,7 @@ for l in "--listen internal=0.0.0.0:$((B + 24))" "--listen external=0.0.0.0:$((B
 done
 sed 's|^      - 127.0.0.1:5080|      - 0.0.0.0:5080|' "$SRC/conf/pbx.yaml" >"$WORK/open.yaml"
 grep -q "^      - 0.0.0.0:5080" "$WORK/open.yaml" || fail "conf/pbx.yaml has no external 127.0.0.1:5080 line to open"
-out=$("$BIN/pbxd" -c "$WORK/open.yaml" --data "$WORK/exposed" 2>&1)
+out=$(timeout 20 "$BIN/pbxd" -c "$WORK/open.yaml" --data "$WORK/exposed" 2>&1)
 [ $? = 2 ] && grep -q "0.0.0.0:5080.*demo password 1234" <<<"$out" || fail "external profile on 0.0.0.0 in the file: $out"
 out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen nosuch=127.0.0.1:5090 --data "$WORK/exposed" 2>&1)
 [ $? = 2 ] && grep -q "no profile named nosuch" <<<"$out" || fail "--listen of an unknown profile: $out"
