@@ -237,8 +237,9 @@ int conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
  * file, made 0600) or inproc://; else 0. */
 int conf_admin_is_local(const char *url);
 /* The admin rule after overrides (pbxd --admin): EPERM and one line in
- * `err` (starting with the URL) when admin.listen is not local and admin.token is not set; else 0.
- * conf_load() already applies it to the file's admin.listen. */
+ * `err` (starting with the URL) when admin.listen is not local and admin.token
+ * is not set; else 0. conf_load() already applies it to the file's
+ * admin.listen. */
 int conf_check_admin(const struct conf *c, char *err, size_t errlen);
 
 /* 1 when a request from `sa` (AF_INET or AF_INET6; an IPv4-mapped IPv6

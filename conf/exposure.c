@@ -100,7 +100,6 @@ conf_check_admin(const struct conf *c, char *err, size_t errlen)
 	if (c->admin.token != NULL || conf_admin_is_local(c->admin.listen))
 		return 0;
 	if (errlen > 0)
-		snprintf(err, errlen, CONF_ADMIN_OPEN,
-		         c->admin.listen);
+		snprintf(err, errlen, CONF_ADMIN_OPEN, c->admin.listen);
 	return EPERM;
 }
