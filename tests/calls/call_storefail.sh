@@ -48,6 +48,9 @@ else
 	problem "no log line names call $cid2 as lost: $(grep 'lost' "$WORK/pbxd.log" | head -3)"
 fi
 
+[ "$(ctl --json status | jq -r .store_failing)" = true ] && ctl status | grep -q "COMMITS FAIL" &&
+	pass "pbxctl status: commits fail" || problem "pbxctl status does not say the commits fail: $(ctl status | grep storage)"
+
 # a new call meanwhile: 503 with Retry-After, the callee sees nothing
 uas b3 "$(scen b3-uas uas_answer.xml RING=200 WAIT=10000)" "$U1" -s 1001
 uac a3 "$(scen a3 uac_fail.xml CODE=503)"
@@ -67,6 +70,7 @@ grep -q "INVITE $(call_id a3) refused 503: the store is failing" "$WORK/pbxd.log
 # the key goes: the probe finds the store works, calls are served again
 "$PUT" -d "$WORK/data" events "$key" || fail "lmdb_put could not delete $key"
 wait_for 10 grep -q "store: commits work again" "$WORK/pbxd.log" || fail "the store does not recover"
+[ "$(ctl --json status | jq -r .store_failing)" = false ] || problem "pbxctl status --json: store_failing after the recovery"
 uas b4 "$(scen b4-uas uas_answer.xml RING=200 WAIT=10000)" "$U1" -s 1001
 uac a4 "$(scen a4 uac_bye.xml ACKDELAY=0 TALK=300)"
 sides "after the recovery" $? a4 b4

@@ -167,6 +167,7 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 		json_u64(&j, "registers_refused", s->registers_refused);
 		json_u64(&j, "events", s->events);
 		json_u64(&j, "commits", s->commits);
+		json_bool(&j, "store_failing", s->store_failing);
 		json_u64(&j, "sip_in", s->sip_in);
 		json_u64(&j, "sip_out", s->sip_out);
 		json_u64(&j, "sip_bad", s->sip_bad);
@@ -205,8 +206,9 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 	       (unsigned long long)s->aors, (unsigned long long)s->registers_ok,
 	       (unsigned long long)s->registers_challenged,
 	       (unsigned long long)s->registers_refused);
-	printf("storage    %llu events, %llu commits\n",
-	       (unsigned long long)s->events, (unsigned long long)s->commits);
+	printf("storage    %llu events, %llu commits%s\n",
+	       (unsigned long long)s->events, (unsigned long long)s->commits,
+	       s->store_failing ? "; COMMITS FAIL: new calls get 503" : "");
 	printf("sip        %llu in, %llu out, %llu malformed\n\n",
 	       (unsigned long long)s->sip_in, (unsigned long long)s->sip_out,
 	       (unsigned long long)s->sip_bad);
