@@ -675,6 +675,8 @@ conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 	if (!rc)
 		rc = conf_check_profiles(c, raw, d);
 	if (!rc)
+		rc = conf_check_profile_exposure(c, d);
+	if (!rc)
 		rc = conf_check_calls(&c->calls, raw->calls, d);
 	if (!rc)
 		rc = conf_check_dialplan(c, raw, d);

@@ -295,6 +295,11 @@ void conf_dialplan_fini(struct conf_dialplan *dp);
 	"admin.token (16 or more characters) or listen on loopback "           \
 	"(tcp://127.0.0.1:PORT) or ipc://PATH"
 
+/* The demo password rule for the profiles' own addresses (sip.listen and
+ * sip.tls.listen are the directory check's): EINVAL and the line of the
+ * first one reachable from the network. */
+int conf_check_profile_exposure(const struct conf *c, struct conf_doc *d);
+
 /* The first user with the demo password, or NULL. */
 const struct conf_user *conf_demo_user(const struct conf_directory *dir);
 /* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */

@@ -63,6 +63,30 @@ conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
 }
 
 int
+conf_check_profile_exposure(const struct conf *c, struct conf_doc *d)
+{
+	const struct conf_user *u;
+	char path[64];
+
+	if (c->directory.lab || (u = conf_demo_user(&c->directory)) == NULL)
+		return 0;
+	for (size_t i = 0; i < c->profile_count; i++) {
+		const struct conf_profile *p = &c->profiles[i];
+
+		for (size_t j = 0; j < p->listen_count; j++) {
+			if (conf_is_loopback(&p->listen[j]))
+				continue;
+			snprintf(path, sizeof(path),
+			         "profiles[%zu].listen[%zu]", i, j);
+			return conf_doc_fail(d, conf_doc_mark(d, path, 0), path,
+			                     CONF_EXPOSED, "user ", u->id, "",
+			                     p->listen[j].text);
+		}
+	}
+	return 0;
+}
+
+int
 conf_admin_is_local(const char *url)
 {
 	struct conf_addr a = { .port = 0 };

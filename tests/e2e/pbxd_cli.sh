@@ -33,7 +33,10 @@ done
 sed 's|^      - 127.0.0.1:5080|      - 0.0.0.0:5080|' "$SRC/conf/pbx.yaml" >"$WORK/open.yaml"
 grep -q "^      - 0.0.0.0:5080" "$WORK/open.yaml" || fail "conf/pbx.yaml has no external 127.0.0.1:5080 line to open"
 out=$(timeout 20 "$BIN/pbxd" -c "$WORK/open.yaml" --data "$WORK/exposed" 2>&1)
-[ $? = 2 ] && grep -q "0.0.0.0:5080.*demo password 1234" <<<"$out" || fail "external profile on 0.0.0.0 in the file: $out"
+rc=$?
+line=$(grep -n "^      - 0.0.0.0:5080" "$WORK/open.yaml" | cut -d: -f1)
+[ $rc = 2 ] && grep -q "open.yaml:$line:[0-9]*: profiles\[1\].listen\[0\]: the demo password 1234 .*(0.0.0.0:5080)" <<<"$out" ||
+	fail "external profile on 0.0.0.0 in the file, with its line: $out"
 out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen nosuch=127.0.0.1:5090 --data "$WORK/exposed" 2>&1)
 [ $? = 2 ] && grep -q "no profile named nosuch" <<<"$out" || fail "--listen of an unknown profile: $out"
 pass "demo password refused on a non-loopback --listen PROFILE=ADDR (internal, external) and a profile of the file"
