@@ -31,24 +31,53 @@ store_set_failing(struct store *s, bool failing, const char *reason)
 		rt_info("store: commits work again: new calls are taken");
 }
 
+/* The call of a call event, its kind and leg, and the SIP Call-ID that a
+ * CallStarted carries (of its own leg); NULL for other events. */
 static const char *
-call_of(const Pbx__Event *ev, const char **kind, const char **sip_call_id)
+call_of(const Pbx__Event *ev, const char **kind, uint32_t *leg,
+        const char **sip_call_id)
 {
 	*sip_call_id = NULL;
 	switch (ev->body_case) {
 	case PBX__EVENT__BODY_CALL_STARTED:
 		*kind = "CallStarted";
+		*leg = ev->call_started->leg;
 		*sip_call_id = ev->call_started->sip_call_id;
 		return ev->call_started->call;
 	case PBX__EVENT__BODY_CALL_RINGING:
 		*kind = "CallRinging";
+		*leg = ev->call_ringing->leg;
 		return ev->call_ringing->call;
 	case PBX__EVENT__BODY_CALL_ANSWERED:
 		*kind = "CallAnswered";
+		*leg = ev->call_answered->leg;
 		return ev->call_answered->call;
 	case PBX__EVENT__BODY_CALL_ENDED:
 		*kind = "CallEnded";
+		*leg = ev->call_ended->leg;
 		return ev->call_ended->call;
+	default:
+		return NULL;
+	}
+}
+
+/* The AOR of a binding event, and its kind; NULL for other events. */
+static const char *
+aor_of(const Pbx__Event *ev, const char **kind)
+{
+	switch (ev->body_case) {
+	case PBX__EVENT__BODY_BINDING_ADDED:
+		*kind = "BindingAdded";
+		return ev->binding_added->binding->aor;
+	case PBX__EVENT__BODY_BINDING_REFRESHED:
+		*kind = "BindingRefreshed";
+		return ev->binding_refreshed->binding->aor;
+	case PBX__EVENT__BODY_BINDING_REMOVED:
+		*kind = "BindingRemoved";
+		return ev->binding_removed->aor;
+	case PBX__EVENT__BODY_BINDING_EXPIRED:
+		*kind = "BindingExpired";
+		return ev->binding_expired->aor;
 	default:
 		return NULL;
 	}
@@ -68,7 +97,7 @@ a_leg_call_id(struct store *s, const char *call, Pbx__CallRecord **rec)
 }
 
 /* One line per event of an append nobody waits for: the call (UUID and
- * the A leg's SIP Call-ID) or the kind of event. */
+ * the A leg's SIP Call-ID) or the binding's AOR. */
 void
 store_log_lost(struct store *s, const struct store_item *it, const char *reason)
 {
@@ -80,11 +109,12 @@ store_log_lost(struct store *s, const struct store_item *it, const char *reason)
 		Pbx__Event *ev = pbx__event__unpack(NULL, it->len[i], p);
 		Pbx__CallRecord *rec = NULL;
 		const char *kind = "event", *call, *cid;
+		uint32_t leg = 0;
 
 		if (!ev)
 			continue;
-		call = call_of(ev, &kind, &cid);
-		if (call && cid && ev->call_started->leg == 0) {
+		call = call_of(ev, &kind, &leg, &cid);
+		if (call && cid && leg == 0) {
 			unsigned k = s->lost_next++ %
 			             (sizeof(s->lost) / sizeof(s->lost[0]));
 
@@ -99,11 +129,10 @@ store_log_lost(struct store *s, const struct store_item *it, const char *reason)
 			rt_err("store: commit failed (%s): %s of call %s "
 			       "(Call-ID %s, leg %u) lost",
 			       reason, kind, call,
-			       cid && *cid ? cid : "unknown",
-			       ev->call_started    ? ev->call_started->leg
-			       : ev->call_ringing  ? ev->call_ringing->leg
-			       : ev->call_answered ? ev->call_answered->leg
-			                           : ev->call_ended->leg);
+			       cid && *cid ? cid : "unknown", leg);
+		else if ((call = aor_of(ev, &kind)) != NULL)
+			rt_err("store: commit failed (%s): %s of %s lost",
+			       reason, kind, call);
 		else
 			rt_err("store: commit failed (%s): an event (body %d) "
 			       "lost",
