@@ -170,6 +170,28 @@ take_url(char **out, struct conf_doc *d, const char *path, const char *s)
 	return conf_dup_str(out, s);
 }
 
+/* The admin token: long enough not to be guessed over the network, and
+ * printable ASCII without spaces, so that it survives a shell, an
+ * environment variable and a file's trailing newline alike. */
+static int
+take_token(char **out, struct conf_doc *d, const char *path, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	if (n < 16 || n > 256)
+		return conf_bad(d, path, "expected 16 to 256 characters");
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return conf_bad(d, path,
+			                "expected printable ASCII without "
+			                "spaces");
+	free(*out);
+	return conf_dup_str(out, s);
+}
+
 /* 0 and *out when `s` is ADDR:PORT, else EINVAL and why it is not. */
 static int
 parse_addr(struct conf_addr *out, const char *s, char *why, size_t wlen)
@@ -670,6 +692,14 @@ conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 	if (!rc && raw->admin != NULL)
 		rc = take_url(&c->admin.listen, d, "admin.listen",
 		              raw->admin->listen);
+	if (!rc && raw->admin != NULL)
+		rc = take_token(&c->admin.token, d, "admin.token",
+		                raw->admin->token);
+	if (!rc && c->admin.token == NULL &&
+	    !conf_admin_is_local(c->admin.listen))
+		rc = conf_doc_fail(d, conf_doc_mark(d, "admin.listen", 0),
+		                   "admin.listen", CONF_ADMIN_OPEN,
+		                   c->admin.listen);
 	if (!rc)
 		rc = check_cluster(c, raw->cluster, d);
 	if (!rc && strcmp(c->admin.listen, c->cluster.listen) == 0) {
@@ -691,6 +721,8 @@ conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 	if (!rc)
 		rc = conf_check_profiles(c, raw, d);
 	if (!rc)
+		rc = conf_check_profile_exposure(c, d);
+	if (!rc)
 		rc = conf_check_calls(&c->calls, raw->calls, d);
 	if (!rc)
 		rc = conf_check_dialplan(c, raw, d);
@@ -705,6 +737,7 @@ conf_fini(struct conf_box *b)
 
 	free(c->node.data_dir);
 	free(c->admin.listen);
+	free(c->admin.token);
 	free(c->cluster.listen);
 	for (i = 0; i < c->cluster.peer_count; i++)
 		free(c->cluster.peers[i]);

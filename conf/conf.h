@@ -43,6 +43,8 @@ struct conf_log {
 
 struct conf_admin {
 	char *listen; /* nng URL; default "tcp://127.0.0.1:7000" */
+	char *token;  /* NULL, or 16-256 printable ASCII characters: then
+	               * every admin request must carry it */
 };
 
 struct conf_cluster {
@@ -241,6 +243,16 @@ void conf_free(struct conf *c);
  * conf_load() already applies it to sip.listen and sip.tls.listen. */
 int conf_check_exposure(const struct conf *c, const struct conf_addr *listen,
                         size_t n, char *err, size_t errlen);
+
+/* 1 when the admin URL can only be reached from this machine: tcp:// on
+ * a loopback address (127.0.0.0/8, [::1], localhost), ipc:// (a socket
+ * file, made 0600) or inproc://; else 0. */
+int conf_admin_is_local(const char *url);
+/* The admin rule after overrides (pbxd --admin): EPERM and one line in
+ * `err` (starting with the URL) when admin.listen is not local and admin.token
+ * is not set; else 0. conf_load() already applies it to the file's
+ * admin.listen. */
+int conf_check_admin(const struct conf *c, char *err, size_t errlen);
 
 /* 1 when a request from `sa` (AF_INET or AF_INET6; an IPv4-mapped IPv6
  * address counts as IPv4) may reach profile `p`, else 0. With an acl, the

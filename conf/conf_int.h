@@ -29,6 +29,7 @@ struct conf_raw_log {
 
 struct conf_raw_admin {
 	char *listen;
+	char *token;
 };
 
 struct conf_raw_cluster {
@@ -298,6 +299,17 @@ void conf_dialplan_fini(struct conf_dialplan *dp);
 	"the demo password " CONF_DEMO_PASSWORD " is configured (%s%s%s) and " \
 	"this listener (%s) is reachable from the network; change the "        \
 	"passwords or set directory.lab: true"
+
+/* printf format of the admin refusal: the URL. */
+#define CONF_ADMIN_OPEN                                                        \
+	"%s is reachable from the network and admin.token is not set; set "    \
+	"admin.token (16 or more characters) or listen on loopback "           \
+	"(tcp://127.0.0.1:PORT) or ipc://PATH"
+
+/* The demo password rule for the profiles' own addresses (sip.listen and
+ * sip.tls.listen are the directory check's): EINVAL and the line of the
+ * first one reachable from the network. */
+int conf_check_profile_exposure(const struct conf *c, struct conf_doc *d);
 
 /* The first user with the demo password, or NULL. */
 const struct conf_user *conf_demo_user(const struct conf_directory *dir);

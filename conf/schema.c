@@ -34,6 +34,7 @@ static const cyaml_schema_field_t log_fields[] = {
 
 static const cyaml_schema_field_t admin_fields[] = {
 	TEXT("listen", struct conf_raw_admin, listen),
+	TEXT("token", struct conf_raw_admin, token),
 	CYAML_FIELD_END,
 };
 
@@ -256,6 +257,7 @@ static const struct {
 	{ "log.level", "one of error, warn, info, debug" },
 	{ "admin", "a mapping" },
 	{ "admin.listen", "an nng URL" },
+	{ "admin.token", "a token" },
 	{ "cluster", "a mapping" },
 	{ "cluster.listen", "an nng URL" },
 	{ "cluster.peers", "a list of nng URLs" },

@@ -119,6 +119,7 @@ do_status(struct admin_ctx *ctx, uint64_t corr)
 		store_stats(ctx->store, &ss);
 		st.events = ss.events;
 		st.commits = ss.commits;
+		st.store_failing = store_failing(ctx->store);
 		st.aors = ss.locations;
 	}
 	if (ctx->reg) {

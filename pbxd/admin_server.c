@@ -1,6 +1,10 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -26,6 +30,8 @@ struct admin_server {
 	nng_socket sock;
 	struct slot slots[SLOTS];
 	_Atomic bool closing;
+	bool has_token;
+	unsigned char token_md[32]; /* SHA-256 of admin.token */
 };
 
 /* Turn the packed AdminRequest into an Envelope with that body: the same
@@ -64,6 +70,29 @@ send_error(struct slot *sl, int err, const char *text)
 	admin_server_respond(sl->s, sl->index + 1, &r);
 }
 
+/* Compared as SHA-256 digests with CRYPTO_memcmp: the time taken says
+ * nothing about how much of the token was right, nor about its length. */
+static bool
+token_ok(const struct admin_server *s, const uint8_t *p, size_t n)
+{
+	Pbx__AdminRequest *q;
+	unsigned char md[32];
+	unsigned int ml = 0;
+	bool ok;
+
+	if (!s->has_token)
+		return true;
+	q = pbx__admin_request__unpack(NULL, n, p);
+	if (!q)
+		return false;
+	ok = EVP_Digest(q->token, strlen(q->token), md, &ml, EVP_sha256(),
+	                NULL) == 1 &&
+	     ml == sizeof(md) &&
+	     CRYPTO_memcmp(md, s->token_md, sizeof(md)) == 0;
+	pbx__admin_request__free_unpacked(q, NULL);
+	return ok;
+}
+
 static void
 slot_cb(void *arg)
 {
@@ -84,6 +113,13 @@ slot_cb(void *arg)
 	if (rv != 0)
 		goto recv;
 	nm = nng_aio_get_msg(sl->aio);
+	if (!token_ok(s, nng_msg_body(nm), nng_msg_len(nm))) {
+		nng_msg_free(nm);
+		atomic_store(&sl->state, SLOT_WAIT);
+		rt_warn("admin: request refused: admin token missing or wrong");
+		send_error(sl, EACCES, "admin token missing or wrong");
+		return;
+	}
 	rv = to_envelope(&m, nng_msg_body(nm), nng_msg_len(nm));
 	nng_msg_free(nm);
 	atomic_store(&sl->state, SLOT_WAIT);
@@ -124,18 +160,32 @@ admin_server_respond(struct admin_server *s, uint64_t correlation,
 
 int
 admin_server_start(struct admin_server **out, rt *r, const char *url,
-                   rt_addr actor)
+                   const char *token, rt_addr actor)
 {
 	struct admin_server *s = calloc(1, sizeof(*s));
+	nng_listener l;
 	int rv;
 
 	if (!s)
 		return ENOMEM;
 	s->rt = r;
 	s->actor = actor;
+	if (token) {
+		if (EVP_Digest(token, strlen(token), s->token_md, NULL,
+		               EVP_sha256(), NULL) != 1) {
+			free(s);
+			return EIO;
+		}
+		s->has_token = true;
+	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0)
 		goto fail;
-	if ((rv = nng_listen(s->sock, url, NULL, 0)) != 0) {
+	/* a socket file only its owner may connect to */
+	if ((rv = nng_listener_create(&l, s->sock, url)) != 0 ||
+	    (strncmp(url, "ipc://", 6) == 0 &&
+	     (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
+	         0) ||
+	    (rv = nng_listener_start(l, 0)) != 0) {
 		rt_err("admin: cannot listen on %s: %s", url, nng_strerror(rv));
 		nng_close(s->sock);
 		free(s);
@@ -152,7 +202,8 @@ admin_server_start(struct admin_server **out, rt *r, const char *url,
 		atomic_store(&sl->state, SLOT_RECV);
 		nng_ctx_recv(sl->ctx, sl->aio);
 	}
-	rt_info("admin: listening on %s", url);
+	rt_info("admin: listening on %s%s", url,
+	        token ? " (requests need admin.token)" : "");
 	*out = s;
 	return 0;
 fail:

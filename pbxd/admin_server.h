@@ -11,9 +11,11 @@
 
 struct admin_server;
 
-/* Requests go to `actor`; their envelope's correlation names the slot. */
+/* Requests go to `actor`; their envelope's correlation names the slot.
+ * With a token, a request that does not carry it is answered EACCES and
+ * goes nowhere. An ipc:// socket file is made 0600. */
 int admin_server_start(struct admin_server **out, rt *r, const char *url,
-                       rt_addr actor);
+                       const char *token, rt_addr actor);
 /* Any thread; takes nothing: the response is packed and sent. */
 void admin_server_respond(struct admin_server *s, uint64_t correlation,
                           const Pbx__AdminResponse *resp);

@@ -380,6 +380,12 @@ main(int argc, char **argv)
 		free(cf->admin.listen);
 		cf->admin.listen = strdup(o.admin);
 	}
+	if (conf_check_admin(cf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pbxd: %s %s\n",
+		        o.admin ? "--admin" : "admin.listen", err);
+		rc = 2;
+		goto out;
+	}
 	if (o.cluster_listen) {
 		free(cf->cluster.listen);
 		cf->cluster.listen = strdup(o.cluster_listen);
@@ -399,6 +405,17 @@ main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 4 << 20);
 
+	/* the demo password rule once every override is in: --sip,
+	 * --listen PROFILE=ADDR and the profiles of the file */
+	if (listeners(cf, &o, listen, profile_of, &n_listen) != 0) {
+		rc = 2;
+		goto out;
+	}
+	if (conf_check_exposure(cf, listen, n_listen, err, sizeof(err)) != 0) {
+		fprintf(stderr, "pbxd: %s\n", err);
+		rc = 2;
+		goto out;
+	}
 	if ((e = mkdirs(cf->node.data_dir)) != 0) {
 		rt_err("data directory %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
@@ -424,11 +441,6 @@ main(int argc, char **argv)
 	if ((e = cluster_start(&cl, r, &cc)) != 0)
 		goto out;
 
-	if (o.n_sip &&
-	    conf_check_exposure(cf, o.sip, o.n_sip, err, sizeof(err)) != 0) {
-		rt_err("%s", err);
-		goto out;
-	}
 	if ((e = store_open(&store, r, cf->node.data_dir, cf->node.id)) != 0) {
 		rt_err("storage in %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
@@ -443,8 +455,6 @@ main(int argc, char **argv)
 	}
 	if ((e = directory_build(&dir, &cf->directory)) != 0 ||
 	    (e = registrar_init(&reg, store, dir, cf)) != 0)
-		goto out;
-	if ((e = listeners(cf, &o, listen, profile_of, &n_listen)) != 0)
 		goto out;
 	if ((e = sip_stack_start(&sip, r, &cf->sip, listen, n_listen, &reg)) !=
 	    0)
@@ -468,8 +478,8 @@ main(int argc, char **argv)
 	actx.started_ms = admin_mono_ms();
 	if ((e = rt_spawn_named(r, &admin_kind, 0, RT_ID_ADMIN, &actx,
 	                        &admin_addr)) != 0 ||
-	    (e = admin_server_start(&adm, r, cf->admin.listen, admin_addr)) !=
-	        0)
+	    (e = admin_server_start(&adm, r, cf->admin.listen, cf->admin.token,
+	                            admin_addr)) != 0)
 		goto out;
 	actx.server = adm;
 

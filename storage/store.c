@@ -122,6 +122,53 @@ out:
 	return err;
 }
 
+/* LMDB maps data.mdb and reads its pages in place: a page past the end of
+ * a truncated file is a SIGBUS, not an error. Before anything reads a page,
+ * check the file against what its meta page says it holds: every page up to
+ * the last one in use must be in the file. An empty data.mdb would be taken
+ * for a new one, and the node would start with nothing: refused too. */
+static int
+check_size_empty(const struct store *s)
+{
+	char path[4096];
+	struct stat st;
+
+	if (snprintf(path, sizeof(path), "%s/data.mdb", s->dir) >=
+	    (int)sizeof(path))
+		return ENAMETOOLONG;
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : errno;
+	if (st.st_size > 0)
+		return 0;
+	rt_err("store: %s is empty (truncated?): refusing to start on it; "
+	       "restore it from a backup or a peer, or remove it to start "
+	       "with an empty store",
+	       path);
+	return EBADMSG;
+}
+
+static int
+check_size(const struct store *s)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+	struct stat st;
+	mdb_filehandle_t fd;
+	uint64_t need;
+
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &ms) ||
+	    mdb_env_get_fd(s->env, &fd) || fstat(fd, &st) != 0)
+		return EIO;
+	need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((uint64_t)st.st_size >= need)
+		return 0;
+	rt_err("store: %s/data.mdb is truncated: %lld bytes, its pages need "
+	       "%llu; refusing to start on it (restore it from a backup or a "
+	       "peer)",
+	       s->dir, (long long)st.st_size, (unsigned long long)need);
+	return EBADMSG;
+}
+
 void
 store_seq_key(uint8_t mk[8], uint32_t origin)
 {
@@ -268,16 +315,22 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	err = lock_dir(s);
 	if (err)
 		goto out;
+	err = check_size_empty(s);
+	if (err)
+		goto out;
 	if ((err = mdb_env_create(&s->env)) ||
 	    (err = mdb_env_set_maxdbs(s->env, 8)) ||
 	    (err = mdb_env_set_maxreaders(s->env, 256)) ||
 	    (err = mdb_env_set_mapsize(s->env, store_map_initial)) ||
 	    (err = mdb_env_open(s->env, dir, MDB_NOTLS, 0640))) {
-		rt_err("store: cannot open LMDB in %s: %s", dir,
-		       mdb_strerror(err));
+		rt_err("store: cannot open LMDB in %s (%s/data.mdb): %s", dir,
+		       dir, mdb_strerror(err));
 		err = store_errno(err);
 		goto out;
 	}
+	err = check_size(s);
+	if (err)
+		goto out;
 	/* slots of readers killed with the previous process */
 	mdb_reader_check(s->env, &dead);
 	mdb_env_info(s->env, &info);

@@ -15,6 +15,7 @@
 #ifndef PBX_STORE_H
 #define PBX_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,5 +94,10 @@ int store_events_each(struct store *s, uint32_t origin, uint64_t from,
                       int (*cb)(void *arg, const Pbx__Event *ev), void *arg);
 
 void store_stats(struct store *s, struct store_stats *st);
+
+/* True from a commit that failed until one works again (the writer probes
+ * every second meanwhile): callers refuse new work that would be lost.
+ * Any thread; false for NULL. */
+bool store_failing(struct store *s);
 
 #endif

@@ -86,12 +86,20 @@ struct store {
 	uint64_t last_commit_us;  /* monotonic */
 	uint64_t urgent_since_us; /* when urgent last became true */
 	uint64_t last_batch;      /* appends in the last commit */
+	uint64_t probe_at_us;     /* failing: the writer's next probe */
 	pthread_t writer;
 	bool writer_running;
 
 	uint64_t next_seq;        /* the writer's */
 	struct store_arena arena; /* the write transaction's holder's */
 	atomic_uint_fast64_t last_seq, commits, appends, max_batch, failed;
+	atomic_bool failing; /* the last commit (or probe) failed */
+	/* the A-leg Call-IDs of calls whose CallStarted was lost, to name
+	 * them when their later events are lost too (writer thread) */
+	struct {
+		char call[40], sip_call_id[128];
+	} lost[16];
+	unsigned lost_next;
 
 	/* CDR: the file (-1 if none) and the writer's lines of the batch */
 	atomic_int cdr_fd;
@@ -106,6 +114,8 @@ struct store {
  * cost (mostly the kernel's: page writes and two flushes). A lone request
  * is not delayed. */
 #define STORE_COMMIT_DELAY_US 12000
+/* While commits fail and nothing is queued, a probe this often. */
+#define STORE_PROBE_MS 1000
 
 /* The map size of a new environment (1 GiB); tests make it small to see it
  * grow. */
@@ -116,6 +126,12 @@ int store_errno(int rc);
 void store_key(uint8_t key[STORE_KEY_LEN], uint32_t origin, uint64_t seq);
 /* meta: "seq/" + origin (BE u32) -> its last sequence (BE u64) */
 void store_seq_key(uint8_t mk[8], uint32_t origin);
+
+/* health.c: a failed batch (writer thread) */
+void store_set_failing(struct store *s, bool failing, const char *reason);
+void store_log_lost(struct store *s, const struct store_item *it,
+                    const char *reason);
+int store_probe(struct store *s);
 
 /* writer.c */
 int store_writer_start(struct store *s);

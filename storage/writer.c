@@ -349,7 +349,12 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 		rt_err("store: commit of %llu appends failed: %s",
 		       (unsigned long long)count,
 		       rc < 0 ? mdb_strerror(rc) : strerror(rc));
+		for (it = first; it != end; it = it->next)
+			store_log_lost(s, it, mdb_strerror(rc));
+		store_set_failing(s, true, mdb_strerror(rc));
+		s->probe_at_us = mono_us() + STORE_PROBE_MS * 1000u;
 	} else {
+		store_set_failing(s, false, NULL);
 		atomic_fetch_add(&s->commits, 1);
 		atomic_store(&s->last_seq, s->next_seq - 1);
 		max = atomic_load(&s->max_batch);
@@ -447,8 +452,17 @@ writer_main(void *arg)
 	rt_log_set_thread("store");
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!s->head && !s->stopping)
-			pthread_cond_wait(&s->work_cv, &s->mu);
+		while (!s->head && !s->stopping) {
+			if (!atomic_load(&s->failing)) {
+				pthread_cond_wait(&s->work_cv, &s->mu);
+			} else if (!wait_until(s, s->probe_at_us)) {
+				pthread_mutex_unlock(&s->mu);
+				store_probe(s);
+				pthread_mutex_lock(&s->mu);
+				s->probe_at_us =
+				    mono_us() + STORE_PROBE_MS * 1000u;
+			}
+		}
 		if (!s->head)
 			break; /* stopping, and nothing left */
 		gather(s);

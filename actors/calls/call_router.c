@@ -158,6 +158,14 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 		        NULL, NULL);
 		return;
 	}
+	/* its events (and its record) would be lost */
+	if (store_failing(g->store)) {
+		rt_warn("INVITE %.*s refused 503: the store is failing",
+		        PL_ARG(m.callid));
+		respond(a, r, &m, 503, "Storage Unavailable",
+		        "Retry-After: 5\r\n", NULL, NULL);
+		return;
+	}
 	if (!(ca = calloc(1, sizeof(*ca))))
 		return;
 	if (p->auth) {

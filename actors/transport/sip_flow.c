@@ -1,5 +1,5 @@
-/* Flows, sending, tracing, worker affinity and branch naming: the small
- * pieces every actor of the SIP stack shares. */
+/* Flows, sending, worker affinity and branch naming: the small pieces
+ * every actor of the SIP stack shares (the trace is sip_trace.c's). */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -237,25 +237,6 @@ sip_send_response(struct sip_stack *st, rt_actor *a, const Pbx__SipFlow *f,
 			to.remote_port = via.port ? via.port : 5060;
 	}
 	return sip_send(st, a, &to, data, len);
-}
-
-void
-sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f, const void *data,
-          size_t len)
-{
-	int level = atomic_load_explicit(&s->trace, memory_order_relaxed);
-	const char *p = data, *eol;
-	char ft[160];
-
-	if (level == SIP_TRACE_OFF)
-		return;
-	eol = memchr(p, '\r', len);
-	sip_flow_text(ft, sizeof(ft), f);
-	rt_info("sip %s %s %zu bytes: %.*s", in ? "in " : "out", ft, len,
-	        (int)((eol ? eol : p + (len < 120 ? len : 120)) - p), p);
-	if (level == SIP_TRACE_FULL)
-		fprintf(stderr, "%.*s%s", (int)len, p,
-		        len && p[len - 1] == '\n' ? "" : "\n");
 }
 
 /* A header's value, found by scanning header names (long or compact). */

@@ -125,9 +125,16 @@ int sip_udp_send_here(struct sip_stack *s, uint32_t worker,
 int sip_send_response(struct sip_stack *s, rt_actor *a, const Pbx__SipFlow *f,
                       const void *data, size_t len);
 
-/* One trace line (and the message with SIP_TRACE_FULL). */
+/* One trace line: the start line, or with SIP_TRACE_FULL the whole message
+ * with its credentials masked (sip_trace.c). */
 void sip_trace(struct sip_stack *s, bool in, const Pbx__SipFlow *f,
                const void *data, size_t len);
+/* The message src[0..n) into dst (at most cap bytes, cut there), with the
+ * credentials of Authorization and Proxy-Authorization masked: the header
+ * name, the scheme and Digest's username, realm, uri, algorithm, qop and nc
+ * stay; the other parameters' values (response, cnonce, nonce, opaque...)
+ * and other schemes' credentials become ***. Returns the length. */
+size_t sip_trace_mask(char *dst, size_t cap, const char *src, size_t n);
 
 /* "user@domain" (domain lower-cased, no port) of a decoded To/From (a
  * message's `to`), the key of an AOR everywhere; 0 or EBADMSG. */

@@ -227,7 +227,7 @@ START_TEST(unknown_nested_key)
 	refused("deeper", "sip:\n  timers:\n    t1: 500\n    t3: 1\n", 4, 5,
 	        "sip.timers: unknown field \"t3\"");
 	refused("far", "admin:\n  bind: tcp://127.0.0.1:1\n", 2, 3,
-	        "admin: unknown field \"bind\" (known: listen)");
+	        "admin: unknown field \"bind\" (known: listen, token)");
 }
 END_TEST
 
@@ -310,6 +310,59 @@ START_TEST(bad_url)
 	        "cluster.peers[1]: expected an nng URL, got \"tcp://b:0\"");
 	refused("samelisten", "cluster:\n  listen: tcp://127.0.0.1:7000\n", 2,
 	        11, "cluster.listen: expected another address than admin");
+}
+END_TEST
+
+START_TEST(admin_off_loopback_needs_a_token)
+{
+	static const char *const local[] = {
+		"tcp://127.0.0.1:7000", "tcp://127.9.8.7:7000",
+		"tcp://[::1]:7000",     "tcp://[::ffff:127.0.0.1]:7000",
+		"tcp://localhost:7000", "ipc:///run/pbx/admin.sock",
+		"inproc://admin",
+	};
+	static const char *const open[] = {
+		"tcp://0.0.0.0:7000",
+		"tcp://[::]:7000",
+		"tcp://*:7000",
+		"tcp://:7000",
+		"tcp://10.0.0.1:7000",
+		"tcp://pbx.example.com:7000",
+		"tls+tcp://127.0.0.1:7000",
+		"ws://127.0.0.1:7000",
+	};
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		ck_assert_msg(conf_admin_is_local(local[i]), "%s", local[i]);
+	for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++)
+		ck_assert_msg(!conf_admin_is_local(open[i]), "%s", open[i]);
+
+	refused("adminopen", "admin:\n  listen: tcp://0.0.0.0:7000\n", 2, 11,
+	        "admin.listen: tcp://0.0.0.0:7000 is reachable from the "
+	        "network and admin.token is not set");
+	refused("shorttoken",
+	        "admin:\n  listen: tcp://0.0.0.0:7000\n  token: abc\n", 3, 10,
+	        "admin.token: expected 16 to 256 characters, got \"abc\"");
+	refused("spacetoken", "admin:\n  token: \"0123456789 abcdef\"\n", 2, 10,
+	        "admin.token: expected printable ASCII without spaces");
+	c = load_ok("token", "admin:\n  listen: tcp://0.0.0.0:7000\n"
+	                     "  token: 0123456789abcdef\n");
+	ck_assert_str_eq(c->admin.token, "0123456789abcdef");
+	ck_assert_int_eq(conf_check_admin(c, err, sizeof(err)), 0);
+	free(c->admin.token); /* as without the line, after pbxd --admin */
+	c->admin.token = NULL;
+	ck_assert_int_eq(conf_check_admin(c, err, sizeof(err)), EPERM);
+	ck_assert_str_eq(err,
+	                 "tcp://0.0.0.0:7000 is reachable from the network "
+	                 "and admin.token is not set; set admin.token (16 "
+	                 "or more characters) or listen on loopback "
+	                 "(tcp://127.0.0.1:PORT) or ipc://PATH");
+	conf_free(c);
+	c = load_ok("notoken", "node:\n  id: 2\n");
+	ck_assert_ptr_null(c->admin.token);
+	ck_assert_int_eq(conf_check_admin(c, err, sizeof(err)), 0);
+	conf_free(c);
 }
 END_TEST
 
@@ -458,6 +511,7 @@ conf_suite(void)
 	tcase_add_test(tc, bad_node_name);
 	tcase_add_test(tc, bad_log_level);
 	tcase_add_test(tc, bad_url);
+	tcase_add_test(tc, admin_off_loopback_needs_a_token);
 	tcase_add_test(tc, bad_sip_listen_address);
 	tcase_add_test(tc, timer_t2_below_t1);
 	tcase_add_test(tc, tls_cert_without_key);

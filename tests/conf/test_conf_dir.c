@@ -359,6 +359,18 @@ START_TEST(demo_password_refused_on_network_listener)
 	    "tls",
 	    "sip:\n  tls: {listen: 192.0.2.1:5061, cert: c, key: k}\n" DEMO, 2,
 	    17, "sip.tls.listen: the demo password 1234", NULL);
+	/* a profile's own address counts as much as sip.listen */
+	conf_refused("profile",
+	             DEMO "profiles:\n"
+	                  "  - {name: internal, auth: true}\n"
+	                  "  - name: external\n"
+	                  "    acl: [127.0.0.0/8]\n"
+	                  "    listen: [127.0.0.1:5080, '[::]:5080']\n",
+	             7, 30,
+	             "profiles[1].listen[1]: the demo password 1234 is "
+	             "configured (user 1) and this listener ([::]:5080) is "
+	             "reachable from the network",
+	             NULL);
 
 	c = load_ok("lab",
 	            "sip:\n  listen: [0.0.0.0:5060]\n" DEMO "  lab: true\n");

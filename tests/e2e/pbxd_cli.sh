@@ -20,6 +20,26 @@ out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --workers lots 2>&1)
 out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --sip 10.9.8.7:5060 --data "$WORK/x" 2>&1)
 [ $? != 0 ] && grep -q "demo password 1234" <<<"$out" || fail "demo password on a network address must be refused: $out"
 pass "demo password refused on a non-loopback --sip address"
+# every listener counts, after every override: a profile's --listen too,
+# and a profile's address in the file; refused before anything starts
+for l in "--listen internal=0.0.0.0:$((B + 24))" "--listen external=0.0.0.0:$((B + 25))" \
+	"--listen external=[::]:$((B + 25))"; do
+	out=$(timeout 20 "$BIN/pbxd" -c "$SRC/conf/pbx.yaml" $l --data "$WORK/exposed" 2>&1)
+	rc=$?
+	[ $rc = 2 ] && grep -q "demo password 1234" <<<"$out" || fail "$l with the demo password: exit $rc: $out"
+	[ "$(wc -l <<<"$out")" = 1 ] || fail "$l: more than one line: $out"
+	[ ! -e "$WORK/exposed" ] || fail "$l: the data directory was created before the refusal"
+done
+sed 's|^      - 127.0.0.1:5080|      - 0.0.0.0:5080|' "$SRC/conf/pbx.yaml" >"$WORK/open.yaml"
+grep -q "^      - 0.0.0.0:5080" "$WORK/open.yaml" || fail "conf/pbx.yaml has no external 127.0.0.1:5080 line to open"
+out=$(timeout 20 "$BIN/pbxd" -c "$WORK/open.yaml" --data "$WORK/exposed" 2>&1)
+rc=$?
+line=$(grep -n "^      - 0.0.0.0:5080" "$WORK/open.yaml" | cut -d: -f1)
+[ $rc = 2 ] && grep -q "open.yaml:$line:[0-9]*: profiles\[1\].listen\[0\]: the demo password 1234 .*(0.0.0.0:5080)" <<<"$out" ||
+	fail "external profile on 0.0.0.0 in the file, with its line: $out"
+out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --listen nosuch=127.0.0.1:5090 --data "$WORK/exposed" 2>&1)
+[ $? = 2 ] && grep -q "no profile named nosuch" <<<"$out" || fail "--listen of an unknown profile: $out"
+pass "demo password refused on a non-loopback --listen PROFILE=ADDR (internal, external) and a profile of the file"
 out=$("$BIN/pbxd" -c "$SRC/conf/pbx.yaml" --workers lots 2>&1)
 [ $? = 2 ] && grep -q -- "--workers" <<<"$out" || fail "bad flag: $out"
 pass "bad flag refused"

@@ -154,6 +154,13 @@ json_u64(struct json *j, const char *key, uint64_t v)
 }
 
 void
+json_bool(struct json *j, const char *key, bool v)
+{
+	sep(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void
 json_f64(struct json *j, const char *key, double v)
 {
 	sep(j, key);

@@ -30,6 +30,7 @@ void json_end_arr(struct json *j);
 void json_str(struct json *j, const char *key, const char *v);
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_f64(struct json *j, const char *key, double v);
+void json_bool(struct json *j, const char *key, bool v);
 
 /* "1d 02:03:04" */
 void fmt_duration(char *buf, size_t n, uint64_t ms);

@@ -20,6 +20,7 @@
 
 #include "admin.pb-c.h"
 #include "out.h"
+#include "token.h"
 
 #define DEFAULT_URL "tcp://127.0.0.1:7000"
 
@@ -38,6 +39,9 @@ usage(FILE *f)
 	    "  -s, --socket URL    the node's admin URL (default " DEFAULT_URL
 	    ")\n"
 	    "      --json          JSON instead of tables\n"
+	    "      --token TOKEN   the node's admin.token (or --token-file "
+	    "FILE,\n"
+	    "                      or PBX_ADMIN_TOKEN in the environment)\n"
 	    "  -t, --timeout MS    how long to wait for the node (default "
 	    "5000)\n"
 	    "commands:\n"
@@ -163,6 +167,7 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 		json_u64(&j, "registers_refused", s->registers_refused);
 		json_u64(&j, "events", s->events);
 		json_u64(&j, "commits", s->commits);
+		json_bool(&j, "store_failing", s->store_failing);
 		json_u64(&j, "sip_in", s->sip_in);
 		json_u64(&j, "sip_out", s->sip_out);
 		json_u64(&j, "sip_bad", s->sip_bad);
@@ -201,8 +206,9 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 	       (unsigned long long)s->aors, (unsigned long long)s->registers_ok,
 	       (unsigned long long)s->registers_challenged,
 	       (unsigned long long)s->registers_refused);
-	printf("storage    %llu events, %llu commits\n",
-	       (unsigned long long)s->events, (unsigned long long)s->commits);
+	printf("storage    %llu events, %llu commits%s\n",
+	       (unsigned long long)s->events, (unsigned long long)s->commits,
+	       s->store_failing ? "; COMMITS FAIL: new calls get 503" : "");
 	printf("sip        %llu in, %llu out, %llu malformed\n\n",
 	       (unsigned long long)s->sip_in, (unsigned long long)s->sip_out,
 	       (unsigned long long)s->sip_bad);
@@ -540,6 +546,8 @@ main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "token", required_argument, NULL, 'k' },
+		{ "token-file", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -556,7 +564,8 @@ main(int argc, char **argv)
 	Pbx__HangupRequest hq = PBX__HANGUP_REQUEST__INIT;
 	Pbx__CdrRequest dq = PBX__CDR_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
-	const char *cmd;
+	const char *cmd, *token = NULL, *token_file = NULL;
+	char tok[512];
 	int o, rc;
 
 	/* "+": options after the command belong to it */
@@ -570,6 +579,12 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			c.timeout_ms = atoi(optarg);
+			break;
+		case 'k':
+			token = optarg;
+			break;
+		case 'K':
+			token_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -696,6 +711,9 @@ main(int argc, char **argv)
 	for (; optind < argc; optind++)
 		if (strcmp(argv[optind], "--json") == 0)
 			c.json = true;
+	if ((rc = ctl_token(tok, sizeof(tok), token, token_file)) != 0)
+		return rc;
+	q.token = tok;
 	if ((rc = call(&c, &q, &r)) != 0)
 		return rc;
 	if ((rc = failed(&c, r)) == 0) {
