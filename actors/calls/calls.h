@@ -62,7 +62,6 @@ void call_list_remove(struct call_list *l, struct call_entry *e);
 extern const rt_kind call_router_kind;
 extern const rt_kind channel_kind;
 extern const rt_kind channel_b_kind; /* the same, for B legs */
-extern const rt_kind dialog_kind;
 
 /* What an A-leg channel starts from (the router fills it; freed by the
  * channel). Both channel arguments start with g and a_leg. */
@@ -97,22 +96,6 @@ struct chan_b_arg {
 	uint32_t max_forwards;
 };
 void chan_b_arg_free(struct chan_b_arg *b);
-
-/* A dialog: for a UAS, the INVITE that creates it; for a UAC, what to put
- * in its INVITE. */
-struct dialog_arg {
-	struct calls *g;
-	rt_addr chan;
-	bool uac;
-	rt_msg *req; /* UAS: the SipRequest of the INVITE (taken over) */
-	/* UAC */
-	char *ruri, *to, *from;
-	char call_id[96];
-	rt_msg *flow;
-	uint8_t *sdp;
-	size_t sdp_len;
-	uint32_t max_forwards;
-};
 
 /* A Call-ID that hashes to `worker`, like the A leg's. */
 void calls_make_call_id(rt *r, uint32_t worker, const char *host, char *out,

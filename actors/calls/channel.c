@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "channel_int.h"
+#include "dialog.h"
 #include "log.h"
 
 static const char *const state_names[] = {
@@ -266,7 +267,8 @@ spawn_dialog(rt_actor *a, struct chan *c, struct dialog_arg *da)
 {
 	int err;
 
-	da->g = c->g;
+	da->s = c->g->s;
+	da->cf = c->g->cf;
 	da->chan = rt_self(a);
 	err =
 	    rt_spawn(rt_of(a), &dialog_kind, rt_self(a).worker, da, &c->dialog);

@@ -37,7 +37,7 @@ static void
 set_contact(struct dlg *d)
 {
 	const Pbx__SipFlow *f = dlg_flow(d);
-	const struct sip_listener *l = &d->g->s->listen[f->listener];
+	const struct sip_listener *l = &d->s->listen[f->listener];
 	bool v6 = strchr(l->host, ':') != NULL;
 
 	snprintf(d->contact, sizeof(d->contact), "<sip:pbx@%s%s%s:%u%s>",
@@ -58,7 +58,7 @@ init_uas(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 
 	d->inv = da->req;
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0 ||
+	                   &d->s->limits) != 0 ||
 	    !(to = sip_msg_hdr(&m, SIP_HDR_TO)))
 		return EBADMSG;
 	d->flowm = sip_flow_msg(r->flow);
@@ -136,7 +136,8 @@ dlg_init(rt_actor *a, void *arg)
 	char tag[64];
 	int err;
 
-	d->g = da->g;
+	d->s = da->s;
+	d->cf = da->cf;
 	d->chan = da->chan;
 	d->uac = da->uac;
 	sip_dialog_tag_encode(tag, sizeof(tag), rt_self(a), (uint32_t)rand());

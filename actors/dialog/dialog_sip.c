@@ -123,7 +123,7 @@ ok_resend(rt_actor *a, void *arg)
 	d->ok_timer = 0;
 	if (!d->ok)
 		return;
-	if (d->ok_spent >= 64 * d->g->s->t1) {
+	if (d->ok_spent >= 64 * d->s->t1) {
 		/* §13.3.1.4: no ACK came; the session is over */
 		dlg_ok_stop(a, d);
 		rt_warn("no ACK for our 2xx (Call-ID %s): ending", d->call_id);
@@ -132,23 +132,23 @@ ok_resend(rt_actor *a, void *arg)
 		dlg_ended(a, d, 102, 408, "No ACK");
 		return;
 	}
-	sip_send_response(d->g->s, a, dlg_flow(d), d->ok, d->ok_len);
+	sip_send_response(d->s, a, dlg_flow(d), d->ok, d->ok_len);
 	d->ok_spent += d->ok_iv;
-	d->ok_iv = 2 * d->ok_iv < d->g->s->t2 ? 2 * d->ok_iv : d->g->s->t2;
+	d->ok_iv = 2 * d->ok_iv < d->s->t2 ? 2 * d->ok_iv : d->s->t2;
 	d->ok_timer = rt_timer_start(a, d->ok_iv, ok_resend, NULL);
 }
 
 void
 dlg_ok_start(rt_actor *a, struct dlg *d)
 {
-	d->ok_iv = d->g->s->t1;
+	d->ok_iv = d->s->t1;
 	d->ok_spent = 0;
 	/* reliable transports carry it once, but the ACK is still awaited */
 	if (d->ok_timer)
 		rt_timer_cancel(a, d->ok_timer);
 	d->ok_timer = rt_timer_start(a, d->ok_iv, ok_resend, NULL);
 	if (dlg_flow(d)->transport != SIP_FLOW_UDP)
-		d->ok_iv = 64 * d->g->s->t1; /* one wait, no resend */
+		d->ok_iv = 64 * d->s->t1; /* one wait, no resend */
 }
 
 /* --- session timer (RFC 4028) ------------------------------------------ */
@@ -359,7 +359,7 @@ dlg_on_ack_packet(rt_actor *a, struct dlg *d, const Pbx__SipPacket *p)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)p->data.data, p->data.len,
-	                   &d->g->s->limits) == 0 &&
+	                   &d->s->limits) == 0 &&
 	    m.meth == SIP_METHOD_ACK && pl_eq_str(&m.callid, d->call_id))
 		on_ack(a, d, &m);
 }
@@ -371,7 +371,7 @@ dlg_on_request(rt_actor *a, struct dlg *d, const Pbx__Envelope *env)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0)
+	                   &d->s->limits) != 0)
 		return;
 	if (m.meth == SIP_METHOD_ACK) {
 		on_ack(a, d, &m);
@@ -558,7 +558,7 @@ dlg_on_response(rt_actor *a, struct dlg *d, const Pbx__SipResponseIn *r)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0)
+	                   &d->s->limits) != 0)
 		return;
 	if (d->uac && rt_addr_eq(txn, d->inv_txn) && m.cseq == d->inv_cseq)
 		on_invite_response(a, d, &m);
