@@ -15,6 +15,7 @@
 #include "channel_int.h"
 #include "dialog.h"
 #include "log.h"
+#include "q850.h"
 
 static const char *const state_names[] = {
 	"new", "routing", "execute", "ringing", "early", "answered", "hangup",
@@ -148,7 +149,7 @@ record_ended(struct chan *c, uint32_t cause, uint32_t code, const char *by)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallEnded e = PBX__CALL_ENDED__INIT;
-	const char *name = conf_cause_name((int)cause);
+	const char *name = q850_name(cause);
 
 	e.call = c->call;
 	e.leg = c->leg;
@@ -232,17 +233,14 @@ chan_hangup(rt_actor *a, struct chan *c, uint32_t cause, const char *by)
 	if (c->st == CS_HANGUP)
 		return;
 	if (!cause)
-		cause = 16;
+		cause = Q850_NORMAL_CLEARING;
 	if (c->a_leg && !c->answered)
-		code = (uint32_t)dp_cause_to_sip((int)cause);
+		code = q850_to_sip(cause);
 	chan_set_state(c, CS_HANGUP);
 	if (c->a_leg)
 		rt_info("call %s from %s to %s ended: %s (%u) by %s", c->call,
 		        c->caller_number, c->destination,
-		        conf_cause_name((int)cause)
-		            ? conf_cause_name((int)cause)
-		            : "?",
-		        cause, by);
+		        q850_name(cause) ? q850_name(cause) : "?", cause, by);
 	else
 		rt_debug("call %s leg %u ended: %u by %s", c->call, c->leg,
 		         cause, by);
@@ -340,7 +338,7 @@ b_timeout(rt_actor *a, void *arg)
 
 	c->timeout_timer = 0;
 	if (c->st != CS_ANSWERED)
-		chan_hangup(a, c, 19, "pbx"); /* NO_ANSWER */
+		chan_hangup(a, c, Q850_NO_ANSWER, "pbx");
 }
 
 static int
@@ -493,12 +491,12 @@ on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
 	if (!c->a_leg) {
 		if (rt_addr_eq(to, c->peer)) {
 			c->peer_done = true;
-			chan_hangup(a, c, 16, "pbx");
+			chan_hangup(a, c, Q850_NORMAL_CLEARING, "pbx");
 		}
 		return;
 	}
 	gone.kind = PBX__LEG_KIND__LEG_ENDED;
-	gone.cause = 41; /* NORMAL_TEMPORARY_FAILURE */
+	gone.cause = Q850_NORMAL_TEMPORARY_FAILURE;
 	chan_bridge_leg(a, c, to, &gone);
 }
 

@@ -16,6 +16,7 @@
 #include "channel_int.h"
 #include "directory.h"
 #include "log.h"
+#include "q850.h"
 
 #include <netdb.h>
 #include <uv.h>
@@ -25,17 +26,17 @@ static int
 cause_rank(uint32_t cause)
 {
 	switch (cause) {
-	case DP_CAUSE_USER_BUSY:
+	case Q850_USER_BUSY:
 		return 5;
-	case DP_CAUSE_CALL_REJECTED:
+	case Q850_CALL_REJECTED:
 		return 4;
-	case DP_CAUSE_NO_ANSWER:
-	case DP_CAUSE_NO_USER_RESPONSE:
+	case Q850_NO_ANSWER:
+	case Q850_NO_USER_RESPONSE:
 		return 3;
-	case DP_CAUSE_USER_NOT_REGISTERED:
-	case DP_CAUSE_SUBSCRIBER_ABSENT:
+	case Q850_USER_NOT_REGISTERED:
+	case Q850_SUBSCRIBER_ABSENT:
 		return 2;
-	case DP_CAUSE_UNALLOCATED_NUMBER:
+	case Q850_UNALLOCATED_NUMBER:
 		return 1;
 	default:
 		return 0;
@@ -128,14 +129,14 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 	size_t n = 0;
 
 	if (!cu) {
-		note_failure(c, DP_CAUSE_UNALLOCATED_NUMBER);
+		note_failure(c, Q850_UNALLOCATED_NUMBER);
 		return 0;
 	}
 	snprintf(aor, sizeof(aor), "%s@%s", t->user, dom);
 	for (char *p = strchr(aor, '@'); p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (store_locations_get(c->g->store, aor, &bs) != 0) {
-		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+		note_failure(c, Q850_USER_NOT_REGISTERED);
 		return 0;
 	}
 	snprintf(to, sizeof(to), "<sip:%s>", aor);
@@ -152,7 +153,7 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 	}
 	pbx__aor_bindings__free_unpacked(bs, NULL);
 	if (!n)
-		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+		note_failure(c, Q850_USER_NOT_REGISTERED);
 	return n;
 }
 
@@ -262,7 +263,7 @@ ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t, uint32_t index)
 
 	if (sip_uri_decode(&uri, &text) != 0 || uri.host.l >= sizeof(host) ||
 	    !uri.host.l) {
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		return 0;
 	}
 	snprintf(host, sizeof(host), "%.*s", PL_ARG(uri.host));
@@ -315,19 +316,18 @@ static void
 bridge_failed(rt_actor *a, struct chan *c)
 {
 	const char *cof = chan_var(c, "continue_on_fail");
-	uint32_t cause = c->fail_cause ? c->fail_cause : DP_CAUSE_NO_ANSWER;
+	uint32_t cause = c->fail_cause ? c->fail_cause : Q850_NO_ANSWER;
 
 	if (c->br_live)
 		dp_bridge_free(&c->br);
 	c->br_live = false;
 	rt_info("channel %s: bridge failed: %s", c->call,
-	        dp_cause_name((int)cause) ? dp_cause_name((int)cause) : "?");
+	        q850_name(cause) ? q850_name(cause) : "?");
 	if (cof && strcmp(cof, "true") == 0) {
 		char buf[24];
 
 		snprintf(buf, sizeof(buf), "%s",
-		         dp_cause_name((int)cause) ? dp_cause_name((int)cause)
-		                                   : "");
+		         q850_name(cause) ? q850_name(cause) : "");
 		chan_var_set(c, "last_bridge_hangup_cause", buf);
 		chan_set_state(c, CS_EXECUTE);
 		chan_run(a, c);
@@ -345,7 +345,7 @@ chan_bridge_start(rt_actor *a, struct chan *c, const char *data)
 	c->fail_cause = 0;
 	if (dp_bridge_parse(data, &c->br) != 0) {
 		rt_warn("channel %s: bridge %s: %s", c->call, data, c->br.err);
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		bridge_failed(a, c);
 		return;
 	}
@@ -399,7 +399,7 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 
 	if (c->bridged) { /* a second fork answered: it lost */
 		chan_tell(a, f->chan, PBX__LEG_KIND__LEG_HANGUP, 0,
-		          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+		          Q850_NORMAL_CLEARING, NULL, 0, 0);
 		f->live = false;
 		return;
 	}
@@ -410,7 +410,7 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 			/* 200: "call completed elsewhere" on the CANCEL */
 			chan_tell(a, c->forks[i].chan,
 			          PBX__LEG_KIND__LEG_HANGUP, 200,
-			          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+			          Q850_NORMAL_CLEARING, NULL, 0, 0);
 			c->forks[i].live = false;
 		}
 	c->g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
@@ -505,7 +505,7 @@ chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
 	    !ring_addr(a, c, t, r->ip.data, r->ip.len, uri.port)) {
 		rt_info("channel %s: %s: no address (%s)", c->call, t->uri,
 		        r->error ? uv_strerror(r->error) : "no leg");
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		next_group_if_done(a, c);
 	}
 }

@@ -12,6 +12,7 @@
 
 #include "channel_int.h"
 #include "log.h"
+#include "q850.h"
 
 #define MAX_TRANSFERS 10
 #define DATA_MAX      1024
@@ -119,7 +120,7 @@ chan_run(rt_actor *a, struct chan *c)
 		if (act->data && dialplan_expand(data, sizeof(data), act->data,
 		                                 chan_field, c) != 0) {
 			rt_warn("channel %s: action data too long", c->call);
-			chan_hangup(a, c, 41, "pbx");
+			chan_hangup(a, c, Q850_NORMAL_TEMPORARY_FAILURE, "pbx");
 			return;
 		}
 		switch (act->app) {
@@ -148,16 +149,16 @@ chan_run(rt_actor *a, struct chan *c)
 			return; /* resumes on failure with continue_on_fail */
 		case DP_TRANSFER:
 			if (!transfer(c, data)) {
-				chan_hangup(a, c, 25,
-				            "pbx"); /* EXCHANGE_ROUTING_ERROR */
+				chan_hangup(a, c, Q850_EXCHANGE_ROUTING_ERROR,
+				            "pbx");
 				return;
 			}
 			chan_route(a, c);
 			return;
 		case DP_HANGUP:
 			chan_hangup(a, c,
-			            data[0] ? (uint32_t)conf_cause_parse(data)
-			                    : 16,
+			            data[0] ? q850_parse(data)
+			                    : Q850_NORMAL_CLEARING,
 			            "pbx");
 			return;
 		case DP_SLEEP:
@@ -170,5 +171,5 @@ chan_run(rt_actor *a, struct chan *c)
 		}
 	}
 	if (c->st != CS_HANGUP)
-		chan_hangup(a, c, 16, "pbx"); /* NORMAL_CLEARING */
+		chan_hangup(a, c, Q850_NORMAL_CLEARING, "pbx");
 }

@@ -10,6 +10,7 @@
 
 #include "dialog_int.h"
 #include "log.h"
+#include "q850.h"
 #include "sip_reply.h"
 #include "txn.h"
 
@@ -30,7 +31,7 @@ dlg_strdup_pl(const struct pl *p)
 void
 dlg_reason(char *out, size_t n, uint32_t cause)
 {
-	const char *name = conf_cause_name(cause);
+	const char *name = q850_name(cause);
 
 	snprintf(out, n, "Q.850;cause=%u;text=\"%s\"", cause,
 	         name ? name : "UNKNOWN");
