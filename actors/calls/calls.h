@@ -61,13 +61,13 @@ void call_list_remove(struct call_list *l, struct call_entry *e);
 
 extern const rt_kind call_router_kind;
 extern const rt_kind channel_kind;
-extern const rt_kind channel_b_kind; /* the same, for B legs */
+extern const rt_kind channel_b_kind; /* a B leg (channel_b.c) */
 
 /* What an A-leg channel starts from (the router fills it; freed by the
- * channel). Both channel arguments start with g and a_leg. */
+ * channel). */
 struct chan_a_arg {
 	struct calls *g;
-	bool a_leg;  /* true */
+	bool a_leg;  /* true; read by nobody since each leg has its kind */
 	rt_msg *req; /* the SipRequest of the INVITE (data, flow, txn) */
 	unsigned profile;
 	const struct conf_user *user; /* authenticated caller, or NULL */
@@ -79,7 +79,6 @@ struct chan_a_arg {
 /* A B-leg channel: one target of a bridge. */
 struct chan_b_arg {
 	struct calls *g;
-	bool a_leg; /* false */
 	rt_addr a_chan;
 	char call[40];
 	uint32_t leg;
