@@ -26,6 +26,9 @@ enum q850_cause {
 	Q850_CALL_REJECTED = 21,
 	Q850_NUMBER_CHANGED = 22,
 	Q850_REDIRECTION_TO_NEW_DESTINATION = 23,
+	/* FreeSWITCH has no name for 26, so neither has q850_name(): it
+	 * stays "UNKNOWN" in Reason headers and records, as before. */
+	Q850_NON_SELECTED_USER_CLEARING = 26,
 	Q850_EXCHANGE_ROUTING_ERROR = 25,
 	Q850_DESTINATION_OUT_OF_ORDER = 27,
 	Q850_INVALID_NUMBER_FORMAT = 28,

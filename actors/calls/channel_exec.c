@@ -30,7 +30,7 @@ chan_route(rt_actor *a, struct chan *c)
 	if (err || c->acts.n == 0) {
 		rt_info("channel %s: no extension for %s in context %s",
 		        c->base.call, c->destination, c->context);
-		chan_hangup(a, c, 1, "pbx"); /* UNALLOCATED_NUMBER: 404 */
+		chan_hangup(a, c, Q850_UNALLOCATED_NUMBER, "pbx"); /* 404 */
 		return;
 	}
 	chan_set_state(&c->base, CS_EXECUTE);

@@ -500,7 +500,7 @@ on_invite_response(rt_actor *a, struct dlg *d, const struct sip_msg *m)
 	dlg_send_request(a, d, "ACK", d->inv_cseq, NULL, NULL, NULL, 0, NULL);
 	if (d->hangup_asked) {
 		/* answered after we gave up on it (a fork that lost) */
-		dlg_send_bye(a, d, 26);
+		dlg_send_bye(a, d, Q850_NON_SELECTED_USER_CLEARING);
 		return;
 	}
 	dlg_set_sdp(&d->rsdp, &d->rsdp_len, body, m->body.l);
