@@ -278,7 +278,8 @@ on_hangup(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 
 			if (x) {
 				lg->kind = PBX__LEG_KIND__LEG_HANGUP;
-				lg->cause = h->cause ? h->cause : Q850_NORMAL_CLEARING;
+				lg->cause =
+				    h->cause ? h->cause : Q850_NORMAL_CLEARING;
 				if (rt_send(a, e->chan, x) != 0)
 					rt_msg_free(x);
 			}
