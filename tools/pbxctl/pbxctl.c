@@ -643,10 +643,9 @@ main(int argc, char **argv)
 		    !(hq.cause = parse_cause(argv[optind++]))) {
 			fprintf(stderr,
 			        "pbxctl: hangup: CAUSE is a Q.850 number "
-			        "(1-999) or one of NORMAL_CLEARING, "
-			        "USER_BUSY, NO_USER_RESPONSE, NO_ANSWER, "
-			        "CALL_REJECTED, NORMAL_TEMPORARY_FAILURE, "
-			        "ORIGINATOR_CANCEL\n");
+			        "(1-999) or a cause name as FreeSWITCH "
+			        "spells it (NORMAL_CLEARING, USER_BUSY, "
+			        "CALL_REJECTED, ...)\n");
 			return 2;
 		}
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_HANGUP;
