@@ -265,13 +265,6 @@ int conf_acl_allows(const struct conf_profile *p, const struct sockaddr *sa);
 const struct conf_dp_context *conf_dp_context_find(const struct conf *c,
                                                    const char *name);
 
-/* Q.850 causes as FreeSWITCH names them ("USER_BUSY" is 17):
- * conf_cause_parse() takes a name (any case) or a decimal number 1..127 or
- * one of the named causes above 127 (487, ORIGINATOR_CANCEL), and returns 0
- * for anything else; conf_cause_name() returns NULL for an unnamed cause. */
-int conf_cause_parse(const char *s);
-const char *conf_cause_name(int cause);
-
 /* "error", "warn", "info" or "debug". */
 const char *conf_log_level_name(enum conf_log_level level);
 

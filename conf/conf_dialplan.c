@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "conf_int.h"
+#include "q850.h"
 
 #define MAX_SLEEP_MS 3600000
 
@@ -231,7 +232,7 @@ check_data(const struct conf_dialplan *dp, struct conf_doc *d, const char *path,
 			                  apps[app]);
 		return 0;
 	case CONF_DP_HANGUP:
-		if (data != NULL && conf_cause_parse(data) == 0)
+		if (data != NULL && q850_parse(data) == 0)
 			return conf_bad(
 			    d, path,
 			    "expected hangup [CAUSE], CAUSE a Q.850 "

@@ -1,8 +1,8 @@
 /* The dialplan engine: pure functions over the loaded configuration, no
  * actors and no I/O, safe to call from any worker. A channel asks
  * dialplan_route() which actions to run for a call, expands ${var} in their
- * data when it runs them, parses bridge strings, and maps hangup causes to
- * SIP responses and back. */
+ * data when it runs them and parses bridge strings. (Q.850 causes and their
+ * SIP mappings: q850/.) */
 #ifndef PBX_DIALPLAN_H
 #define PBX_DIALPLAN_H
 
@@ -125,41 +125,5 @@ const char *dp_bridge_var(const struct dp_bridge *b, const struct dp_target *t,
  * `dflt` (calls.timeout). */
 uint32_t dp_bridge_timeout(const struct dp_bridge *b, const struct dp_target *t,
                            uint32_t dflt);
-
-/* Q.850 causes the channel uses by name. */
-enum dp_cause {
-	DP_CAUSE_UNALLOCATED_NUMBER = 1,
-	DP_CAUSE_NO_ROUTE_DESTINATION = 3,
-	DP_CAUSE_NORMAL_CLEARING = 16,
-	DP_CAUSE_USER_BUSY = 17,
-	DP_CAUSE_NO_USER_RESPONSE = 18,
-	DP_CAUSE_NO_ANSWER = 19,
-	DP_CAUSE_SUBSCRIBER_ABSENT = 20,
-	DP_CAUSE_CALL_REJECTED = 21,
-	DP_CAUSE_DESTINATION_OUT_OF_ORDER = 27,
-	DP_CAUSE_NORMAL_UNSPECIFIED = 31,
-	DP_CAUSE_NORMAL_TEMPORARY_FAILURE = 41,
-	DP_CAUSE_SWITCH_CONGESTION = 42,
-	DP_CAUSE_INCOMPATIBLE_DESTINATION = 88,
-	DP_CAUSE_RECOVERY_ON_TIMER_EXPIRE = 102,
-	DP_CAUSE_INTERWORKING = 127,
-	DP_CAUSE_ORIGINATOR_CANCEL = 487,
-	DP_CAUSE_ALLOTTED_TIMEOUT = 602,
-	DP_CAUSE_USER_NOT_REGISTERED = 606,
-};
-
-/* "USER_BUSY" (any case) or "17" -> 17; 0 when unknown (see
- * conf_cause_parse()). */
-int dp_cause_from_name(const char *name);
-/* 17 -> "USER_BUSY"; NULL for a cause without a name. */
-const char *dp_cause_name(int cause);
-
-/* The SIP final response that reports `cause` to a caller (FreeSWITCH's
- * mapping, after RFC 4497 8.4.1; 480 for the causes it does not list). */
-int dp_cause_to_sip(int cause);
-/* The cause of a SIP final response from a callee (FreeSWITCH's mapping,
- * after RFC 4497 8.4.4; NORMAL_UNSPECIFIED for the codes it does not
- * list). */
-int dp_sip_to_cause(int code);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "calls.h"
 #include "log.h"
+#include "q850.h"
 #include "sip_reply.h"
 
 struct router {
@@ -285,7 +286,8 @@ on_hangup(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 
 			if (x) {
 				lg->kind = PBX__LEG_KIND__LEG_HANGUP;
-				lg->cause = h->cause ? h->cause : 16;
+				lg->cause =
+				    h->cause ? h->cause : Q850_NORMAL_CLEARING;
 				if (rt_send(a, e->chan, x) != 0)
 					rt_msg_free(x);
 			}

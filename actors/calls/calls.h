@@ -61,14 +61,13 @@ void call_list_remove(struct call_list *l, struct call_entry *e);
 
 extern const rt_kind call_router_kind;
 extern const rt_kind channel_kind;
-extern const rt_kind channel_b_kind; /* the same, for B legs */
-extern const rt_kind dialog_kind;
+extern const rt_kind channel_b_kind; /* a B leg (channel_b.c) */
 
 /* What an A-leg channel starts from (the router fills it; freed by the
- * channel). Both channel arguments start with g and a_leg. */
+ * channel). */
 struct chan_a_arg {
 	struct calls *g;
-	bool a_leg;  /* true */
+	bool a_leg;  /* true; read by nobody since each leg has its kind */
 	rt_msg *req; /* the SipRequest of the INVITE (data, flow, txn) */
 	unsigned profile;
 	const struct conf_user *user; /* authenticated caller, or NULL */
@@ -80,7 +79,6 @@ struct chan_a_arg {
 /* A B-leg channel: one target of a bridge. */
 struct chan_b_arg {
 	struct calls *g;
-	bool a_leg; /* false */
 	rt_addr a_chan;
 	char call[40];
 	uint32_t leg;
@@ -97,22 +95,6 @@ struct chan_b_arg {
 	uint32_t max_forwards;
 };
 void chan_b_arg_free(struct chan_b_arg *b);
-
-/* A dialog: for a UAS, the INVITE that creates it; for a UAC, what to put
- * in its INVITE. */
-struct dialog_arg {
-	struct calls *g;
-	rt_addr chan;
-	bool uac;
-	rt_msg *req; /* UAS: the SipRequest of the INVITE (taken over) */
-	/* UAC */
-	char *ruri, *to, *from;
-	char call_id[96];
-	rt_msg *flow;
-	uint8_t *sdp;
-	size_t sdp_len;
-	uint32_t max_forwards;
-};
 
 /* A Call-ID that hashes to `worker`, like the A leg's. */
 void calls_make_call_id(rt *r, uint32_t worker, const char *host, char *out,

@@ -1,10 +1,12 @@
 /*
- * The channel actor: one leg of a call, as FreeSWITCH users know it, with
+ * Channels: one actor per leg of a call, as FreeSWITCH users know it, with
  * the states they read in logs (new, routing, execute, ringing, early,
- * answered, hangup) and a Q.850 cause when it ends. The A leg runs the
- * dialplan (channel_exec.c) and bridges (channel_bridge.c); a B leg is one
- * target of a bridge. Each channel owns a dialog actor that speaks SIP;
- * every step of a leg is a call event in the node's log.
+ * answered, hangup) and a Q.850 cause when it ends. Two kinds: the A leg
+ * (this file) runs the dialplan (channel_exec.c) and bridges
+ * (channel_bridge.c); a B leg (channel_b.c) is one target of a bridge.
+ * Each channel owns a dialog actor that speaks SIP; every step of a leg is
+ * a call event in the node's log. This file also holds what both kinds
+ * share (struct chan_base): states, Leg messages, call events, the dialog.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,22 +15,24 @@
 #include <string.h>
 
 #include "channel_int.h"
+#include "dialog.h"
 #include "log.h"
+#include "q850.h"
 
 static const char *const state_names[] = {
 	"new", "routing", "execute", "ringing", "early", "answered", "hangup",
 };
 
 void
-chan_set_state(struct chan *c, enum chan_state st)
+chan_set_state(struct chan_base *b, enum chan_state st)
 {
-	if (c->st == st)
+	if (b->st == st)
 		return;
-	rt_debug("channel %s leg %u: %s -> %s", c->call, c->leg,
-	         state_names[c->st], state_names[st]);
-	c->st = st;
-	if (c->a_leg)
-		c->entry.state = state_names[st];
+	rt_debug("channel %s leg %u: %s -> %s", b->call, b->leg,
+	         state_names[b->st], state_names[st]);
+	b->st = st;
+	if (b->entry)
+		b->entry->state = state_names[st];
 }
 
 void
@@ -82,82 +86,95 @@ chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l)
 /* --- call events ------------------------------------------------------- */
 
 static void
-append(struct chan *c, Pbx__Event *ev)
+append(struct chan_base *b, Pbx__Event *ev)
 {
 	Pbx__Event *evs[1] = { ev };
 
-	if (c->g->store)
-		store_append(c->g->store, (rt_addr){ 0 }, 0, evs, 1);
+	if (b->g->store)
+		store_append(b->g->store, (rt_addr){ 0 }, 0, evs, 1);
 }
 
-static void
-record_started(struct chan *c)
+void
+chan_record_started(struct chan_base *b, const char *destination,
+                    const char *context, const char *sip_call_id,
+                    const char *network_addr, const char *user)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallStarted s = PBX__CALL_STARTED__INIT;
 
-	s.call = c->call;
-	s.leg = c->leg;
-	s.caller_number = c->caller_number;
-	s.caller_name = c->caller_name;
-	s.destination = c->a_leg ? c->destination : c->target;
-	s.profile = (char *)c->g->cf->profiles[c->profile].name;
-	s.context = c->context;
-	s.sip_call_id = c->a_leg ? c->entry.sip_call_id : "";
-	s.network_addr = c->a_leg ? c->network_addr : c->target;
-	s.user = c->user ? c->user->id : "";
+	s.call = b->call;
+	s.leg = b->leg;
+	s.caller_number = b->caller_number;
+	s.caller_name = b->caller_name;
+	s.destination = (char *)destination;
+	s.profile = (char *)b->g->cf->profiles[b->profile].name;
+	s.context = (char *)context;
+	s.sip_call_id = (char *)sip_call_id;
+	s.network_addr = (char *)network_addr;
+	s.user = (char *)user;
 	ev.body_case = PBX__EVENT__BODY_CALL_STARTED;
 	ev.call_started = &s;
-	append(c, &ev);
+	append(b, &ev);
 }
 
 void
-chan_record_ringing(struct chan *c, bool early)
+chan_record_ringing(struct chan_base *b, bool early)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallRinging r = PBX__CALL_RINGING__INIT;
 
-	r.call = c->call;
-	r.leg = c->leg;
+	r.call = b->call;
+	r.leg = b->leg;
 	r.early_media = early;
 	ev.body_case = PBX__EVENT__BODY_CALL_RINGING;
 	ev.call_ringing = &r;
-	append(c, &ev);
+	append(b, &ev);
 }
 
 void
-chan_record_answered(struct chan *c, const char *callee)
+chan_record_answered(struct chan_base *b, const char *callee)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallAnswered an = PBX__CALL_ANSWERED__INIT;
 
-	c->answered_ms = calls_now_ms();
-	if (c->a_leg)
-		c->entry.answered_ms = c->answered_ms;
-	an.call = c->call;
-	an.leg = c->leg;
+	b->answered_ms = calls_now_ms();
+	if (b->entry)
+		b->entry->answered_ms = b->answered_ms;
+	an.call = b->call;
+	an.leg = b->leg;
 	an.callee = (char *)(callee ? callee : "");
 	ev.body_case = PBX__EVENT__BODY_CALL_ANSWERED;
 	ev.call_answered = &an;
-	append(c, &ev);
+	append(b, &ev);
 }
 
-static void
-record_ended(struct chan *c, uint32_t cause, uint32_t code, const char *by)
+void
+chan_record_ended(struct chan_base *b, uint32_t cause, uint32_t code,
+                  const char *by)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallEnded e = PBX__CALL_ENDED__INIT;
-	const char *name = conf_cause_name((int)cause);
+	const char *name = q850_name(cause);
 
-	e.call = c->call;
-	e.leg = c->leg;
+	e.call = b->call;
+	e.leg = b->leg;
 	e.cause = cause;
 	e.cause_text = (char *)(name ? name : "UNKNOWN");
 	e.sip_code = code;
 	e.hangup_by = (char *)by;
 	ev.body_case = PBX__EVENT__BODY_CALL_ENDED;
 	ev.call_ended = &e;
-	append(c, &ev);
+	append(b, &ev);
+}
+
+int
+chan_spawn_dialog(rt_actor *a, struct chan_base *b, struct dialog_arg *da)
+{
+	da->s = b->g->s;
+	da->cf = b->g->cf;
+	da->chan = rt_self(a);
+	return rt_spawn(rt_of(a), &dialog_kind, rt_self(a).worker, da,
+	                &b->dialog);
 }
 
 /* --- variables and dialplan fields ------------------------------------- */
@@ -205,72 +222,45 @@ chan_field(void *arg, const char *field)
 	if (strcmp(field, "destination_number") == 0)
 		return c->destination;
 	if (strcmp(field, "caller_id_number") == 0)
-		return c->caller_number;
+		return c->base.caller_number;
 	if (strcmp(field, "caller_id_name") == 0)
-		return c->caller_name;
+		return c->base.caller_name;
 	if (strcmp(field, "network_addr") == 0)
 		return c->network_addr;
 	if (strcmp(field, "profile") == 0)
-		return c->g->cf->profiles[c->profile].name;
+		return c->base.g->cf->profiles[c->base.profile].name;
 	if (strcmp(field, "context") == 0)
 		return c->context;
 	if (strcmp(field, "user") == 0)
 		return c->user ? c->user->id : "";
 	if (strcmp(field, "call_uuid") == 0 || strcmp(field, "uuid") == 0)
-		return c->call;
+		return c->base.call;
 	return chan_var(c, field);
 }
 
-/* --- hangup ------------------------------------------------------------- */
+/* --- the A leg ------------------------------------------------------------ */
 
 void
 chan_hangup(rt_actor *a, struct chan *c, uint32_t cause, const char *by)
 {
 	uint32_t code = 0;
 
-	if (c->st == CS_HANGUP)
+	if (c->base.st == CS_HANGUP)
 		return;
 	if (!cause)
-		cause = 16;
-	if (c->a_leg && !c->answered)
-		code = (uint32_t)dp_cause_to_sip((int)cause);
-	chan_set_state(c, CS_HANGUP);
-	if (c->a_leg)
-		rt_info("call %s from %s to %s ended: %s (%u) by %s", c->call,
-		        c->caller_number, c->destination,
-		        conf_cause_name((int)cause)
-		            ? conf_cause_name((int)cause)
-		            : "?",
-		        cause, by);
-	else
-		rt_debug("call %s leg %u ended: %u by %s", c->call, c->leg,
-		         cause, by);
-	record_ended(c, cause, code, by);
-	if (!c->dialog_done)
-		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_HANGUP, 0, cause,
-		          NULL, 0, 0);
-	if (c->a_leg)
-		chan_bridge_cancel(a, c, cause);
-	else if (!c->peer_done) {
-		/* the A leg hears of it from us */
-		chan_tell(a, c->peer, PBX__LEG_KIND__LEG_ENDED, 0, cause, NULL,
-		          0, 0);
-	}
+		cause = Q850_NORMAL_CLEARING;
+	if (!c->answered)
+		code = q850_to_sip(cause);
+	chan_set_state(&c->base, CS_HANGUP);
+	rt_info("call %s from %s to %s ended: %s (%u) by %s", c->base.call,
+	        c->base.caller_number, c->destination,
+	        q850_name(cause) ? q850_name(cause) : "?", cause, by);
+	chan_record_ended(&c->base, cause, code, by);
+	if (!c->base.dialog_done)
+		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_HANGUP, 0,
+		          cause, NULL, 0, 0);
+	chan_bridge_cancel(a, c, cause);
 	rt_stop(a, 0);
-}
-
-/* --- the actor --------------------------------------------------------- */
-
-static int
-spawn_dialog(rt_actor *a, struct chan *c, struct dialog_arg *da)
-{
-	int err;
-
-	da->g = c->g;
-	da->chan = rt_self(a);
-	err =
-	    rt_spawn(rt_of(a), &dialog_kind, rt_self(a).worker, da, &c->dialog);
-	return err;
 }
 
 static int
@@ -281,20 +271,21 @@ init_a(rt_actor *a, struct chan *c, struct chan_a_arg *aa)
 	struct sip_msg m;
 	int err;
 
-	c->a_leg = true;
-	c->profile = aa->profile;
+	c->base.profile = aa->profile;
 	c->user = aa->user;
-	memcpy(c->caller_number, aa->caller_number, sizeof(c->caller_number));
-	memcpy(c->caller_name, aa->caller_name, sizeof(c->caller_name));
+	memcpy(c->base.caller_number, aa->caller_number,
+	       sizeof(c->base.caller_number));
+	memcpy(c->base.caller_name, aa->caller_name,
+	       sizeof(c->base.caller_name));
 	memcpy(c->destination, aa->destination, sizeof(c->destination));
 	memcpy(c->network_addr, aa->network_addr, sizeof(c->network_addr));
 	snprintf(c->context, sizeof(c->context), "%s",
 	         aa->user && aa->user->context
 	             ? aa->user->context
-	             : c->g->cf->profiles[c->profile].context);
-	calls_uuid(c->call);
+	             : c->base.g->cf->profiles[c->base.profile].context);
+	calls_uuid(c->base.call);
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &c->g->s->limits) == 0) {
+	                   &c->base.g->s->limits) == 0) {
 		snprintf(c->entry.sip_call_id, sizeof(c->entry.sip_call_id),
 		         "%.*s", PL_ARG(m.callid));
 		c->max_forwards =
@@ -305,81 +296,33 @@ init_a(rt_actor *a, struct chan *c, struct chan_a_arg *aa)
 		}
 	}
 	c->aflow = sip_flow_msg(r->flow);
+	c->base.entry = &c->entry;
 	c->entry.chan = rt_self(a);
-	memcpy(c->entry.id, c->call, sizeof(c->entry.id));
-	memcpy(c->entry.caller_number, c->caller_number,
+	memcpy(c->entry.id, c->base.call, sizeof(c->entry.id));
+	memcpy(c->entry.caller_number, c->base.caller_number,
 	       sizeof(c->entry.caller_number));
-	memcpy(c->entry.caller_name, c->caller_name,
+	memcpy(c->entry.caller_name, c->base.caller_name,
 	       sizeof(c->entry.caller_name));
 	memcpy(c->entry.destination, c->destination,
 	       sizeof(c->entry.destination));
-	c->entry.profile = c->g->cf->profiles[c->profile].name;
-	c->entry.started_ms = c->started_ms;
+	c->entry.profile = c->base.g->cf->profiles[c->base.profile].name;
+	c->entry.started_ms = c->base.started_ms;
 	c->entry.state = "new";
-	call_list_add(&c->g->lists[rt_self(a).worker], &c->entry);
-	atomic_fetch_add_explicit(&c->g->n_active, 1, memory_order_relaxed);
-	if ((err = c->g->media->open(&c->ms)) != 0 || !da) {
+	call_list_add(&c->base.g->lists[rt_self(a).worker], &c->entry);
+	atomic_fetch_add_explicit(&c->base.g->n_active, 1,
+	                          memory_order_relaxed);
+	if ((err = c->base.g->media->open(&c->ms)) != 0 || !da) {
 		free(da);
 		return err ? err : ENOMEM;
 	}
 	da->req = aa->req;
 	aa->req = NULL;
-	if ((err = spawn_dialog(a, c, da)) != 0)
+	if ((err = chan_spawn_dialog(a, &c->base, da)) != 0)
 		return err;
-	record_started(c);
+	chan_record_started(&c->base, c->destination, c->context,
+	                    c->entry.sip_call_id, c->network_addr,
+	                    c->user ? c->user->id : "");
 	chan_route(a, c);
-	return 0;
-}
-
-static void
-b_timeout(rt_actor *a, void *arg)
-{
-	struct chan *c = rt_state(a);
-
-	c->timeout_timer = 0;
-	if (c->st != CS_ANSWERED)
-		chan_hangup(a, c, 19, "pbx"); /* NO_ANSWER */
-}
-
-static int
-init_b(rt_actor *a, struct chan *c, struct chan_b_arg *ba)
-{
-	struct dialog_arg *da = calloc(1, sizeof(*da));
-	const Pbx__SipFlow *f = rt_msg_env(ba->flow)->sip_packet->flow;
-	const char *host;
-	int err;
-
-	c->peer = ba->a_chan;
-	memcpy(c->call, ba->call, sizeof(c->call));
-	c->leg = ba->leg;
-	c->timeout_s = ba->timeout_s;
-	c->profile = ba->profile;
-	snprintf(c->target, sizeof(c->target), "%s", ba->target);
-	snprintf(c->caller_number, sizeof(c->caller_number), "%s",
-	         ba->caller_number);
-	snprintf(c->caller_name, sizeof(c->caller_name), "%s", ba->caller_name);
-	if (!da)
-		return ENOMEM;
-	host = c->g->s->listen[f->listener].host;
-	calls_make_call_id(rt_of(a), rt_self(a).worker, host, da->call_id,
-	                   sizeof(da->call_id));
-	da->uac = true;
-	da->ruri = ba->ruri;
-	da->to = ba->to;
-	da->from = ba->from;
-	da->flow = ba->flow;
-	da->sdp = ba->sdp;
-	da->sdp_len = ba->sdp_len;
-	da->max_forwards = ba->max_forwards;
-	ba->ruri = ba->to = ba->from = NULL;
-	ba->flow = NULL;
-	ba->sdp = NULL;
-	record_started(c);
-	if ((err = spawn_dialog(a, c, da)) != 0)
-		return err;
-	if (c->timeout_s)
-		c->timeout_timer =
-		    rt_timer_start(a, c->timeout_s * 1000ull, b_timeout, NULL);
 	return 0;
 }
 
@@ -390,55 +333,30 @@ chan_init(rt_actor *a, void *arg)
 	struct chan_a_arg *aa = arg;
 	int err;
 
-	c->g = aa->g; /* both kinds of argument start with it */
-	c->started_ms = calls_now_ms();
-	if (aa->a_leg) {
-		err = init_a(a, c, aa);
-		rt_msg_free(aa->req);
-		free(aa);
-	} else {
-		struct chan_b_arg *ba = arg;
-
-		err = init_b(a, c, ba);
-		chan_b_arg_free(ba);
-	}
+	c->base.g = aa->g;
+	c->base.started_ms = calls_now_ms();
+	err = init_a(a, c, aa);
+	rt_msg_free(aa->req);
+	free(aa);
 	if (err)
 		rt_warn("channel start failed: %s", strerror(err));
 	return err;
 }
 
-/* From our own dialog. */
+/* From our own dialog: the caller's side. */
 static void
 on_dialog(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 {
 	switch (l->kind) {
 	case PBX__LEG_KIND__LEG_ENDED:
-		c->dialog_done = true;
-		chan_hangup(a, c, l->cause, c->a_leg ? "caller" : "callee");
-		return;
-	case PBX__LEG_KIND__LEG_PROGRESS:
-		if (!c->a_leg) {
-			if (c->st < CS_RINGING)
-				chan_record_ringing(c, l->sdp.len > 0);
-			chan_set_state(c, l->sdp.len ? CS_EARLY : CS_RINGING);
-			chan_forward(a, c->peer, l);
-		}
-		return;
-	case PBX__LEG_KIND__LEG_ANSWERED:
-		if (!c->a_leg) {
-			if (c->timeout_timer)
-				rt_timer_cancel(a, c->timeout_timer);
-			c->timeout_timer = 0;
-			chan_set_state(c, CS_ANSWERED);
-			chan_record_answered(c, c->target);
-			chan_forward(a, c->peer, l);
-		}
+		c->base.dialog_done = true;
+		chan_hangup(a, c, l->cause, "caller");
 		return;
 	case PBX__LEG_KIND__LEG_OFFER:
 	case PBX__LEG_KIND__LEG_REQUEST:
-		if (c->a_leg && !c->bridged) {
+		if (!c->bridged) {
 			/* nobody to pass it to */
-			chan_tell(a, c->dialog,
+			chan_tell(a, c->base.dialog,
 			          l->kind == PBX__LEG_KIND__LEG_OFFER
 			              ? PBX__LEG_KIND__LEG_OFFER_RESULT
 			              : PBX__LEG_KIND__LEG_REQUEST_RESULT,
@@ -447,37 +365,19 @@ on_dialog(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 			          0, NULL, 0, l->id);
 			return;
 		}
-		chan_forward(a, c->peer, l);
+		chan_forward(a, c->base.peer, l);
 		return;
 	case PBX__LEG_KIND__LEG_OFFER_RESULT:
 	case PBX__LEG_KIND__LEG_REQUEST_RESULT:
-		if (!c->a_leg || c->bridged)
-			chan_forward(a, c->peer, l);
+		if (c->bridged)
+			chan_forward(a, c->base.peer, l);
 		return;
-	default:
+	default: /* progress and answers come from B legs only */
 		return;
 	}
 }
 
-/* A B leg, from the A leg. */
-static void
-on_a_leg(rt_actor *a, struct chan *c, const Pbx__Leg *l)
-{
-	if (l->kind == PBX__LEG_KIND__LEG_HANGUP) {
-		/* a fork that lost keeps its code: 200 = answered elsewhere */
-		if (l->code == 200 && c->st < CS_ANSWERED && !c->dialog_done) {
-			chan_forward(a, c->dialog, l);
-			c->dialog_done = true;
-		}
-		c->peer_done = true; /* the A leg ends us: nothing to tell it */
-		chan_hangup(a, c, l->cause, "pbx");
-		return;
-	}
-	chan_forward(a, c->dialog, l);
-}
-
-/* A Leg we sent came back: its channel is gone. For a B leg that is the
- * A leg (the call is over); for the A leg, a fork that ended. */
+/* A Leg we sent came back: its channel is gone, a fork that ended. */
 static void
 on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
 {
@@ -486,17 +386,10 @@ on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
 	Pbx__Leg gone = PBX__LEG__INIT;
 
 	if (u->body_case != PBX__ENVELOPE__BODY_LEG ||
-	    rt_addr_eq(to, c->dialog))
+	    rt_addr_eq(to, c->base.dialog))
 		return;
-	if (!c->a_leg) {
-		if (rt_addr_eq(to, c->peer)) {
-			c->peer_done = true;
-			chan_hangup(a, c, 16, "pbx");
-		}
-		return;
-	}
 	gone.kind = PBX__LEG_KIND__LEG_ENDED;
-	gone.cause = 41; /* NORMAL_TEMPORARY_FAILURE */
+	gone.cause = Q850_NORMAL_TEMPORARY_FAILURE;
 	chan_bridge_leg(a, c, to, &gone);
 }
 
@@ -511,21 +404,18 @@ chan_handle(rt_actor *a, const Pbx__Envelope *env)
 		return;
 	}
 	if (env->body_case == PBX__ENVELOPE__BODY_CALL_RESOLVED) {
-		if (c->a_leg)
-			chan_bridge_resolved(a, c, env->call_resolved);
+		chan_bridge_resolved(a, c, env->call_resolved);
 		return;
 	}
 	if (env->body_case != PBX__ENVELOPE__BODY_LEG)
 		return;
-	if (rt_addr_eq(from, c->dialog))
+	if (rt_addr_eq(from, c->base.dialog))
 		on_dialog(a, c, env->leg);
-	else if (!c->a_leg)
-		on_a_leg(a, c, env->leg);
 	else if (env->leg->kind == PBX__LEG_KIND__LEG_HANGUP)
 		chan_hangup(a, c, env->leg->cause, "admin");
 	else if (!chan_bridge_leg(a, c, from, env->leg) && c->bridged &&
-	         rt_addr_eq(from, c->peer))
-		chan_forward(a, c->dialog, env->leg);
+	         rt_addr_eq(from, c->base.peer))
+		chan_forward(a, c->base.dialog, env->leg);
 }
 
 static void
@@ -533,13 +423,13 @@ chan_fini(rt_actor *a, int reason)
 {
 	struct chan *c = rt_state(a);
 
-	if (!c->a_leg)
-		return; /* nothing else is in a B leg's state */
 	if (c->entry.chan.id)
-		call_list_remove(&c->g->lists[rt_self(a).worker], &c->entry);
-	atomic_fetch_sub_explicit(&c->g->n_active, 1, memory_order_relaxed);
+		call_list_remove(&c->base.g->lists[rt_self(a).worker],
+		                 &c->entry);
+	atomic_fetch_sub_explicit(&c->base.g->n_active, 1,
+	                          memory_order_relaxed);
 	if (c->ms)
-		c->g->media->close(c->ms);
+		c->base.g->media->close(c->ms);
 	for (size_t i = 0; i < c->n_vars; i++) {
 		free(c->vars[i].name);
 		free(c->vars[i].value);
@@ -554,15 +444,6 @@ chan_fini(rt_actor *a, int reason)
 const rt_kind channel_kind = {
 	.name = "channel",
 	.size = sizeof(struct chan),
-	.init = chan_init,
-	.handle = chan_handle,
-	.fini = chan_fini,
-};
-
-/* A B leg never touches the A leg's part of the state: it is not there. */
-const rt_kind channel_b_kind = {
-	.name = "channel",
-	.size = offsetof(struct chan, entry),
 	.init = chan_init,
 	.handle = chan_handle,
 	.fini = chan_fini,

@@ -16,6 +16,7 @@
 #include "channel_int.h"
 #include "directory.h"
 #include "log.h"
+#include "q850.h"
 
 #include <netdb.h>
 #include <uv.h>
@@ -25,17 +26,17 @@ static int
 cause_rank(uint32_t cause)
 {
 	switch (cause) {
-	case DP_CAUSE_USER_BUSY:
+	case Q850_USER_BUSY:
 		return 5;
-	case DP_CAUSE_CALL_REJECTED:
+	case Q850_CALL_REJECTED:
 		return 4;
-	case DP_CAUSE_NO_ANSWER:
-	case DP_CAUSE_NO_USER_RESPONSE:
+	case Q850_NO_ANSWER:
+	case Q850_NO_USER_RESPONSE:
 		return 3;
-	case DP_CAUSE_USER_NOT_REGISTERED:
-	case DP_CAUSE_SUBSCRIBER_ABSENT:
+	case Q850_USER_NOT_REGISTERED:
+	case Q850_SUBSCRIBER_ABSENT:
 		return 2;
-	case DP_CAUSE_UNALLOCATED_NUMBER:
+	case Q850_UNALLOCATED_NUMBER:
 		return 1;
 	default:
 		return 0;
@@ -54,10 +55,10 @@ caller_from(const struct chan *c, char *out, size_t n)
 {
 	const char *dom = c->user && c->user->domain
 	                      ? c->user->domain
-	                      : c->g->cf->directory.domain;
+	                      : c->base.g->cf->directory.domain;
 
-	snprintf(out, n, "\"%s\" <sip:%s@%s>", c->caller_name, c->caller_number,
-	         dom);
+	snprintf(out, n, "\"%s\" <sip:%s@%s>", c->base.caller_name,
+	         c->base.caller_number, dom);
 }
 
 /* Spawn one B leg; false when it could not start. */
@@ -76,14 +77,16 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 		rt_msg_free(flow);
 		return false;
 	}
-	b->g = c->g;
+	b->g = c->base.g;
 	b->a_chan = rt_self(a);
-	memcpy(b->call, c->call, sizeof(b->call));
+	memcpy(b->call, c->base.call, sizeof(b->call));
 	b->leg = ++c->next_leg;
-	b->profile = c->profile;
-	b->timeout_s = dp_bridge_timeout(&c->br, t, c->g->cf->calls.timeout);
-	memcpy(b->caller_number, c->caller_number, sizeof(b->caller_number));
-	memcpy(b->caller_name, c->caller_name, sizeof(b->caller_name));
+	b->profile = c->base.profile;
+	b->timeout_s =
+	    dp_bridge_timeout(&c->br, t, c->base.g->cf->calls.timeout);
+	memcpy(b->caller_number, c->base.caller_number,
+	       sizeof(b->caller_number));
+	memcpy(b->caller_name, c->base.caller_name, sizeof(b->caller_name));
 	if (t->kind == DP_TARGET_USER)
 		snprintf(b->target, sizeof(b->target), "%s", ruri);
 	else
@@ -94,7 +97,8 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 	b->from = strdup(from);
 	b->flow = flow;
 	if (c->offer_len) {
-		c->g->media->sdp(c->ms, 0, c->offer, c->offer_len, &sdp, &len);
+		c->base.g->media->sdp(c->ms, 0, c->offer, c->offer_len, &sdp,
+		                      &len);
 		if (!sdp && (sdp = malloc(c->offer_len))) {
 			memcpy(sdp, c->offer, c->offer_len);
 			len = c->offer_len;
@@ -119,23 +123,24 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 static size_t
 ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 {
-	const char *dom = t->domain ? t->domain : c->g->cf->directory.domain;
+	const char *dom =
+	    t->domain ? t->domain : c->base.g->cf->directory.domain;
 	struct pl u = pl_from_str(t->user), d = pl_from_str(dom);
-	const struct conf_user *cu = directory_find(c->g->dir, &u, &d);
+	const struct conf_user *cu = directory_find(c->base.g->dir, &u, &d);
 	Pbx__AorBindings *bs = NULL;
 	uint64_t now = calls_now_ms();
 	char aor[256], to[300];
 	size_t n = 0;
 
 	if (!cu) {
-		note_failure(c, DP_CAUSE_UNALLOCATED_NUMBER);
+		note_failure(c, Q850_UNALLOCATED_NUMBER);
 		return 0;
 	}
 	snprintf(aor, sizeof(aor), "%s@%s", t->user, dom);
 	for (char *p = strchr(aor, '@'); p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (store_locations_get(c->g->store, aor, &bs) != 0) {
-		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+	if (store_locations_get(c->base.g->store, aor, &bs) != 0) {
+		note_failure(c, Q850_USER_NOT_REGISTERED);
 		return 0;
 	}
 	snprintf(to, sizeof(to), "<sip:%s>", aor);
@@ -152,7 +157,7 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 	}
 	pbx__aor_bindings__free_unpacked(bs, NULL);
 	if (!n)
-		note_failure(c, DP_CAUSE_USER_NOT_REGISTERED);
+		note_failure(c, Q850_USER_NOT_REGISTERED);
 	return n;
 }
 
@@ -229,7 +234,7 @@ static size_t
 lookup_start(rt_actor *a, struct chan *c, const char *host, uint32_t target)
 {
 	struct lookup *lk = calloc(1, sizeof(*lk));
-	const struct sip_listener *l = &c->g->s->listen[0];
+	const struct sip_listener *l = &c->base.g->s->listen[0];
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
 		                  .ai_family = l->ss.ss_family };
 
@@ -262,7 +267,7 @@ ring_uri(rt_actor *a, struct chan *c, const struct dp_target *t, uint32_t index)
 
 	if (sip_uri_decode(&uri, &text) != 0 || uri.host.l >= sizeof(host) ||
 	    !uri.host.l) {
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		return 0;
 	}
 	snprintf(host, sizeof(host), "%.*s", PL_ARG(uri.host));
@@ -315,21 +320,20 @@ static void
 bridge_failed(rt_actor *a, struct chan *c)
 {
 	const char *cof = chan_var(c, "continue_on_fail");
-	uint32_t cause = c->fail_cause ? c->fail_cause : DP_CAUSE_NO_ANSWER;
+	uint32_t cause = c->fail_cause ? c->fail_cause : Q850_NO_ANSWER;
 
 	if (c->br_live)
 		dp_bridge_free(&c->br);
 	c->br_live = false;
-	rt_info("channel %s: bridge failed: %s", c->call,
-	        dp_cause_name((int)cause) ? dp_cause_name((int)cause) : "?");
+	rt_info("channel %s: bridge failed: %s", c->base.call,
+	        q850_name(cause) ? q850_name(cause) : "?");
 	if (cof && strcmp(cof, "true") == 0) {
 		char buf[24];
 
 		snprintf(buf, sizeof(buf), "%s",
-		         dp_cause_name((int)cause) ? dp_cause_name((int)cause)
-		                                   : "");
+		         q850_name(cause) ? q850_name(cause) : "");
 		chan_var_set(c, "last_bridge_hangup_cause", buf);
-		chan_set_state(c, CS_EXECUTE);
+		chan_set_state(&c->base, CS_EXECUTE);
 		chan_run(a, c);
 		return;
 	}
@@ -344,8 +348,9 @@ chan_bridge_start(rt_actor *a, struct chan *c, const char *data)
 	c->br_live = false;
 	c->fail_cause = 0;
 	if (dp_bridge_parse(data, &c->br) != 0) {
-		rt_warn("channel %s: bridge %s: %s", c->call, data, c->br.err);
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		rt_warn("channel %s: bridge %s: %s", c->base.call, data,
+		        c->br.err);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		bridge_failed(a, c);
 		return;
 	}
@@ -374,20 +379,21 @@ progress(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 	if (c->answered)
 		return;
 	if (l->sdp.len && !c->early_sent) {
-		c->g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
-		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_RING, 183, 0,
+		c->base.g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp,
+		                      &len);
+		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_RING, 183, 0,
 		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
 		free(sdp);
 		if (!c->ring_sent)
-			chan_record_ringing(c, true);
+			chan_record_ringing(&c->base, true);
 		c->early_sent = c->ring_sent = true;
-		chan_set_state(c, CS_EARLY);
+		chan_set_state(&c->base, CS_EARLY);
 	} else if (!c->ring_sent && !c->early_sent && l->code >= 180) {
-		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_RING, 180, 0, NULL,
-		          0, 0);
-		chan_record_ringing(c, false);
+		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_RING, 180, 0,
+		          NULL, 0, 0);
+		chan_record_ringing(&c->base, false);
 		c->ring_sent = true;
-		chan_set_state(c, CS_RINGING);
+		chan_set_state(&c->base, CS_RINGING);
 	}
 }
 
@@ -399,33 +405,33 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 
 	if (c->bridged) { /* a second fork answered: it lost */
 		chan_tell(a, f->chan, PBX__LEG_KIND__LEG_HANGUP, 0,
-		          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+		          Q850_NORMAL_CLEARING, NULL, 0, 0);
 		f->live = false;
 		return;
 	}
 	c->bridged = true;
-	c->peer = f->chan;
+	c->base.peer = f->chan;
 	for (size_t i = 0; i < c->n_forks; i++)
 		if (c->forks[i].live && &c->forks[i] != f) {
 			/* 200: "call completed elsewhere" on the CANCEL */
 			chan_tell(a, c->forks[i].chan,
 			          PBX__LEG_KIND__LEG_HANGUP, 200,
-			          DP_CAUSE_NORMAL_CLEARING, NULL, 0, 0);
+			          Q850_NORMAL_CLEARING, NULL, 0, 0);
 			c->forks[i].live = false;
 		}
-	c->g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
+	c->base.g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
 	if (c->answered) /* answered before the bridge: a new offer */
-		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_OFFER, 0, 0,
+		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_OFFER, 0, 0,
 		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
 	else
-		chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_ANSWER, 200, 0,
+		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_ANSWER, 200, 0,
 		          sdp ? sdp : l->sdp.data, sdp ? len : l->sdp.len, 0);
 	free(sdp);
 	if (!c->answered) {
 		c->answered = true;
-		chan_record_answered(c, NULL);
+		chan_record_answered(&c->base, NULL);
 	}
-	chan_set_state(c, CS_ANSWERED);
+	chan_set_state(&c->base, CS_ANSWERED);
 	/* the call is up until a leg ends it: what routed and rang it is
 	 * not needed again (a long call holds only what it uses) */
 	free(c->offer);
@@ -457,7 +463,7 @@ chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
 		return true;
 	case PBX__LEG_KIND__LEG_ENDED:
 		f->live = false;
-		if (c->bridged && rt_addr_eq(from, c->peer)) {
+		if (c->bridged && rt_addr_eq(from, c->base.peer)) {
 			chan_hangup(a, c, l->cause, "callee");
 			return true;
 		}
@@ -492,7 +498,7 @@ chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
 	struct sip_uri uri;
 
 	/* an answer for a bridge or group that is over */
-	if (!c->br_live || c->bridged || c->st == CS_HANGUP ||
+	if (!c->br_live || c->bridged || c->base.st == CS_HANGUP ||
 	    r->gen != c->br_gen || r->group != c->group || !c->resolving)
 		return;
 	c->resolving--;
@@ -503,9 +509,9 @@ chan_bridge_resolved(rt_actor *a, struct chan *c, const Pbx__CallResolved *r)
 	text = pl_from_str(t->uri);
 	if (r->error || sip_uri_decode(&uri, &text) != 0 ||
 	    !ring_addr(a, c, t, r->ip.data, r->ip.len, uri.port)) {
-		rt_info("channel %s: %s: no address (%s)", c->call, t->uri,
+		rt_info("channel %s: %s: no address (%s)", c->base.call, t->uri,
 		        r->error ? uv_strerror(r->error) : "no leg");
-		note_failure(c, DP_CAUSE_NO_ROUTE_DESTINATION);
+		note_failure(c, Q850_NO_ROUTE_DESTINATION);
 		next_group_if_done(a, c);
 	}
 }

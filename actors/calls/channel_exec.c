@@ -12,6 +12,7 @@
 
 #include "channel_int.h"
 #include "log.h"
+#include "q850.h"
 
 #define MAX_TRANSFERS 10
 #define DATA_MAX      1024
@@ -21,17 +22,18 @@ chan_route(rt_actor *a, struct chan *c)
 {
 	int err;
 
-	chan_set_state(c, CS_ROUTING);
+	chan_set_state(&c->base, CS_ROUTING);
 	dp_actions_free(&c->acts);
 	c->pc = 0;
-	err = dialplan_route(c->g->cf, c->context, chan_field, c, &c->acts);
+	err =
+	    dialplan_route(c->base.g->cf, c->context, chan_field, c, &c->acts);
 	if (err || c->acts.n == 0) {
 		rt_info("channel %s: no extension for %s in context %s",
-		        c->call, c->destination, c->context);
-		chan_hangup(a, c, 1, "pbx"); /* UNALLOCATED_NUMBER: 404 */
+		        c->base.call, c->destination, c->context);
+		chan_hangup(a, c, Q850_UNALLOCATED_NUMBER, "pbx"); /* 404 */
 		return;
 	}
-	chan_set_state(c, CS_EXECUTE);
+	chan_set_state(&c->base, CS_EXECUTE);
 	chan_run(a, c);
 }
 
@@ -48,26 +50,26 @@ wake(rt_actor *a, void *arg)
 static void
 answer_alone(rt_actor *a, struct chan *c, bool early)
 {
-	const struct sip_listener *l = &c->g->s->listen[0];
+	const struct sip_listener *l = &c->base.g->s->listen[0];
 	uint8_t *sdp = NULL;
 	size_t len = 0;
 
 	if (c->offer_len)
-		c->g->media->answer(c->ms, c->offer, c->offer_len, l->host,
-		                    &sdp, &len);
-	chan_tell(a, c->dialog,
+		c->base.g->media->answer(c->ms, c->offer, c->offer_len, l->host,
+		                         &sdp, &len);
+	chan_tell(a, c->base.dialog,
 	          early ? PBX__LEG_KIND__LEG_RING : PBX__LEG_KIND__LEG_ANSWER,
 	          early ? 183 : 200, 0, sdp, len, 0);
 	free(sdp);
 	if (early) {
 		if (!c->early_sent)
-			chan_record_ringing(c, true);
+			chan_record_ringing(&c->base, true);
 		c->early_sent = true;
-		chan_set_state(c, CS_EARLY);
+		chan_set_state(&c->base, CS_EARLY);
 	} else {
 		c->answered = true;
-		chan_record_answered(c, NULL);
-		chan_set_state(c, CS_ANSWERED);
+		chan_record_answered(&c->base, NULL);
+		chan_set_state(&c->base, CS_ANSWERED);
 	}
 }
 
@@ -78,7 +80,7 @@ set_var(struct chan *c, const char *data)
 	char name[64];
 
 	if (!eq || eq == data || (size_t)(eq - data) >= sizeof(name)) {
-		rt_warn("channel %s: set %s: expected var=value", c->call,
+		rt_warn("channel %s: set %s: expected var=value", c->base.call,
 		        data);
 		return;
 	}
@@ -94,7 +96,7 @@ transfer(struct chan *c, const char *data)
 	char ext[64] = "", ctx[64] = "";
 
 	if (++c->transfers > MAX_TRANSFERS) {
-		rt_warn("channel %s: more than %d transfers", c->call,
+		rt_warn("channel %s: more than %d transfers", c->base.call,
 		        MAX_TRANSFERS);
 		return false;
 	}
@@ -112,14 +114,15 @@ chan_run(rt_actor *a, struct chan *c)
 {
 	char data[DATA_MAX];
 
-	while (c->st != CS_HANGUP && c->pc < c->acts.n) {
+	while (c->base.st != CS_HANGUP && c->pc < c->acts.n) {
 		const struct dp_action *act = &c->acts.v[c->pc++];
 
 		data[0] = '\0';
 		if (act->data && dialplan_expand(data, sizeof(data), act->data,
 		                                 chan_field, c) != 0) {
-			rt_warn("channel %s: action data too long", c->call);
-			chan_hangup(a, c, 41, "pbx");
+			rt_warn("channel %s: action data too long",
+			        c->base.call);
+			chan_hangup(a, c, Q850_NORMAL_TEMPORARY_FAILURE, "pbx");
 			return;
 		}
 		switch (act->app) {
@@ -133,11 +136,12 @@ chan_run(rt_actor *a, struct chan *c)
 			break;
 		case DP_RING_READY:
 			if (!c->answered && !c->ring_sent) {
-				chan_tell(a, c->dialog, PBX__LEG_KIND__LEG_RING,
-				          180, 0, NULL, 0, 0);
+				chan_tell(a, c->base.dialog,
+				          PBX__LEG_KIND__LEG_RING, 180, 0, NULL,
+				          0, 0);
 				c->ring_sent = true;
-				chan_record_ringing(c, false);
-				chan_set_state(c, CS_RINGING);
+				chan_record_ringing(&c->base, false);
+				chan_set_state(&c->base, CS_RINGING);
 			}
 			break;
 		case DP_SET:
@@ -148,16 +152,16 @@ chan_run(rt_actor *a, struct chan *c)
 			return; /* resumes on failure with continue_on_fail */
 		case DP_TRANSFER:
 			if (!transfer(c, data)) {
-				chan_hangup(a, c, 25,
-				            "pbx"); /* EXCHANGE_ROUTING_ERROR */
+				chan_hangup(a, c, Q850_EXCHANGE_ROUTING_ERROR,
+				            "pbx");
 				return;
 			}
 			chan_route(a, c);
 			return;
 		case DP_HANGUP:
 			chan_hangup(a, c,
-			            data[0] ? (uint32_t)conf_cause_parse(data)
-			                    : 16,
+			            data[0] ? q850_parse(data)
+			                    : Q850_NORMAL_CLEARING,
 			            "pbx");
 			return;
 		case DP_SLEEP:
@@ -165,10 +169,10 @@ chan_run(rt_actor *a, struct chan *c)
 			    a, strtoull(data, NULL, 10), wake, NULL);
 			return;
 		case DP_LOG:
-			rt_info("channel %s: %s", c->call, data);
+			rt_info("channel %s: %s", c->base.call, data);
 			break;
 		}
 	}
-	if (c->st != CS_HANGUP)
-		chan_hangup(a, c, 16, "pbx"); /* NORMAL_CLEARING */
+	if (c->base.st != CS_HANGUP)
+		chan_hangup(a, c, Q850_NORMAL_CLEARING, "pbx");
 }

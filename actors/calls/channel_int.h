@@ -1,11 +1,13 @@
-/* The channel actor's state, shared by channel.c (the actor, states,
- * records), channel_exec.c (the dialplan's actions) and channel_bridge.c
- * (bridging the A leg to its B legs). */
+/* The channel actors' state: what both kinds share (channel.c), the A
+ * leg's, shared by channel.c (the actor), channel_exec.c (the dialplan's
+ * actions) and channel_bridge.c (bridging it to its B legs). A B leg's
+ * own state is private to channel_b.c. */
 #ifndef PBX_CHANNEL_INT_H
 #define PBX_CHANNEL_INT_H
 
 #include "call.pb-c.h"
 #include "calls.h"
+#include "dialog.h"
 #include "dialplan.h"
 
 enum chan_state {
@@ -30,28 +32,28 @@ struct chan_var {
 	char *name, *value;
 };
 
-struct chan {
-	/* both legs */
+/* What both kinds of channel have, the first member of each one's state
+ * (struct chan for the A leg, channel.c; struct chan_b for a B leg,
+ * channel_b.c): the shared functions of channel.c work on it. */
+struct chan_base {
 	struct calls *g;
-	bool a_leg;
 	enum chan_state st;
+	struct call_entry *entry; /* A: what pbxctl shows of it; B: NULL */
 	rt_addr dialog;
 	bool dialog_done; /* the dialog ended the leg itself */
 	char call[40];
 	uint32_t leg;
 	uint64_t started_ms, answered_ms;
 	unsigned profile;
-	const struct conf_user *user; /* the A leg's caller, if known */
 	char caller_number[64], caller_name[64];
+	rt_addr peer; /* A: the B leg that answered; B: the A leg */
+};
+
+/* The A leg: the caller's, which runs the dialplan and bridges. */
+struct chan {
+	struct chan_base base;
+	const struct conf_user *user; /* the caller, if known */
 	char context[64];
-	rt_addr peer;   /* A: the B leg that answered; B: the A leg */
-	bool peer_done; /* B: the A leg is over (it ended us, or is gone) */
-	/* the B leg */
-	char target[160];
-	uint32_t timeout_s;
-	uint64_t timeout_timer;
-	/* the A leg only, from here on: a B leg's state ends before (it is
-	 * spawned as channel_b_kind, the same actor with a smaller state) */
 	struct call_entry entry;
 	struct media_session *ms; /* the call's media */
 	char destination[64], network_addr[64];
@@ -78,17 +80,27 @@ struct chan {
 	bool ring_sent, early_sent, answered, bridged;
 };
 
-/* channel.c */
-void chan_set_state(struct chan *c, enum chan_state st);
+/* channel.c: what both kinds share */
+void chan_set_state(struct chan_base *b, enum chan_state st);
 /* Send a Leg message (kind, code, cause, sdp, id) to `to`. */
 void chan_tell(rt_actor *a, rt_addr to, Pbx__LegKind kind, uint32_t code,
                uint32_t cause, const uint8_t *sdp, size_t sdp_len, uint64_t id);
 /* Forward a Leg message as it is (offers, requests and their results). */
 void chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l);
-/* End the channel: record, hang up its dialog and the other legs, stop. */
+/* Spawn the leg's dialog on our worker (da taken, whatever the result). */
+int chan_spawn_dialog(rt_actor *a, struct chan_base *b, struct dialog_arg *da);
+/* Call events of a leg. */
+void chan_record_started(struct chan_base *b, const char *destination,
+                         const char *context, const char *sip_call_id,
+                         const char *network_addr, const char *user);
+void chan_record_ringing(struct chan_base *b, bool early);
+void chan_record_answered(struct chan_base *b, const char *callee);
+void chan_record_ended(struct chan_base *b, uint32_t cause, uint32_t code,
+                       const char *by);
+
+/* channel.c: the A leg */
+/* End the call: record, hang up its dialog and the B legs, stop. */
 void chan_hangup(rt_actor *a, struct chan *c, uint32_t cause, const char *by);
-void chan_record_ringing(struct chan *c, bool early);
-void chan_record_answered(struct chan *c, const char *callee);
 const char *chan_var(const struct chan *c, const char *name);
 int chan_var_set(struct chan *c, const char *name, const char *value);
 /* dialplan field lookup (dp_field_fn) */

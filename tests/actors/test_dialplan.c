@@ -1,6 +1,7 @@
 /* The dialplan engine: routing through a loaded dialplan (captures,
  * continue, several fields, unknown contexts), ${var} expansion, bridge
- * strings good and bad, and the Q.850 <-> SIP tables. */
+ * strings good and bad, application names. (The Q.850 <-> SIP tables:
+ * tests/q850.) */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "../conf/conf_fixture.h"
 #include "conf.h"
 #include "dialplan.h"
+#include "q850.h"
 
 /* The call being routed: name=value pairs, NULL-terminated. */
 struct call {
@@ -174,7 +176,7 @@ START_TEST(every_field_must_match)
 	ck_assert_uint_eq(a.n, 1);
 	ck_assert_int_eq(a.v[0].app, DP_HANGUP);
 	ck_assert_str_eq(a.v[0].data, "CALL_REJECTED");
-	ck_assert_int_eq(dp_cause_from_name(a.v[0].data), 21);
+	ck_assert_uint_eq(q850_parse(a.v[0].data), Q850_CALL_REJECTED);
 	dp_actions_free(&a);
 }
 END_TEST
@@ -206,7 +208,6 @@ START_TEST(builtin_dialplan_reaches_the_extensions_only)
 	dp_actions_free(&a);
 	ck_assert_int_eq(dialplan_route(b, "default", get, &other, &a), 0);
 	ck_assert_uint_eq(a.n, 0);
-	ck_assert_int_eq(dp_cause_to_sip(DP_CAUSE_UNALLOCATED_NUMBER), 404);
 	conf_free(b);
 }
 END_TEST
@@ -335,72 +336,10 @@ START_TEST(bad_bridge_strings_are_refused)
 }
 END_TEST
 
-START_TEST(cause_names_and_numbers)
+START_TEST(app_names)
 {
-	ck_assert_int_eq(dp_cause_from_name("USER_BUSY"), 17);
-	ck_assert_int_eq(dp_cause_from_name("user_busy"), 17);
-	ck_assert_int_eq(dp_cause_from_name("ORIGINATOR_CANCEL"), 487);
-	ck_assert_int_eq(dp_cause_from_name("17"), 17);
-	ck_assert_int_eq(dp_cause_from_name("127"), 127);
-	ck_assert_int_eq(dp_cause_from_name("487"), 487);
-	ck_assert_int_eq(dp_cause_from_name("128"), 0);
-	ck_assert_int_eq(dp_cause_from_name("0"), 0);
-	ck_assert_int_eq(dp_cause_from_name("USER_BUSYY"), 0);
-	ck_assert_int_eq(dp_cause_from_name(""), 0);
-	ck_assert_int_eq(dp_cause_from_name(NULL), 0);
-	ck_assert_str_eq(dp_cause_name(17), "USER_BUSY");
-	ck_assert_str_eq(dp_cause_name(16), "NORMAL_CLEARING");
-	ck_assert_str_eq(dp_cause_name(102), "RECOVERY_ON_TIMER_EXPIRE");
-	ck_assert_ptr_null(dp_cause_name(4));
 	ck_assert_str_eq(dp_app_name(DP_RING_READY), "ring_ready");
 	ck_assert_str_eq(dp_app_name((enum dp_app)99), "?");
-}
-END_TEST
-
-START_TEST(cause_to_sip)
-{
-	static const int table[][2] = {
-		{ 1, 404 },   { 3, 404 },   { 16, 480 },  { 17, 486 },
-		{ 18, 408 },  { 19, 480 },  { 20, 480 },  { 21, 603 },
-		{ 22, 410 },  { 25, 483 },  { 27, 502 },  { 28, 484 },
-		{ 31, 480 },  { 34, 503 },  { 38, 503 },  { 41, 503 },
-		{ 42, 503 },  { 47, 503 },  { 52, 403 },  { 58, 503 },
-		{ 65, 488 },  { 79, 501 },  { 88, 488 },  { 102, 504 },
-		{ 127, 500 }, { 487, 487 }, { 602, 480 }, { 9999, 480 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		ck_assert_msg(dp_cause_to_sip(table[i][0]) == table[i][1],
-		              "cause %d: got %d, want %d", table[i][0],
-		              dp_cause_to_sip(table[i][0]), table[i][1]);
-}
-END_TEST
-
-START_TEST(sip_to_cause)
-{
-	static const int table[][2] = {
-		{ 200, 16 },  { 401, 21 },  { 403, 21 },  { 407, 21 },
-		{ 603, 21 },  { 404, 1 },   { 485, 3 },   { 604, 3 },
-		{ 405, 63 },  { 408, 102 }, { 504, 102 }, { 410, 22 },
-		{ 413, 127 }, { 420, 127 }, { 505, 127 }, { 513, 127 },
-		{ 480, 18 },  { 400, 41 },  { 481, 41 },  { 500, 41 },
-		{ 503, 41 },  { 482, 25 },  { 483, 25 },  { 484, 28 },
-		{ 486, 17 },  { 600, 17 },  { 487, 487 }, { 488, 88 },
-		{ 606, 88 },  { 501, 79 },  { 415, 79 },  { 502, 38 },
-		{ 499, 31 },  { 302, 31 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		ck_assert_msg(dp_sip_to_cause(table[i][0]) == table[i][1],
-		              "SIP %d: got %d, want %d", table[i][0],
-		              dp_sip_to_cause(table[i][0]), table[i][1]);
-	/* A busy callee shows the caller busy; a cancel stays a cancel. */
-	ck_assert_int_eq(dp_cause_to_sip(dp_sip_to_cause(486)), 486);
-	ck_assert_int_eq(dp_cause_to_sip(dp_sip_to_cause(487)), 487);
-	ck_assert_int_eq(dp_cause_to_sip(dp_sip_to_cause(404)), 404);
-	ck_assert_int_eq(dp_cause_to_sip(dp_sip_to_cause(603)), 603);
 }
 END_TEST
 
@@ -421,9 +360,7 @@ dialplan_suite(void)
 	tcase_add_test(pure, expand_replaces_variables);
 	tcase_add_test(pure, bridge_strings_parse);
 	tcase_add_test(pure, bad_bridge_strings_are_refused);
-	tcase_add_test(pure, cause_names_and_numbers);
-	tcase_add_test(pure, cause_to_sip);
-	tcase_add_test(pure, sip_to_cause);
+	tcase_add_test(pure, app_names);
 	suite_add_tcase(s, route);
 	suite_add_tcase(s, pure);
 	return s;

@@ -95,6 +95,9 @@ pass "cdr on a fresh data directory: empty"
 [ $? = 1 ] && grep -q '"message":"no such call"' "$WORK/out" || fail "hangup --json: $(cat "$WORK/out")"
 "$BIN/pbxctl" -s "$A" hangup nosuch LOUDLY >/dev/null 2>&1
 [ $? = 2 ] || fail "an unknown cause must be a usage error"
+# every name q850/ knows, not only a few
+"$BIN/pbxctl" -s "$A" hangup nosuch switch_congestion >"$WORK/out" 2>&1
+[ $? = 1 ] && grep -q "no such call" "$WORK/out" || fail "hangup with SWITCH_CONGESTION: $(cat "$WORK/out")"
 pass "hangup of an unknown call: exit 1"
 
 if [ -n "$CDR" ]; then

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
@@ -20,6 +19,7 @@
 
 #include "admin.pb-c.h"
 #include "out.h"
+#include "q850.h"
 #include "token.h"
 
 #define DEFAULT_URL "tcp://127.0.0.1:7000"
@@ -59,18 +59,8 @@ usage(FILE *f)
 	    "  cdr [--last N]      the newest N call records (default 20)\n");
 }
 
-/* The cause names pbxctl knows; any number is taken as it is. */
-static const struct {
-	const char *name;
-	uint32_t code;
-} CAUSES[] = {
-	{ "NORMAL_CLEARING", 16 },    { "USER_BUSY", 17 },
-	{ "NO_USER_RESPONSE", 18 },   { "NO_ANSWER", 19 },
-	{ "CALL_REJECTED", 21 },      { "NORMAL_TEMPORARY_FAILURE", 41 },
-	{ "ORIGINATOR_CANCEL", 487 },
-};
-
-/* A Q.850 cause by number (1-999) or name; 0 if neither. */
+/* A Q.850 cause by number (1-999, taken as it is) or name (q850.h); 0 if
+ * neither. */
 static uint32_t
 parse_cause(const char *s)
 {
@@ -79,10 +69,7 @@ parse_cause(const char *s)
 
 	if (*s >= '0' && *s <= '9')
 		return *end == '\0' && v >= 1 && v <= 999 ? (uint32_t)v : 0;
-	for (size_t i = 0; i < sizeof(CAUSES) / sizeof(CAUSES[0]); i++)
-		if (strcasecmp(s, CAUSES[i].name) == 0)
-			return CAUSES[i].code;
-	return 0;
+	return q850_from_name(s);
 }
 
 /* Send one request; 0 and *out, or 2 after printing why. */
@@ -671,10 +658,9 @@ main(int argc, char **argv)
 		    !(hq.cause = parse_cause(argv[optind++]))) {
 			fprintf(stderr,
 			        "pbxctl: hangup: CAUSE is a Q.850 number "
-			        "(1-999) or one of NORMAL_CLEARING, "
-			        "USER_BUSY, NO_USER_RESPONSE, NO_ANSWER, "
-			        "CALL_REJECTED, NORMAL_TEMPORARY_FAILURE, "
-			        "ORIGINATOR_CANCEL\n");
+			        "(1-999) or a cause name as FreeSWITCH "
+			        "spells it (NORMAL_CLEARING, USER_BUSY, "
+			        "CALL_REJECTED, ...)\n");
 			return 2;
 		}
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_HANGUP;

@@ -3,8 +3,8 @@
 #ifndef PBX_DIALOG_INT_H
 #define PBX_DIALOG_INT_H
 
-#include "calls.h"
 #include "call.pb-c.h"
+#include "dialog.h"
 
 enum dlg_state {
 	DLG_INIT = 0, /* UAS: INVITE not answered; UAC: no tagged 1xx */
@@ -40,7 +40,8 @@ struct dlg_in {
 };
 
 struct dlg {
-	struct calls *g;
+	struct sip_stack *s;
+	const struct conf *cf;
 	rt_addr chan;
 	bool uac;
 	enum dlg_state st;

@@ -10,6 +10,7 @@
 
 #include "dialog_int.h"
 #include "log.h"
+#include "q850.h"
 #include "sip_reply.h"
 #include "txn.h"
 
@@ -30,7 +31,7 @@ dlg_strdup_pl(const struct pl *p)
 void
 dlg_reason(char *out, size_t n, uint32_t cause)
 {
-	const char *name = conf_cause_name(cause);
+	const char *name = q850_name(cause);
 
 	snprintf(out, n, "Q.850;cause=%u;text=\"%s\"", cause,
 	         name ? name : "UNKNOWN");
@@ -96,7 +97,7 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 	int err;
 
 	if (sip_msg_decode(&msg, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0)
+	                   &d->s->limits) != 0)
 		return EBADMSG;
 	invite = msg.meth == SIP_METHOD_INVITE;
 	sip_buf_init(&b, out, OUT_MAX);
@@ -134,7 +135,7 @@ spawn_txn(rt_actor *a, struct dlg *d, const char *data, size_t len,
           rt_addr *txn)
 {
 	struct txn_client_arg *ca =
-	    txn_client_arg_new(d->g->s, data, len, dlg_flow(d), rt_self(a));
+	    txn_client_arg_new(d->s, data, len, dlg_flow(d), rt_self(a));
 	rt_addr t;
 	int err;
 
@@ -153,7 +154,7 @@ spawn_txn(rt_actor *a, struct dlg *d, const char *data, size_t len,
 int
 dlg_send_invite(rt_actor *a, struct dlg *d, const uint8_t *sdp, size_t len)
 {
-	const struct conf_calls *cc = &d->g->cf->calls;
+	const struct conf_calls *cc = &d->cf->calls;
 	struct sip_buf b;
 	char out[OUT_MAX];
 	struct pl ruri = pl_from_str(d->target);
@@ -210,8 +211,8 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 		    dlg_flow(d)->transport == SIP_FLOW_TLS   ? "TLS"
 		    : dlg_flow(d)->transport == SIP_FLOW_TCP ? "TCP"
 		                                             : "UDP",
-		    d->g->s->listen[dlg_flow(d)->listener].host,
-		    d->g->s->listen[dlg_flow(d)->listener].port, branch);
+		    d->s->listen[dlg_flow(d)->listener].host,
+		    d->s->listen[dlg_flow(d)->listener].port, branch);
 	}
 	if (!err && d->routes)
 		err = sip_buf_str(&b, d->routes);
@@ -230,7 +231,7 @@ dlg_send_request(rt_actor *a, struct dlg *d, const char *method, uint32_t cseq,
 		return err;
 	if (ack) {
 		/* not kept: a retransmitted 2xx gets a new one */
-		sip_send(d->g->s, a, dlg_flow(d), out, b.pos);
+		sip_send(d->s, a, dlg_flow(d), out, b.pos);
 		return 0;
 	}
 	return spawn_txn(a, d, out, b.pos, txn);

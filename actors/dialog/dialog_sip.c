@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "dialog_int.h"
-#include "dialplan.h"
 #include "log.h"
+#include "q850.h"
 #include "sip_reply.h"
 #include "txn.h"
 
@@ -123,32 +123,32 @@ ok_resend(rt_actor *a, void *arg)
 	d->ok_timer = 0;
 	if (!d->ok)
 		return;
-	if (d->ok_spent >= 64 * d->g->s->t1) {
+	if (d->ok_spent >= 64 * d->s->t1) {
 		/* §13.3.1.4: no ACK came; the session is over */
 		dlg_ok_stop(a, d);
 		rt_warn("no ACK for our 2xx (Call-ID %s): ending", d->call_id);
 		if (d->st == DLG_CONFIRMED)
-			dlg_send_bye(a, d, 102);
-		dlg_ended(a, d, 102, 408, "No ACK");
+			dlg_send_bye(a, d, Q850_RECOVERY_ON_TIMER_EXPIRE);
+		dlg_ended(a, d, Q850_RECOVERY_ON_TIMER_EXPIRE, 408, "No ACK");
 		return;
 	}
-	sip_send_response(d->g->s, a, dlg_flow(d), d->ok, d->ok_len);
+	sip_send_response(d->s, a, dlg_flow(d), d->ok, d->ok_len);
 	d->ok_spent += d->ok_iv;
-	d->ok_iv = 2 * d->ok_iv < d->g->s->t2 ? 2 * d->ok_iv : d->g->s->t2;
+	d->ok_iv = 2 * d->ok_iv < d->s->t2 ? 2 * d->ok_iv : d->s->t2;
 	d->ok_timer = rt_timer_start(a, d->ok_iv, ok_resend, NULL);
 }
 
 void
 dlg_ok_start(rt_actor *a, struct dlg *d)
 {
-	d->ok_iv = d->g->s->t1;
+	d->ok_iv = d->s->t1;
 	d->ok_spent = 0;
 	/* reliable transports carry it once, but the ACK is still awaited */
 	if (d->ok_timer)
 		rt_timer_cancel(a, d->ok_timer);
 	d->ok_timer = rt_timer_start(a, d->ok_iv, ok_resend, NULL);
 	if (dlg_flow(d)->transport != SIP_FLOW_UDP)
-		d->ok_iv = 64 * d->g->s->t1; /* one wait, no resend */
+		d->ok_iv = 64 * d->s->t1; /* one wait, no resend */
 }
 
 /* --- session timer (RFC 4028) ------------------------------------------ */
@@ -166,8 +166,9 @@ se_fire(rt_actor *a, void *arg)
 		return;
 	if (!d->we_refresh) {
 		rt_info("session expired (Call-ID %s)", d->call_id);
-		dlg_send_bye(a, d, 102);
-		dlg_ended(a, d, 102, 408, "Session Expired");
+		dlg_send_bye(a, d, Q850_RECOVERY_ON_TIMER_EXPIRE);
+		dlg_ended(a, d, Q850_RECOVERY_ON_TIMER_EXPIRE, 408,
+		          "Session Expired");
 		return;
 	}
 	if (!dlg_offer_out_pending(d) && !dlg_offer_in_pending(d) &&
@@ -241,7 +242,7 @@ bye_cause(const struct sip_msg *m)
 		if (sip_reason_decode(&r, &h->val) == 0 &&
 		    pl_eqi_str(&r.proto, "Q.850") && r.has_cause && r.cause)
 			return r.cause;
-	return 16;
+	return Q850_NORMAL_CLEARING;
 }
 
 static struct dlg_in *
@@ -359,7 +360,7 @@ dlg_on_ack_packet(rt_actor *a, struct dlg *d, const Pbx__SipPacket *p)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)p->data.data, p->data.len,
-	                   &d->g->s->limits) == 0 &&
+	                   &d->s->limits) == 0 &&
 	    m.meth == SIP_METHOD_ACK && pl_eq_str(&m.callid, d->call_id))
 		on_ack(a, d, &m);
 }
@@ -371,7 +372,7 @@ dlg_on_request(rt_actor *a, struct dlg *d, const Pbx__Envelope *env)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0)
+	                   &d->s->limits) != 0)
 		return;
 	if (m.meth == SIP_METHOD_ACK) {
 		on_ack(a, d, &m);
@@ -485,7 +486,7 @@ on_invite_response(rt_actor *a, struct dlg *d, const struct sip_msg *m)
 		return;
 	}
 	if (m->scode >= 300) {
-		dlg_ended(a, d, dp_sip_to_cause(m->scode), m->scode, reason);
+		dlg_ended(a, d, q850_from_sip(m->scode), m->scode, reason);
 		return;
 	}
 	if (d->st == DLG_CONFIRMED || d->st == DLG_ENDING) {
@@ -499,7 +500,7 @@ on_invite_response(rt_actor *a, struct dlg *d, const struct sip_msg *m)
 	dlg_send_request(a, d, "ACK", d->inv_cseq, NULL, NULL, NULL, 0, NULL);
 	if (d->hangup_asked) {
 		/* answered after we gave up on it (a fork that lost) */
-		dlg_send_bye(a, d, 26);
+		dlg_send_bye(a, d, Q850_NON_SELECTED_USER_CLEARING);
 		return;
 	}
 	dlg_set_sdp(&d->rsdp, &d->rsdp_len, body, m->body.l);
@@ -545,8 +546,9 @@ on_out_response(rt_actor *a, struct dlg *d, struct dlg_out *o,
 		dlg_se_start(a, d);
 	} else if (m->scode == 481 || m->scode == 408) {
 		/* §12.2.1.2: the dialog is gone at the peer */
-		dlg_send_bye(a, d, 41);
-		dlg_ended(a, d, 41, m->scode, "Dialog Gone");
+		dlg_send_bye(a, d, Q850_NORMAL_TEMPORARY_FAILURE);
+		dlg_ended(a, d, Q850_NORMAL_TEMPORARY_FAILURE, m->scode,
+		          "Dialog Gone");
 	}
 }
 
@@ -558,7 +560,7 @@ dlg_on_response(rt_actor *a, struct dlg *d, const Pbx__SipResponseIn *r)
 	struct sip_msg m;
 
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0)
+	                   &d->s->limits) != 0)
 		return;
 	if (d->uac && rt_addr_eq(txn, d->inv_txn) && m.cseq == d->inv_cseq)
 		on_invite_response(a, d, &m);
@@ -579,7 +581,7 @@ dlg_on_failed(rt_actor *a, struct dlg *d, const Pbx__SipTxnFailed *f)
 
 	if (d->uac && rt_addr_eq(txn, d->inv_txn) && d->st != DLG_CONFIRMED &&
 	    d->st != DLG_ENDING) {
-		dlg_ended(a, d, dp_sip_to_cause(f->code), f->code,
+		dlg_ended(a, d, q850_from_sip(f->code), f->code,
 		          f->code == 408 ? "Request Timeout" : "Unreachable");
 		return;
 	}
@@ -594,5 +596,5 @@ dlg_on_failed(rt_actor *a, struct dlg *d, const Pbx__SipTxnFailed *f)
 		         0, NULL, 0, o->id);
 	o->kind = 0;
 	/* the peer does not answer in the dialog any more */
-	dlg_ended(a, d, 102, f->code, "Timeout");
+	dlg_ended(a, d, Q850_RECOVERY_ON_TIMER_EXPIRE, f->code, "Timeout");
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "dialog_int.h"
-#include "dialplan.h"
 #include "log.h"
+#include "q850.h"
 #include "sip_reply.h"
 #include "txn.h"
 
@@ -37,7 +37,7 @@ static void
 set_contact(struct dlg *d)
 {
 	const Pbx__SipFlow *f = dlg_flow(d);
-	const struct sip_listener *l = &d->g->s->listen[f->listener];
+	const struct sip_listener *l = &d->s->listen[f->listener];
 	bool v6 = strchr(l->host, ':') != NULL;
 
 	snprintf(d->contact, sizeof(d->contact), "<sip:pbx@%s%s%s:%u%s>",
@@ -58,7 +58,7 @@ init_uas(rt_actor *a, struct dlg *d, struct dialog_arg *da)
 
 	d->inv = da->req;
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
-	                   &d->g->s->limits) != 0 ||
+	                   &d->s->limits) != 0 ||
 	    !(to = sip_msg_hdr(&m, SIP_HDR_TO)))
 		return EBADMSG;
 	d->flowm = sip_flow_msg(r->flow);
@@ -136,7 +136,8 @@ dlg_init(rt_actor *a, void *arg)
 	char tag[64];
 	int err;
 
-	d->g = da->g;
+	d->s = da->s;
+	d->cf = da->cf;
 	d->chan = da->chan;
 	d->uac = da->uac;
 	sip_dialog_tag_encode(tag, sizeof(tag), rt_self(a), (uint32_t)rand());
@@ -193,7 +194,8 @@ answer(rt_actor *a, struct dlg *d, const Pbx__Leg *l)
 	dlg_set_sdp(&d->lsdp, &d->lsdp_len, l->sdp.data, l->sdp.len);
 	if (dlg_respond(a, d, invite(d), 200, NULL, extra[0] ? extra : NULL,
 	                l->sdp.data, l->sdp.len) != 0) {
-		dlg_ended(a, d, 41, 500, "Internal Error");
+		dlg_ended(a, d, Q850_NORMAL_TEMPORARY_FAILURE, 500,
+		          "Internal Error");
 		return;
 	}
 	d->final_sent = true;
@@ -208,15 +210,15 @@ static void
 hangup(rt_actor *a, struct dlg *d, const Pbx__Leg *l)
 {
 	char reason[128], extra[160];
-	uint32_t cause = l->cause ? l->cause : 16;
+	uint32_t cause = l->cause ? l->cause : Q850_NORMAL_CLEARING;
 
 	if (d->hangup_asked)
 		return;
 	d->hangup_asked = true;
 	dlg_reason(reason, sizeof(reason), cause);
 	if (!d->uac && !d->final_sent) {
-		uint16_t code = l->code ? (uint16_t)l->code
-		                        : (uint16_t)dp_cause_to_sip(cause);
+		uint16_t code =
+		    l->code ? (uint16_t)l->code : q850_to_sip(cause);
 
 		snprintf(extra, sizeof(extra), "Reason: %s\r\n", reason);
 		if (invite(d))
@@ -379,7 +381,7 @@ on_cancelled(rt_actor *a, struct dlg *d)
 		return;
 	dlg_respond(a, d, invite(d), 487, NULL, NULL, NULL, 0);
 	d->final_sent = true;
-	dlg_ended(a, d, 487, 487, "Request Terminated");
+	dlg_ended(a, d, Q850_ORIGINATOR_CANCEL, 487, "Request Terminated");
 }
 
 static void
