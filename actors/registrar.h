@@ -29,11 +29,13 @@ struct registrar {
 	struct store *store;
 	const struct directory *dir;
 	const struct conf_registrar *cfg;
+	/* the node's digest authentication, for the call router too */
 	struct auth auth;
 	/* AOR -> its registration actor, for every registrar: an actor lives
 	 * on the worker that read its AOR's first REGISTER (or, restored at
 	 * start, the worker its AOR hashes to) */
 	pthread_mutex_t aors_mu;
+	bool aors_ready;
 	struct txn_table aors;
 	_Atomic uint64_t n_ok, n_challenged, n_refused;
 };
@@ -82,6 +84,9 @@ void registrar_challenge(rt_actor *a, struct registrar *g,
  * returned. */
 bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                      const struct sip_msg *msg, struct auth_creds *cr);
+/* Whether the request's source is backed off for failed authentications
+ * (auth.h): its requests are ignored. */
+bool registrar_backed_off(struct registrar *g, const Pbx__SipFlow *flow);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);
 
