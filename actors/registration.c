@@ -5,11 +5,18 @@
  * REGISTERs per RFC 3261 §10.3 (registration_binding.c: expiry from the
  * Contact or Expires, 423 below the minimum, Call-ID/CSeq ordering,
  * Contact: * to remove all, RFC 5626 instance/reg-id replacing a device's
- * own binding, a maximum per AOR), refuses a replayed nonce count, writes
- * every change as an event and sends the 200 OK only once the store has
- * committed it (500 if the commit failed). REGISTERs have no transaction:
- * it absorbs their retransmissions. A timer expires bindings, and expiry is
- * an event too.
+ * own binding, a maximum per AOR), writes every change as an event and
+ * sends the 200 OK only once the store has committed it (500 if the commit
+ * failed). REGISTERs have no transaction: it absorbs their
+ * retransmissions. A timer expires bindings, and expiry is an event too.
+ * Credentials, and their nonce counts, are checked by registrar_admit
+ * against what the whole node accepted (auth.h).
+ *
+ * An actor without bindings and without a commit pending stops once it has
+ * been so for registrar.actor_idle seconds (REGISTERs with junk credentials
+ * would otherwise leave one per AOR for good): it leaves the registrars'
+ * table first, then for a grace period hands what still reaches it back to
+ * its worker's registrar, which finds or spawns the AOR's actor anew.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +28,8 @@
 #include "log.h"
 #include "registration_int.h"
 
-#define NONCES 8
-#define RECENT 4
+#define RECENT   4
+#define GRACE_MS 2000 /* a retired actor passes on what was on its way */
 
 /* A REGISTER as accepted (see request_key). */
 struct req_key {
@@ -48,11 +55,6 @@ struct reg {
 	char aor[256];
 	struct binding *b; /* n in use, alloc allocated, cap at most */
 	size_t n, alloc, cap;
-	struct {
-		char nonce[72];
-		uint32_t nc;
-	} nonces[NONCES];
-	unsigned nonce_next;
 	/* the REGISTERs last accepted (see request_key) */
 	struct {
 		struct req_key key;
@@ -63,6 +65,8 @@ struct reg {
 	size_t npend;
 	uint64_t next_corr;
 	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
+	uint64_t idle_timer;      /* set while it has nothing to do */
+	bool retired;             /* out of the table, about to stop */
 };
 
 /* Room for n bindings: an AOR holds what it uses, not max_bindings. */
@@ -201,6 +205,7 @@ append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
 /* --- expiry ------------------------------------------------------------- */
 
 static void expiry_cb(rt_actor *a, void *arg);
+static void idle_check(rt_actor *a, struct reg *r);
 
 static void
 arm(rt_actor *a, struct reg *r)
@@ -258,36 +263,12 @@ expiry_cb(rt_actor *a, void *arg)
 
 	r->timer = 0;
 	expire(a, r);
+	idle_check(a, r);
 }
 
 /* --- the actor ---------------------------------------------------------- */
 
 /* --- REGISTER (RFC 3261 §10.3) ----------------------------------------- */
-
-/* A replayed nonce count: the same nonce with an nc not above the last.
- * cr: the credentials registrar_admit accepted. */
-static bool
-replayed(struct reg *r, const struct auth_creds *cr)
-{
-	const struct sip_auth *h = &cr->h;
-	struct pl nonce = h->nonce;
-	uint32_t nc = cr->nc;
-
-	if (!h->qop.l || nonce.l >= sizeof(r->nonces[0].nonce))
-		return false;
-	for (unsigned i = 0; i < NONCES; i++)
-		if (pl_eq_str(&nonce, r->nonces[i].nonce)) {
-			if (nc <= r->nonces[i].nc)
-				return true;
-			r->nonces[i].nc = nc;
-			return false;
-		}
-	reg_cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce),
-	        nonce.p, nonce.l);
-	r->nonces[r->nonce_next].nc = nc;
-	r->nonce_next = (r->nonce_next + 1) % NONCES;
-	return false;
-}
 
 /* A REGISTER has no transaction: its registration actor is what absorbs
  * retransmissions. A request is known by its Call-ID, From tag and CSeq,
@@ -452,10 +433,6 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	}
 	if (!registrar_admit(a, r->g, q->flow, &msg, &cr))
 		return;
-	if (replayed(r, &cr)) {
-		registrar_challenge(a, r->g, q->flow, &msg, true);
-		return;
-	}
 	cs = scratch_cs(&sc, r->cap + 8);
 	nb = scratch_nb(&sc, r->cap);
 	if (!cs || !nb) {
@@ -552,6 +529,7 @@ reg_init(rt_actor *a, void *arg)
 		pbx__aor_bindings__free_unpacked(ab, NULL);
 	}
 	expire(a, r); /* what expired while we were down, and the timer */
+	idle_check(a, r);
 	return 0;
 }
 
@@ -672,11 +650,82 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 	free(cs);
 }
 
+/* --- stopping when idle ------------------------------------------------ */
+
+static void
+retire_cb(rt_actor *a, void *arg)
+{
+	rt_stop(a, 0);
+}
+
+static void
+idle_cb(rt_actor *a, void *arg)
+{
+	struct reg *r = rt_state(a);
+
+	r->idle_timer = 0;
+	if (r->n || r->npend)
+		return;
+	/* no registrar finds it from now on; what one sent before arrives
+	 * within the grace period and goes back to be dispatched anew */
+	pthread_mutex_lock(&r->g->aors_mu);
+	txn_table_drop(&r->g->aors, rt_self(a));
+	pthread_mutex_unlock(&r->g->aors_mu);
+	r->retired = true;
+	rt_debug("registration %s: no bindings, idle: stopping", r->aor);
+	rt_timer_start(a, GRACE_MS, retire_cb, NULL);
+}
+
+/* After each message: the idle timer runs while there is nothing to keep
+ * (no binding, no commit pending), from the last message on. */
+static void
+idle_check(rt_actor *a, struct reg *r)
+{
+	if (r->retired)
+		return;
+	if (r->idle_timer) {
+		rt_timer_cancel(a, r->idle_timer);
+		r->idle_timer = 0;
+	}
+	if (!r->n && !r->npend)
+		r->idle_timer = rt_timer_start(
+		    a, (uint64_t)r->g->cfg->actor_idle * 1000, idle_cb, NULL);
+}
+
+/* A retired actor's mail: REGISTERs back to the registrar of this worker
+ * (uncopied), an operator's unregister answered (no bindings here). */
+static void
+retired_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	rt_addr to = rt_self(a);
+	Pbx__UnregisterResult *u;
+	rt_msg *m;
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		to.id = SIP_ID_REGISTRAR;
+		if ((m = rt_take(a)) && rt_send(a, to, m) != 0)
+			rt_msg_free(m);
+		break;
+	case PBX__ENVELOPE__BODY_UNREGISTER:
+		m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0, &u);
+		if (m && rt_reply(a, env, m) != 0)
+			rt_msg_free(m);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 reg_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct reg *r = rt_state(a);
 
+	if (r->retired) {
+		retired_handle(a, env);
+		return;
+	}
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_PACKET:
 		on_register(a, r, env->sip_packet);
@@ -693,6 +742,7 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	default:
 		break;
 	}
+	idle_check(a, r);
 }
 
 static void
