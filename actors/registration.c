@@ -84,124 +84,6 @@ reserve(struct reg *r, size_t n)
 	return 0;
 }
 
-/* --- events ------------------------------------------------------------- */
-
-static struct change_set *
-cs_new(size_t cap)
-{
-	struct change_set *cs = malloc(sizeof(*cs) + cap * sizeof(cs->c[0]));
-
-	if (cs) {
-		cs->n = 0;
-		cs->cap = cap;
-	}
-	return cs;
-}
-
-/* A REGISTER's working set on the worker's stack for the usual maximum of
- * bindings (no malloc of ~20 KB per request), on the heap beyond it. */
-#define STACK_CAP 16
-struct scratch {
-	union {
-		struct change_set cs;
-		unsigned char
-		    raw[sizeof(struct change_set) +
-		        (STACK_CAP + 8) * sizeof(struct change_entry)];
-	} cs;
-	struct binding nb[STACK_CAP];
-};
-
-static struct change_set *
-scratch_cs(struct scratch *sc, size_t cap)
-{
-	if (cap > STACK_CAP + 8)
-		return cs_new(cap);
-	sc->cs.cs.n = 0;
-	sc->cs.cs.cap = cap;
-	return &sc->cs.cs;
-}
-
-static struct binding *
-scratch_nb(struct scratch *sc, size_t cap)
-{
-	if (cap <= STACK_CAP)
-		return sc->nb;
-	return cap <= 1000 ? malloc(cap * sizeof(struct binding)) : NULL;
-}
-
-static void
-scratch_free(struct scratch *sc, struct change_set *cs, struct binding *nb)
-{
-	if (cs != &sc->cs.cs)
-		free(cs);
-	if (nb != sc->nb)
-		free(nb);
-}
-
-/* Append the change set as events; the answer carries `corr`. */
-static int
-append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
-{
-	struct ev_parts {
-		Pbx__Event ev;
-		Pbx__Binding pb;
-		Pbx__SipFlow pf;
-		Pbx__Addr pc;
-		Pbx__BindingAdded ad;
-		Pbx__BindingRefreshed rf;
-		Pbx__BindingRemoved rm;
-		Pbx__BindingExpired ex;
-	} * x;
-	Pbx__Event **evp;
-	int err;
-
-	if (!r->g->store)
-		return ENOSYS;
-	x = malloc(cs->n * (sizeof(*x) + sizeof(*evp)));
-	if (!x)
-		return ENOMEM;
-	evp = (Pbx__Event **)(x + cs->n);
-	for (size_t i = 0; i < cs->n; i++) {
-		pbx__event__init(&x[i].ev);
-		x[i].ev.version = 1;
-		reg_binding_to_pb(&x[i].pb, &x[i].pf, &x[i].pc, r->aor,
-		                  &cs->c[i].b);
-		switch (cs->c[i].kind) {
-		case ADDED:
-			pbx__binding_added__init(&x[i].ad);
-			x[i].ad.binding = &x[i].pb;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_ADDED;
-			x[i].ev.binding_added = &x[i].ad;
-			break;
-		case REFRESHED:
-			pbx__binding_refreshed__init(&x[i].rf);
-			x[i].rf.binding = &x[i].pb;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REFRESHED;
-			x[i].ev.binding_refreshed = &x[i].rf;
-			break;
-		case REMOVED:
-			pbx__binding_removed__init(&x[i].rm);
-			x[i].rm.aor = r->aor;
-			x[i].rm.contact = (char *)cs->c[i].b.contact;
-			x[i].rm.reason = "unregistered";
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REMOVED;
-			x[i].ev.binding_removed = &x[i].rm;
-			break;
-		case EXPIRED:
-			pbx__binding_expired__init(&x[i].ex);
-			x[i].ex.aor = r->aor;
-			x[i].ex.contact = (char *)cs->c[i].b.contact;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
-			x[i].ev.binding_expired = &x[i].ex;
-			break;
-		}
-		evp[i] = &x[i].ev;
-	}
-	err = store_append(r->g->store, rt_self(a), corr, evp, cs->n);
-	free(x);
-	return err;
-}
-
 /* --- expiry ------------------------------------------------------------- */
 
 static void expiry_cb(rt_actor *a, void *arg);
@@ -233,7 +115,7 @@ arm(rt_actor *a, struct reg *r)
 static void
 expire(rt_actor *a, struct reg *r)
 {
-	struct change_set *cs = cs_new(r->n + 1);
+	struct change_set *cs = reg_cs_new(r->n + 1);
 	uint64_t now = registrar_now_ms();
 	size_t k = 0;
 
@@ -251,7 +133,7 @@ expire(rt_actor *a, struct reg *r)
 	}
 	r->n = k;
 	if (cs->n)
-		append(a, r, cs, 0);
+		reg_append(a, r->g->store, r->aor, cs, 0);
 	free(cs);
 	arm(a, r);
 }
@@ -402,7 +284,7 @@ static void
 on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 {
 	struct sip_msg msg;
-	struct scratch sc;
+	struct reg_scratch sc;
 	struct auth_creds cr;
 	struct change_set *cs = NULL;
 	struct binding *nb = NULL;
@@ -433,8 +315,8 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	}
 	if (!registrar_admit(a, r->g, q->flow, &msg, &cr))
 		return;
-	cs = scratch_cs(&sc, r->cap + 8);
-	nb = scratch_nb(&sc, r->cap);
+	cs = reg_scratch_cs(&sc, r->cap + 8);
+	nb = reg_scratch_nb(&sc, r->cap);
 	if (!cs || !nb) {
 		refuse(a, r, q, &msg, 500, NULL, NULL);
 		goto out;
@@ -486,7 +368,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	struct pending *p = realloc(r->pend, (r->npend + 1) * sizeof(*p));
 	uint64_t corr = ++r->next_corr;
 
-	if (!p || append(a, r, cs, corr) != 0) {
+	if (!p || reg_append(a, r->g->store, r->aor, cs, corr) != 0) {
 		if (p)
 			r->pend = p;
 		refuse(a, r, q, &msg, 500, "Storage Unavailable", NULL);
@@ -504,7 +386,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	if (p->resp)
 		memcpy(p->resp, out, len);
 out:
-	scratch_free(&sc, cs, nb);
+	reg_scratch_free(&sc, cs, nb);
 }
 
 static int
@@ -531,34 +413,6 @@ reg_init(rt_actor *a, void *arg)
 	expire(a, r); /* what expired while we were down, and the timer */
 	idle_check(a, r);
 	return 0;
-}
-
-/* The kept 200 made a 500 (its commit failed: nothing was stored, the
- * client may try again): the status line replaced, its Contact lines
- * dropped. The length written into out (n bytes), 0 if it does not fit. */
-static size_t
-failed_response(char *out, size_t n, const char *ok, size_t len)
-{
-	static const char line[] = "SIP/2.0 500 Storage Unavailable\r\n";
-	const char *p = memchr(ok, '\n', len), *end = ok + len;
-	size_t k = sizeof(line) - 1;
-
-	if (!p || n < k)
-		return 0;
-	memcpy(out, line, k);
-	for (p++; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		size_t l = eol ? (size_t)(eol + 1 - p) : (size_t)(end - p);
-
-		if (!(l > 8 && strncasecmp(p, "Contact:", 8) == 0)) {
-			if (k + l > n)
-				return 0;
-			memcpy(out + k, p, l);
-			k += l;
-		}
-		p += l;
-	}
-	return k;
 }
 
 static void
@@ -592,8 +446,8 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 		if (ok) {
 			sip_send_response(r->g->s, a, &f, p->resp, p->len);
 		} else {
-			len = failed_response(failed, sizeof(failed), p->resp,
-			                      p->len);
+			len = reg_failed_response(failed, sizeof(failed),
+			                          p->resp, p->len);
 			forget(r, &p->key);
 			rt_err("store commit failed: REGISTER for %s answered "
 			       "500",
@@ -611,7 +465,7 @@ static void
 on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 {
 	const char *contact = env->unregister->contact;
-	struct change_set *cs = cs_new(r->n + 1);
+	struct change_set *cs = reg_cs_new(r->n + 1);
 	struct pending *p;
 	size_t k = 0;
 
@@ -639,7 +493,8 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 		p->admin = rt_addr_from_pb(env->from);
 		p->req_corr = env->correlation;
 		p->removed = (uint32_t)cs->n;
-		if (cs->n == 0 || append(a, r, cs, p->corr) != 0) {
+		if (cs->n == 0 ||
+		    reg_append(a, r->g->store, r->aor, cs, p->corr) != 0) {
 			/* nothing to store: answer now */
 			r->npend++;
 			on_committed(a, r, p->corr, cs->n == 0);
