@@ -101,7 +101,9 @@ enum {
 int auth_nonces_alloc(struct auth_nonces **out, uint32_t lifetime_s,
                       size_t capacity);
 void auth_nonces_free(struct auth_nonces *t);
-/* Record a use (any thread): AUTH_NONCE_*. */
+/* Record a use (any thread): AUTH_NONCE_*. A use a peer replicates will
+ * be recorded the same way, its verdict ignored; the table is keyed by
+ * the nonce alone, so it needs nothing else from the peer. */
 int auth_nonces_use(struct auth_nonces *t, const struct auth_nonce_use *u,
                     uint64_t now_s);
 /* Entries the table holds at most. */
