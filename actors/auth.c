@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,20 @@ hmac(const unsigned char secret[32], const unsigned char *in, size_t l,
 	    EVP_DigestFinal_ex(st->work, out, NULL))
 		return;
 	HMAC(EVP_sha256(), secret, 32, in, l, out, &ol);
+}
+
+void
+auth_logf(auth_log_h h, bool warn, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!h)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	h(warn, line);
 }
 
 void

@@ -20,6 +20,10 @@
 struct auth_nonces;
 struct auth_limits;
 
+/* Where the module's log lines go, one per event, already formatted (the
+ * module knows no runtime): set by the owner of the struct auth. */
+typedef void (*auth_log_h)(bool warn, const char *line);
+
 struct auth {
 	unsigned char secret[32];
 	char realm[128];
@@ -29,7 +33,12 @@ struct auth {
 	 * struct; NULL: none kept) */
 	struct auth_nonces *nonces;
 	struct auth_limits *limits;
+	auth_log_h log; /* NULL: no log lines */
 };
+
+/* A log line through h (NULL: none). */
+void auth_logf(auth_log_h h, bool warn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 enum auth_result {
 	AUTH_OK = 0,
@@ -119,8 +128,9 @@ struct auth_limit_conf {
 	uint32_t failures, window_s, backoff_s, max_backoff_s;
 	uint32_t user_max_backoff_s;
 };
-int auth_limits_alloc(struct auth_limits **out,
-                      const struct auth_limit_conf *c);
+/* log: where the line that says a backoff starts goes. */
+int auth_limits_alloc(struct auth_limits **out, const struct auth_limit_conf *c,
+                      auth_log_h log);
 void auth_limits_free(struct auth_limits *l);
 /* ms left of the backoff of the source (0: none). Any thread. */
 uint64_t auth_limits_source(struct auth_limits *l, const struct sockaddr *src,

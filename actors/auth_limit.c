@@ -27,8 +27,6 @@
 #include <string.h>
 
 #include "auth.h"
-#include "log.h"
-#include "rt.h"
 
 #define SHARDS    16u   /* a power of two */
 #define SHARD_CAP 1024u /* entries per shard, a power of two */
@@ -51,17 +49,20 @@ struct ltab {
 
 struct auth_limits {
 	struct auth_limit_conf c;
+	auth_log_h log;
 	struct ltab src, user;
 };
 
 int
-auth_limits_alloc(struct auth_limits **out, const struct auth_limit_conf *c)
+auth_limits_alloc(struct auth_limits **out, const struct auth_limit_conf *c,
+                  auth_log_h log)
 {
 	struct auth_limits *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return ENOMEM;
 	l->c = *c;
+	l->log = log;
 	for (unsigned i = 0; i < SHARDS; i++) {
 		pthread_mutex_init(&l->src.shard[i].mu, NULL);
 		pthread_mutex_init(&l->user.shard[i].mu, NULL);
@@ -82,11 +83,32 @@ auth_limits_free(struct auth_limits *l)
 	free(l);
 }
 
+/* FNV-1a over p, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t l)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < l; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The key of a table: FNV-1a, mixed (MurmurHash3's finaliser) so that the
+ * shard (top bits) and the slot (low bits) both depend on every byte; 0
+ * is no key. */
 static uint64_t
 nonzero(uint64_t h)
 {
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return h ? h : 1;
 }
+
+#define HASH_INIT 0xcbf29ce484222325ull
 
 /* An IPv4 address, or the /64 of an IPv6 one (an attacker has the whole
  * /64); IPv4-mapped IPv6 as IPv4. */
@@ -95,30 +117,30 @@ src_key(const struct sockaddr *sa)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
 		                            0, 0, 0, 0, 0xff, 0xff };
-	uint64_t h = rt_hash(RT_HASH_INIT, "s", 1);
+	uint64_t h = fnv(HASH_INIT, "s", 1);
 
 	if (sa->sa_family == AF_INET6) {
 		const uint8_t *b =
 		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 
 		if (memcmp(b, mapped, 12) == 0)
-			return nonzero(rt_hash(h, b + 12, 4));
-		return nonzero(rt_hash(rt_hash(h, "6", 1), b, 8));
+			return nonzero(fnv(h, b + 12, 4));
+		return nonzero(fnv(fnv(h, "6", 1), b, 8));
 	}
 	if (sa->sa_family == AF_INET)
 		return nonzero(
-		    rt_hash(h, &((const struct sockaddr_in *)sa)->sin_addr, 4));
+		    fnv(h, &((const struct sockaddr_in *)sa)->sin_addr, 4));
 	return 1;
 }
 
 static uint64_t
 user_key(const struct pl *user, const struct pl *realm)
 {
-	uint64_t h = rt_hash(RT_HASH_INIT, "u", 1);
+	uint64_t h = fnv(HASH_INIT, "u", 1);
 
-	h = rt_hash(h, user->p, user->l);
-	h = rt_hash(h, "@", 1);
-	return nonzero(rt_hash(h, realm->p, realm->l));
+	h = fnv(h, user->p, user->l);
+	h = fnv(h, "@", 1);
+	return nonzero(fnv(h, realm->p, realm->l));
 }
 
 static void
@@ -266,10 +288,12 @@ auth_limits_failed(struct auth_limits *l, const struct pl *user,
 		pthread_mutex_unlock(mu);
 		if (start) {
 			src_text(text, sizeof(text), src);
-			rt_warn("auth: source %s throttled for %u s: %u failed "
-			        "authentications within %u s (requests from it "
-			        "are ignored)",
-			        text, secs, l->c.failures, l->c.window_s);
+			auth_logf(
+			    l->log, true,
+			    "auth: source %s throttled for %u s: %u failed "
+			    "authentications within %u s (requests from "
+			    "it are ignored)",
+			    text, secs, l->c.failures, l->c.window_s);
 		}
 	}
 	if (user && user->l) {
@@ -277,11 +301,12 @@ auth_limits_failed(struct auth_limits *l, const struct pl *user,
 		start = count(&l->c, e, l->c.user_max_backoff_s, now_ms, &secs);
 		pthread_mutex_unlock(mu);
 		if (start)
-			rt_warn("auth: user %.*s@%.*s throttled for %u s: %u "
-			        "failed authentications within %u s (503 to "
-			        "sources it has not authenticated from)",
-			        PL_ARG(*user), PL_ARG(*realm), secs,
-			        l->c.failures, l->c.window_s);
+			auth_logf(l->log, true,
+			          "auth: user %.*s@%.*s throttled for %u s: %u "
+			          "failed authentications within %u s (503 to "
+			          "sources it has not authenticated from)",
+			          PL_ARG(*user), PL_ARG(*realm), secs,
+			          l->c.failures, l->c.window_s);
 	}
 }
 

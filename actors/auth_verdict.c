@@ -21,8 +21,6 @@
 
 #include "auth.h"
 #include "directory.h"
-#include "log.h"
-#include "sip_stack.h"
 
 struct find_arg {
 	const struct directory *dir;
@@ -108,7 +106,8 @@ auth_decide(struct auth *a, const struct sip_msg *msg, bool proxy,
 	case AUTH_REPLAYED:
 		if (v->result == AUTH_REPLAYED) {
 			src_text(from, sizeof(from), src);
-			rt_info(
+			auth_logf(
+			    a->log, false,
 			    "%.*s from %s: replayed credentials of %.*s "
 			    "(nonce count %u used before): challenged again",
 			    PL_ARG(msg->method), from, PL_ARG(v->cr.username),
@@ -132,8 +131,9 @@ auth_decide(struct auth *a, const struct sip_msg *msg, bool proxy,
 	case AUTH_UNKNOWN:
 	case AUTH_WRONG:
 		src_text(from, sizeof(from), src);
-		rt_info("%.*s from %s refused: wrong credentials for %.*s",
-		        PL_ARG(msg->method), from, PL_ARG(v->cr.username));
+		auth_logf(a->log, false,
+		          "%.*s from %s refused: wrong credentials for %.*s",
+		          PL_ARG(msg->method), from, PL_ARG(v->cr.username));
 		auth_limits_failed(
 		    a->limits, v->result == AUTH_WRONG ? &v->cr.username : NULL,
 		    domain, src, now_ms);

@@ -63,10 +63,10 @@ void call_list_add(struct call_list *l, struct call_entry *e);
 void call_list_remove(struct call_list *l, struct call_entry *e);
 
 /* A new INVITE the PBX answers without a transaction (RFC 3261 §8.2.7),
- * on the worker that decoded it: 403 from a source its profile's ACL
- * refuses, and on a profile with auth, a 407 challenge to an INVITE
- * without credentials, so that an unauthenticated INVITE costs no
- * transaction and its answer goes once (no retransmission towards a
+ * in the SIP core that decoded it (sip_stack's invite_stateless hook): 403 from
+ * a source its profile's ACL refuses, and on a profile with auth, a 407
+ * challenge to an INVITE without credentials, so that an unauthenticated INVITE
+ * costs no transaction and its answer goes once (no retransmission towards a
  * source that may be spoofed); a source that is backed off gets nothing.
  * false: the INVITE takes a transaction to the call router. */
 bool calls_stateless(rt_actor *a, struct sip_stack *s,

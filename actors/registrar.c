@@ -33,6 +33,16 @@ registrar_aor(char *out, size_t n, const struct sip_msg *msg)
 	return sip_aor_of(out, n, &msg->to); /* decoded by sip_msg_decode */
 }
 
+/* The auth module's log lines (auth.h), in the log of whoever calls it. */
+static void
+auth_log(bool warn, const char *line)
+{
+	if (warn)
+		rt_warn("%s", line);
+	else
+		rt_info("%s", line);
+}
+
 int
 registrar_init(struct registrar *g, struct store *store,
                const struct directory *dir, const struct conf *cf)
@@ -50,6 +60,7 @@ registrar_init(struct registrar *g, struct store *store,
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
 	g->auth.algs = cf->registrar.digest;
+	g->auth.log = auth_log;
 	lim =
 	    (struct auth_limit_conf){ cf->registrar.throttle.failures,
 		                      cf->registrar.throttle.window,
@@ -59,7 +70,7 @@ registrar_init(struct registrar *g, struct store *store,
 	if ((err = auth_nonces_alloc(&g->auth.nonces,
 	                             cf->registrar.nonce_lifetime,
 	                             AUTH_NONCES_DEFAULT)) != 0 ||
-	    (err = auth_limits_alloc(&g->auth.limits, &lim)) != 0)
+	    (err = auth_limits_alloc(&g->auth.limits, &lim, auth_log)) != 0)
 		return err;
 	pthread_mutex_init(&g->aors_mu, NULL);
 	g->aors_ready = true;
@@ -136,6 +147,14 @@ registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                     const struct sip_msg *msg, bool stale)
 {
 	struct challenge_arg ca = { g, stale };
+	struct sockaddr_storage ss;
+
+	/* a source backed off for its wrong passwords gets nothing, not even
+	 * a challenge (auth_verdict.c) */
+	if (sip_flow_remote(flow, &ss) == 0 &&
+	    auth_limits_source(g->auth.limits, (struct sockaddr *)&ss,
+	                       registrar_now_ms()) != 0)
+		return;
 
 	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
 	registrar_respond(a, g, flow, msg, 401, NULL, NULL, challenge_hdrs,
@@ -225,16 +244,6 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
 	}
 	*crp = v.cr;
 	return true;
-}
-
-bool
-registrar_backed_off(struct registrar *g, const Pbx__SipFlow *flow)
-{
-	struct sockaddr_storage ss;
-
-	return sip_flow_remote(flow, &ss) == 0 &&
-	       auth_limits_source(g->auth.limits, (struct sockaddr *)&ss,
-	                          registrar_now_ms()) != 0;
 }
 
 bool

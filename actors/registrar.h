@@ -74,7 +74,8 @@ void registrar_respond(rt_actor *a, struct registrar *g,
                        int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
 /* 401 with fresh challenges (SHA-256 and MD5); nonces are stateless
  * (auth.h), so this is how a REGISTER without credentials is answered too,
- * on the worker that read it (RFC 3261 §8.2.7). */
+ * on the worker that read it (RFC 3261 §8.2.7). Nothing to a source that
+ * is backed off for wrong passwords. */
 void registrar_challenge(rt_actor *a, struct registrar *g,
                          const Pbx__SipFlow *flow, const struct sip_msg *msg,
                          bool stale);
@@ -84,9 +85,6 @@ void registrar_challenge(rt_actor *a, struct registrar *g,
  * returned. */
 bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                      const struct sip_msg *msg, struct auth_creds *cr);
-/* Whether the request's source is backed off for failed authentications
- * (auth.h): its requests are ignored. */
-bool registrar_backed_off(struct registrar *g, const Pbx__SipFlow *flow);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);
 

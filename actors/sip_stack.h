@@ -68,7 +68,8 @@ struct sip_stack {
 	void *registrar;   /* struct registrar: REGISTERs go there when set */
 	void *calls;       /* struct calls: INVITEs and dialogs, when set */
 	/* the calls module's answer to a new INVITE without a transaction
-	 * (calls_stateless); true: answered or dropped */
+	 * (calls_stateless, called by the SIP core); true: answered or
+	 * dropped */
 	bool (*invite_stateless)(rt_actor *a, struct sip_stack *s,
 	                         const struct sip_msg *msg,
 	                         const Pbx__SipFlow *flow);

@@ -308,18 +308,11 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 			/* credentials (another realm's get their 401 there) */
 			return false;
 		} else {
-			/* a challenge needs no transaction (§8.2.7); a source
-			 * backed off gets nothing */
-			if (!registrar_backed_off(s->registrar, flow))
-				registrar_challenge(a, s->registrar, flow, msg,
-				                    false);
+			/* a challenge needs no transaction (§8.2.7) */
+			registrar_challenge(a, s->registrar, flow, msg, false);
 			return true;
 		}
 	}
-	if (an.code == 0 && msg->meth == SIP_METHOD_INVITE &&
-	    s->invite_stateless && !pl_isset(&msg->to.tag) &&
-	    s->invite_stateless(a, s, msg, flow))
-		return true; /* a challenge or a refusal needs no transaction */
 	if (an.code == 0)
 		return false; /* through a transaction: registrar, calls */
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);

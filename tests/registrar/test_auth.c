@@ -479,6 +479,15 @@ sin_of(const char *ip)
 	return s;
 }
 
+static int warn_lines;
+
+static void
+count_warn(bool warn, const char *line)
+{
+	(void)line;
+	warn_lines += warn;
+}
+
 START_TEST(failures_back_off_exponentially)
 {
 	const struct auth_limit_conf c = { 3, 10, 2, 8, 4 };
@@ -492,14 +501,17 @@ START_TEST(failures_back_off_exponentially)
 	          realm = pl_from_str("example.com");
 	uint64_t t = 1000000;
 
-	ck_assert_int_eq(auth_limits_alloc(&l, &c), 0);
+	ck_assert_int_eq(auth_limits_alloc(&l, &c, count_warn), 0);
 	/* y is where 1000 registers from */
 	auth_limits_passed(l, &user, &realm, sy, t);
 	for (int i = 0; i < 2; i++)
 		auth_limits_failed(l, &user, &realm, sx, t);
 	ck_assert_uint_eq(auth_limits_source(l, sx, t), 0);
+	ck_assert_int_eq(warn_lines, 0);
 	auth_limits_failed(l, &user, &realm, sx, t);
 	ck_assert_uint_eq(auth_limits_source(l, sx, t), 2000);
+	/* one line as the source's backoff starts, one as the user's */
+	ck_assert_int_eq(warn_lines, 2);
 	ck_assert_uint_eq(auth_limits_source(l, sy, t), 0);
 	/* the user: held back from z, not from y where it authenticated */
 	ck_assert_uint_eq(auth_limits_user(l, &user, &realm, sz, t), 2000);
@@ -531,7 +543,7 @@ START_TEST(failures_back_off_exponentially)
 	{
 		const struct auth_limit_conf off = { 0, 10, 2, 8, 4 };
 
-		ck_assert_int_eq(auth_limits_alloc(&l, &off), 0);
+		ck_assert_int_eq(auth_limits_alloc(&l, &off, NULL), 0);
 		for (int i = 0; i < 100; i++)
 			auth_limits_failed(l, &user, &realm, sx, t);
 		ck_assert_uint_eq(auth_limits_source(l, sx, t), 0);
