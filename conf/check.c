@@ -561,6 +561,44 @@ take_realm(char **out, struct conf_doc *d, const char *path, const char *s)
 }
 
 static int
+check_throttle(struct conf_throttle *t, const struct conf_raw_throttle *r,
+               struct conf_doc *d)
+{
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	rc = conf_take_uint(&t->failures, d, "registrar.throttle.failures",
+	                    r->failures, 0, 1000000);
+	if (!rc)
+		rc = conf_take_uint(&t->window, d, "registrar.throttle.window",
+		                    r->window, 1, 86400);
+	if (!rc)
+		rc =
+		    conf_take_uint(&t->backoff, d, "registrar.throttle.backoff",
+		                   r->backoff, 1, 86400);
+	if (!rc)
+		rc = conf_take_uint(&t->max_backoff, d,
+		                    "registrar.throttle.max_backoff",
+		                    r->max_backoff, 1, 604800);
+	if (!rc)
+		rc = conf_take_uint(&t->user_max_backoff, d,
+		                    "registrar.throttle.user_max_backoff",
+		                    r->user_max_backoff, 1, 86400);
+	if (rc)
+		return rc;
+	if (t->max_backoff < t->backoff)
+		return order(d, "registrar.throttle.backoff", r->backoff,
+		             t->backoff, "registrar.throttle.max_backoff",
+		             r->max_backoff, t->max_backoff);
+	if (t->user_max_backoff < t->backoff)
+		return order(d, "registrar.throttle.backoff", r->backoff,
+		             t->backoff, "registrar.throttle.user_max_backoff",
+		             r->user_max_backoff, t->user_max_backoff);
+	return 0;
+}
+
+static int
 check_registrar(struct conf *c, const struct conf_raw_registrar *r,
                 struct conf_doc *d)
 {
@@ -589,6 +627,12 @@ check_registrar(struct conf *c, const struct conf_raw_registrar *r,
 			rc = conf_take_uint(&g->nonce_lifetime, d,
 			                    "registrar.nonce_lifetime",
 			                    r->nonce_lifetime, 10, 86400);
+		if (!rc)
+			rc = conf_take_uint(&g->actor_idle, d,
+			                    "registrar.actor_idle",
+			                    r->actor_idle, 1, 86400);
+		if (!rc)
+			rc = check_throttle(&g->throttle, r->throttle, d);
 		if (!rc && r->secret != NULL && *r->secret == '\0')
 			rc = conf_bad(d, "registrar.secret",
 			              "expected a non-empty secret (or no "
@@ -665,10 +709,20 @@ set_defaults(struct conf *c)
 	c->registrar.max_bindings = 10;
 	c->registrar.digest = CONF_DIGEST_MD5 | CONF_DIGEST_SHA256;
 	c->registrar.nonce_lifetime = 300;
+	/* 64*T1: a client retransmits a REGISTER that long, so a stopped
+	 * actor never misses one it answered */
+	c->registrar.actor_idle = 32;
+	c->registrar.throttle.failures = 10;
+	c->registrar.throttle.window = 60;
+	c->registrar.throttle.backoff = 30;
+	c->registrar.throttle.max_backoff = 3600;
+	c->registrar.throttle.user_max_backoff = 300;
 	c->calls.timeout = 60;
 	c->calls.session_expires = 1800;
 	c->calls.min_se = 90;
-	c->calls.max_calls = 0;
+	/* what a 2-core node carries with room to spare (tools/bench/calls);
+	 * beyond it 503 with Retry-After */
+	c->calls.max_calls = 2000;
 	rc = conf_dup_str(&c->node.data_dir, "./data");
 	if (!rc)
 		rc = conf_dup_str(&c->admin.listen, "tcp://127.0.0.1:7000");

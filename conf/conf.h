@@ -126,6 +126,18 @@ struct conf_registrar {
 	char *secret; /* nonce HMAC secret, shared by the cluster; NULL if not
 	                 set */
 	unsigned digest; /* CONF_DIGEST_* offered in challenges; default both */
+	uint32_t actor_idle; /* s, an AOR's actor without bindings stops; 32 */
+	/* failed authentications (REGISTER and INVITE): per source and per
+	 * user, `failures` within `window` start a backoff of `backoff`,
+	 * doubled each time up to `max_backoff` (a source) or
+	 * `user_max_backoff` (a user); failures 0: off */
+	struct conf_throttle {
+		uint32_t failures;         /* default 10 */
+		uint32_t window;           /* s, default 60 */
+		uint32_t backoff;          /* s, default 30 */
+		uint32_t max_backoff;      /* s, default 3600 */
+		uint32_t user_max_backoff; /* s, default 300 */
+	} throttle;
 };
 
 #define CONF_DIGEST_MD5    1u

@@ -104,6 +104,14 @@ struct conf_raw_directory {
 	unsigned ranges_count;
 };
 
+struct conf_raw_throttle {
+	char *failures;
+	char *window;
+	char *backoff;
+	char *max_backoff;
+	char *user_max_backoff;
+};
+
 struct conf_raw_registrar {
 	char *realm;
 	char *default_expires;
@@ -113,6 +121,8 @@ struct conf_raw_registrar {
 	char *nonce_lifetime;
 	char *secret;
 	char *digest;
+	char *actor_idle;
+	struct conf_raw_throttle *throttle;
 };
 
 struct conf_raw_profile {

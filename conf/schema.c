@@ -134,6 +134,15 @@ static const cyaml_schema_field_t directory_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t throttle_fields[] = {
+	TEXT("failures", struct conf_raw_throttle, failures),
+	TEXT("window", struct conf_raw_throttle, window),
+	TEXT("backoff", struct conf_raw_throttle, backoff),
+	TEXT("max_backoff", struct conf_raw_throttle, max_backoff),
+	TEXT("user_max_backoff", struct conf_raw_throttle, user_max_backoff),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t registrar_fields[] = {
 	TEXT("realm", struct conf_raw_registrar, realm),
 	TEXT("default_expires", struct conf_raw_registrar, default_expires),
@@ -143,6 +152,9 @@ static const cyaml_schema_field_t registrar_fields[] = {
 	TEXT("nonce_lifetime", struct conf_raw_registrar, nonce_lifetime),
 	TEXT("secret", struct conf_raw_registrar, secret),
 	TEXT("digest", struct conf_raw_registrar, digest),
+	TEXT("actor_idle", struct conf_raw_registrar, actor_idle),
+	CYAML_FIELD_MAPPING_PTR("throttle", SECTION, struct conf_raw_registrar,
+	                        throttle, throttle_fields),
 	CYAML_FIELD_END,
 };
 
@@ -318,6 +330,13 @@ static const struct {
 	{ "registrar.nonce_lifetime", "an integer" },
 	{ "registrar.secret", "a secret" },
 	{ "registrar.digest", "md5, sha-256 or both" },
+	{ "registrar.actor_idle", "an integer" },
+	{ "registrar.throttle", "a mapping" },
+	{ "registrar.throttle.failures", "an integer" },
+	{ "registrar.throttle.window", "an integer" },
+	{ "registrar.throttle.backoff", "an integer" },
+	{ "registrar.throttle.max_backoff", "an integer" },
+	{ "registrar.throttle.user_max_backoff", "an integer" },
 	{ "profiles", "a list of profiles" },
 	{ "profiles[]", "a profile (a mapping with name, listen, auth, "
 	                "context, codecs, acl)" },

@@ -464,7 +464,7 @@ main(int argc, char **argv)
 	reg.s = sip;
 	if ((e = registrar_start(&reg, r)) != 0)
 		goto out;
-	if ((e = calls_init(&calls, store, dir, cf)) != 0 ||
+	if ((e = calls_init(&calls, store, dir, cf, &reg.auth)) != 0 ||
 	    (e = calls_start(&calls, sip, r)) != 0)
 		goto out;
 	rt_info("directory: %zu users; registrar realm %s",

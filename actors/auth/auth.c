@@ -4,6 +4,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,20 @@ hmac(const unsigned char secret[32], const unsigned char *in, size_t l,
 }
 
 void
+auth_logf(auth_log_h h, bool warn, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!h)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	h(warn, line);
+}
+
+void
 auth_init(struct auth *a, const char *realm, const char *secret,
           uint32_t lifetime_s)
 {
@@ -244,9 +259,10 @@ auth_nonce(const struct auth *a, char *out, size_t n, uint64_t now_s)
 	out[l] = '\0';
 }
 
-/* 0 and the nonce's time, or EINVAL if it is not one of ours. */
+/* 0 and the nonce's time and salt, or EINVAL if it is not one of ours. */
 static int
-nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts)
+nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts,
+           uint64_t *saltp)
 {
 	char want[NONCE_LEN + 1];
 	uint64_t t, salt;
@@ -258,6 +274,7 @@ nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts)
 	if (CRYPTO_memcmp(want, nonce->p, NONCE_LEN) != 0)
 		return EINVAL;
 	*ts = t;
+	*saltp = salt;
 	return 0;
 }
 
@@ -327,24 +344,83 @@ ha1_of(char *out, enum sip_digest_alg alg, const struct conf_user *u,
 	return 0;
 }
 
+/* nc-value = 8LHEX (RFC 7616 §3.4): 1 to 8 hex digits, not zero. */
+static bool
+nc_decode(const struct pl *p, uint32_t *nc)
+{
+	uint32_t v = 0;
+
+	if (!p->l || p->l > 8)
+		return false;
+	for (size_t i = 0; i < p->l; i++) {
+		char c = p->p[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*nc = v;
+	return v != 0;
+}
+
 int
 auth_creds(const struct auth *a, const struct sip_msg *msg, bool proxy,
            struct sip_auth *h, uint32_t *nc)
 {
-	char ncs[16];
-
 	*nc = 0;
 	if (pick(a, msg, proxy, h) != 0)
 		return ENOENT;
 	if (!h->qop.l)
 		return 0;
-	if (!pl_eqi_str(&h->qop, "auth") || !h->nc.l || !h->cnonce.l ||
-	    h->nc.l >= sizeof(ncs))
+	if (!pl_eqi_str(&h->qop, "auth") || !h->cnonce.l ||
+	    !nc_decode(&h->nc, nc))
 		return EBADMSG;
-	memcpy(ncs, h->nc.p, h->nc.l);
-	ncs[h->nc.l] = '\0';
-	*nc = (uint32_t)strtoul(ncs, NULL, 16);
 	return 0;
+}
+
+/* The digest uri names the Request-URI's resource (RFC 2617 §3.2.2.5):
+ * the same text, or for SIP URIs the same scheme, user, host (any case)
+ * and port; parameters may be written otherwise, and a port left out on
+ * one side matches any (sipp answers a REGISTER to sip:HOST with the uri
+ * sip:HOST:PORT it sent to). */
+static bool
+uri_matches(const struct pl *duri, const struct pl *ruri)
+{
+	struct sip_uri a, b;
+
+	if (pl_eq(duri, ruri))
+		return true;
+	if (sip_uri_decode(&a, duri) != 0 || sip_uri_decode(&b, ruri) != 0)
+		return false;
+	return (a.scheme == SIP_SCHEME_SIP || a.scheme == SIP_SCHEME_SIPS) &&
+	       a.scheme == b.scheme && pl_eq(&a.user, &b.user) &&
+	       pl_eqi(&a.host, &b.host) &&
+	       (a.port == b.port || !a.port || !b.port);
+}
+
+/* The client's response against ours, in time that does not depend on
+ * where they differ; hex in any case. */
+static bool
+response_ok(const struct pl *got, const char *want)
+{
+	char low[SIP_DIGEST_HEX_MAX];
+	size_t l = strlen(want);
+
+	if (got->l != l || l >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < l; i++) {
+		char c = got->p[i];
+
+		low[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	return CRYPTO_memcmp(low, want, l) == 0;
 }
 
 enum auth_result
@@ -353,41 +429,62 @@ auth_check(const struct auth *a, const struct sip_msg *msg, bool proxy,
            const struct conf_user *(*find)(void *arg, const struct pl *u),
            void *find_arg, struct auth_creds *out)
 {
+	int creds;
+
+	memset(out, 0, sizeof(*out));
+	creds = auth_creds(a, msg, proxy, &out->h, &out->nc);
+	if (creds == ENOENT)
+		return AUTH_NONE;
+	if (creds == EBADMSG)
+		return AUTH_MALFORMED;
+	return auth_verify(a, msg, now_s, find, find_arg, out);
+}
+
+enum auth_result
+auth_verify(const struct auth *a, const struct sip_msg *msg, uint64_t now_s,
+            const struct conf_user *(*find)(void *arg, const struct pl *u),
+            void *find_arg, struct auth_creds *out)
+{
 	struct sip_auth *h = &out->h;
 	enum sip_digest_alg alg = SIP_DIGEST_MD5;
 	char ha1[SIP_DIGEST_HEX_MAX], ha2[SIP_DIGEST_HEX_MAX];
 	char want[SIP_DIGEST_HEX_MAX];
 	const struct conf_user *u;
-	const struct pl *qop = NULL;
-	uint64_t ts;
-	int creds;
+	struct auth_nonce_use use;
 
-	memset(out, 0, sizeof(*out));
-	creds = auth_creds(a, msg, proxy, h, &out->nc);
-	if (creds == ENOENT)
-		return AUTH_NONE;
 	if (!h->username.l || !h->nonce.l || !h->uri.l || !h->response.l)
 		return AUTH_MALFORMED;
 	if (h->algorithm.l && sip_digest_alg_decode(&alg, &h->algorithm) != 0)
 		return AUTH_NONE; /* e.g. -sess: challenge with ours */
-	if (creds == EBADMSG)
-		return AUTH_MALFORMED;
-	if (h->qop.l)
-		qop = &h->qop;
+	/* RFC 2069 answers (no qop) have no nonce count, so nothing tells a
+	 * replay from a retry: challenge again, we offer qop=auth */
+	if (!h->qop.l)
+		return AUTH_NONE;
 	out->username = h->username;
-	if (nonce_time(a, &h->nonce, &ts) != 0)
+	if (!uri_matches(&h->uri, &msg->ruri))
+		return AUTH_URI;
+	if (nonce_time(a, &h->nonce, &use.ts, &use.salt) != 0)
 		return AUTH_BAD_NONCE;
 	if (!(u = find(find_arg, &h->username)))
 		return AUTH_UNKNOWN;
 	if (ha1_of(ha1, alg, u, h) != 0 ||
 	    sip_digest_ha2(ha2, alg, &msg->method, &h->uri) != 0 ||
-	    sip_digest_response(want, alg, ha1, &h->nonce, qop ? &h->nc : NULL,
-	                        qop ? &h->cnonce : NULL, qop, ha2) != 0)
+	    sip_digest_response(want, alg, ha1, &h->nonce, &h->nc, &h->cnonce,
+	                        &h->qop, ha2) != 0 ||
+	    !response_ok(&h->response, want))
 		return AUTH_WRONG;
-	if (h->response.l != strlen(want) ||
-	    strncasecmp(h->response.p, want, h->response.l) != 0)
-		return AUTH_WRONG;
-	if (now_s > ts + a->lifetime_s || ts > now_s + 60)
+	if (now_s > use.ts + a->lifetime_s || use.ts > now_s + 60)
 		return AUTH_STALE;
+	use.nc = out->nc;
+	if (a->nonces) {
+		switch (auth_nonces_use(a->nonces, &use, now_s)) {
+		case AUTH_NONCE_FRESH:
+			break;
+		case AUTH_NONCE_FORGOTTEN:
+			return AUTH_STALE;
+		default:
+			return AUTH_REPLAYED;
+		}
+	}
 	return AUTH_OK;
 }

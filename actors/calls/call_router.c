@@ -22,33 +22,6 @@ struct router {
 	struct calls *g;
 };
 
-struct find_arg {
-	const struct directory *dir;
-	struct pl domain;
-};
-
-static const struct conf_user *
-find_user(void *arg, const struct pl *user)
-{
-	struct find_arg *f = arg;
-
-	return directory_find(f->dir, user, &f->domain);
-}
-
-struct challenge {
-	struct calls *g;
-	bool stale;
-};
-
-static int
-challenge_hdrs(struct sip_buf *b, void *arg)
-{
-	struct challenge *c = arg;
-
-	return auth_challenge(&c->g->auth, b, true, c->stale,
-	                      calls_now_ms() / 1000);
-}
-
 /* The caller's number and name: the directory's, else From's. */
 static void
 caller_id(struct chan_a_arg *ca, const struct sip_msg *m)
@@ -170,32 +143,31 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 	if (!(ca = calloc(1, sizeof(*ca))))
 		return;
 	if (p->auth) {
-		struct find_arg fa = { g->dir, m.from.uri.host };
-		struct auth_creds cr;
-		struct challenge ch = { g, false };
+		struct auth_verdict v;
+		struct auth_answer an = { g->auth, &v, true, 0 };
+		uint64_t now = calls_now_ms();
 
-		switch (auth_check(&g->auth, &m, true, calls_now_ms() / 1000,
-		                   find_user, &fa, &cr)) {
-		case AUTH_OK:
-			ca->user = find_user(&fa, &cr.username);
+		auth_decide(g->auth, &m, true, (struct sockaddr *)&ss, g->dir,
+		            &m.from.uri.host, now, &v);
+		an.now_s = now / 1000;
+		switch (v.action) {
+		case AUTH_ACCEPT:
+			ca->user = v.user;
 			break;
-		case AUTH_STALE:
-			ch.stale = true;
-			/* fall through */
-		case AUTH_NONE:
-		case AUTH_BAD_NONCE:
-			respond(a, r, &m, 407, NULL, NULL, challenge_hdrs, &ch);
+		case AUTH_CHALLENGE:
+			respond(a, r, &m, 407, NULL, NULL, auth_answer_hdrs,
+			        &an);
 			free(ca);
 			return;
-		case AUTH_MALFORMED:
-			respond(a, r, &m, 400, "Bad Proxy-Authorization", NULL,
-			        NULL, NULL);
+		case AUTH_DROP:
+			/* backed off since sip_uas let it through: a
+			 * transaction must end, so it is refused */
+			respond(a, r, &m, 403, NULL, NULL, NULL, NULL);
 			free(ca);
 			return;
 		default:
-			rt_info("INVITE refused: wrong credentials for %.*s",
-			        PL_ARG(cr.username));
-			respond(a, r, &m, 403, NULL, NULL, NULL, NULL);
+			respond(a, r, &m, v.code, v.reason, NULL,
+			        auth_answer_hdrs, &an);
 			free(ca);
 			return;
 		}
@@ -231,6 +203,65 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 	if (rt_spawn(rt_of(a), &channel_kind, rt_self(a).worker, ca, &chan) !=
 	    0)
 		respond(a, r, &m, 500, "No Channel", NULL, NULL, NULL);
+}
+
+/* A response without a transaction (calls_stateless): the To tag is a
+ * hash of the request, the same for its retransmissions. */
+static void
+reply_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
+                const Pbx__SipFlow *flow, uint16_t code, const char *reason,
+                int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
+{
+	char out[8192], tag[24];
+	struct sip_buf b;
+	struct pl totag;
+
+	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
+	totag = pl_from_str(tag);
+	sip_buf_init(&b, out, sizeof(out));
+	if (sip_reply_start(&b, msg, flow, code, reason, &totag) == 0 &&
+	    (!hdrs || hdrs(&b, arg) == 0) && sip_build_end(&b, NULL, NULL) == 0)
+		sip_send_response(s, a, flow, out, b.pos);
+}
+
+bool
+calls_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
+                const Pbx__SipFlow *flow)
+{
+	struct calls *g = s->calls;
+	const struct conf_profile *p;
+	struct sockaddr_storage ss;
+	struct auth_verdict v;
+	struct auth_answer an = { g->auth, &v, true, 0 };
+	struct sip_auth h;
+	uint32_t nc;
+	uint64_t now = calls_now_ms();
+
+	if (flow->listener >= SIP_MAX_LISTEN || sip_flow_remote(flow, &ss) != 0)
+		return false; /* the router decides */
+	p = &g->cf->profiles[s->profile[flow->listener]];
+	if (!conf_acl_allows(p, (const struct sockaddr *)&ss)) {
+		char from[64];
+
+		sip_flow_text(from, sizeof(from), flow);
+		rt_info("INVITE from %s refused by the ACL of profile %s", from,
+		        p->name);
+		reply_stateless(a, s, msg, flow, 403, "Forbidden By ACL", NULL,
+		                NULL);
+		return true;
+	}
+	if (!p->auth)
+		return false;
+	if (auth_limits_source(g->auth->limits, (const struct sockaddr *)&ss,
+	                       now))
+		return true; /* a source backed off: ignored */
+	if (auth_creds(g->auth, msg, true, &h, &nc) != ENOENT)
+		return false; /* credentials: the router checks them */
+	memset(&v, 0, sizeof(v));
+	v.action = AUTH_CHALLENGE;
+	an.now_s = now / 1000;
+	reply_stateless(a, s, msg, flow, 407, NULL, auth_answer_hdrs, &an);
+	return true;
 }
 
 static void

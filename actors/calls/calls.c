@@ -13,16 +13,14 @@
 
 int
 calls_init(struct calls *g, struct store *store, const struct directory *dir,
-           const struct conf *cf)
+           const struct conf *cf, struct auth *auth)
 {
 	memset(g, 0, sizeof(*g));
 	g->store = store;
 	g->dir = dir;
 	g->cf = cf;
 	g->media = &media_bypass;
-	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
-	          cf->registrar.nonce_lifetime);
-	g->auth.algs = cf->registrar.digest;
+	g->auth = auth;
 	return 0;
 }
 
@@ -38,6 +36,7 @@ calls_start(struct calls *g, struct sip_stack *s, rt *r)
 		if (err)
 			return err;
 	}
+	s->invite_stateless = calls_stateless;
 	s->calls = g;
 	rt_info("calls: %zu profile(s), media %s, no-answer timeout %u s",
 	        g->cf->profile_count, g->media->name, g->cf->calls.timeout);

@@ -45,19 +45,32 @@ struct calls {
 	struct store *store;
 	const struct directory *dir;
 	const struct conf *cf;
-	struct auth auth;
+	struct auth *auth; /* the node's (the registrar's): one nonce memory */
 	const struct media_ops *media;
 	struct call_list lists[SIP_MAX_WORKERS];
 	_Atomic uint64_t n_active; /* A legs alive (calls.max_calls) */
 };
 
+/* auth: the node's digest authentication (struct registrar's), shared so
+ * that a credential accepted for one is not accepted again for the other. */
 int calls_init(struct calls *g, struct store *store,
-               const struct directory *dir, const struct conf *cf);
+               const struct directory *dir, const struct conf *cf,
+               struct auth *auth);
 /* Spawn the call routers (after sip_stack_start; sets s->calls). */
 int calls_start(struct calls *g, struct sip_stack *s, rt *r);
 
 void call_list_add(struct call_list *l, struct call_entry *e);
 void call_list_remove(struct call_list *l, struct call_entry *e);
+
+/* A new INVITE the PBX answers without a transaction (RFC 3261 §8.2.7),
+ * in the SIP core that decoded it (sip_stack's invite_stateless hook): 403 from
+ * a source its profile's ACL refuses, and on a profile with auth, a 407
+ * challenge to an INVITE without credentials, so that an unauthenticated INVITE
+ * costs no transaction and its answer goes once (no retransmission towards a
+ * source that may be spoofed); a source that is backed off gets nothing.
+ * false: the INVITE takes a transaction to the call router. */
+bool calls_stateless(rt_actor *a, struct sip_stack *s,
+                     const struct sip_msg *msg, const Pbx__SipFlow *flow);
 
 extern const rt_kind call_router_kind;
 extern const rt_kind channel_kind;

@@ -33,10 +33,23 @@ registrar_aor(char *out, size_t n, const struct sip_msg *msg)
 	return sip_aor_of(out, n, &msg->to); /* decoded by sip_msg_decode */
 }
 
+/* The auth module's log lines (auth.h), in the log of whoever calls it. */
+static void
+auth_log(bool warn, const char *line)
+{
+	if (warn)
+		rt_warn("%s", line);
+	else
+		rt_info("%s", line);
+}
+
 int
 registrar_init(struct registrar *g, struct store *store,
                const struct directory *dir, const struct conf *cf)
 {
+	struct auth_limit_conf lim;
+	int err;
+
 	memset(g, 0, sizeof(*g));
 	g->store = store;
 	g->dir = dir;
@@ -47,17 +60,36 @@ registrar_init(struct registrar *g, struct store *store,
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
 	g->auth.algs = cf->registrar.digest;
+	g->auth.log = auth_log;
+	lim =
+	    (struct auth_limit_conf){ cf->registrar.throttle.failures,
+		                      cf->registrar.throttle.window,
+		                      cf->registrar.throttle.backoff,
+		                      cf->registrar.throttle.max_backoff,
+		                      cf->registrar.throttle.user_max_backoff };
+	if ((err = auth_nonces_alloc(&g->auth.nonces,
+	                             cf->registrar.nonce_lifetime,
+	                             AUTH_NONCES_DEFAULT)) != 0 ||
+	    (err = auth_limits_alloc(&g->auth.limits, &lim, auth_log)) != 0)
+		return err;
 	pthread_mutex_init(&g->aors_mu, NULL);
+	g->aors_ready = true;
 	return txn_table_init(&g->aors);
 }
 
 void
 registrar_fini(struct registrar *g)
 {
-	if (!g->aors.by_key)
+	auth_nonces_free(g->auth.nonces);
+	auth_limits_free(g->auth.limits);
+	g->auth.nonces = NULL;
+	g->auth.limits = NULL;
+	if (!g->aors_ready)
 		return; /* not initialised */
-	txn_table_fini(&g->aors);
+	if (g->aors.by_key)
+		txn_table_fini(&g->aors);
 	pthread_mutex_destroy(&g->aors_mu);
+	g->aors_ready = false;
 }
 
 int
@@ -115,23 +147,18 @@ registrar_challenge(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                     const struct sip_msg *msg, bool stale)
 {
 	struct challenge_arg ca = { g, stale };
+	struct sockaddr_storage ss;
+
+	/* a source backed off for its wrong passwords gets nothing, not even
+	 * a challenge (auth_verdict.c) */
+	if (sip_flow_remote(flow, &ss) == 0 &&
+	    auth_limits_source(g->auth.limits, (struct sockaddr *)&ss,
+	                       registrar_now_ms()) != 0)
+		return;
 
 	atomic_fetch_add_explicit(&g->n_challenged, 1, memory_order_relaxed);
 	registrar_respond(a, g, flow, msg, 401, NULL, NULL, challenge_hdrs,
 	                  &ca);
-}
-
-struct find_arg {
-	const struct directory *dir;
-	struct pl domain;
-};
-
-static const struct conf_user *
-find_user(void *arg, const struct pl *user)
-{
-	struct find_arg *f = arg;
-
-	return directory_find(f->dir, user, &f->domain);
 }
 
 /* The registration actor of aor, spawned on this worker if it has none.
@@ -179,38 +206,35 @@ bool
 registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                 const struct sip_msg *msg, struct auth_creds *crp)
 {
-	struct auth_creds cr;
-	struct find_arg fa = { g->dir, PL_INIT };
 	const struct sip_addr *ta = &msg->to; /* decoded by sip_msg_decode */
+	struct sockaddr_storage ss;
+	struct auth_verdict v;
+	struct auth_answer an = { &g->auth, &v, false, 0 };
+	uint64_t now = registrar_now_ms();
 
-	fa.domain = ta->uri.host;
-	switch (auth_check(&g->auth, msg, false, registrar_now_ms() / 1000,
-	                   find_user, &fa, &cr)) {
-	case AUTH_OK:
+	auth_decide(&g->auth, msg, false,
+	            sip_flow_remote(flow, &ss) == 0 ? (struct sockaddr *)&ss
+	                                            : NULL,
+	            g->dir, &ta->uri.host, now, &v);
+	an.now_s = now / 1000;
+	switch (v.action) {
+	case AUTH_ACCEPT:
 		break;
-	case AUTH_STALE:
-		registrar_challenge(a, g, flow, msg, true);
+	case AUTH_CHALLENGE:
+		registrar_challenge(a, g, flow, msg, v.stale);
 		return false;
-	case AUTH_NONE:
-	case AUTH_BAD_NONCE:
-		registrar_challenge(a, g, flow, msg, false);
-		return false;
-	case AUTH_MALFORMED:
-		registrar_respond(a, g, flow, msg, 400, "Bad Authorization",
-		                  NULL, NULL, NULL);
+	case AUTH_DROP:
 		return false;
 	default:
-		atomic_fetch_add_explicit(&g->n_refused, 1,
-		                          memory_order_relaxed);
-		rt_info(
-		    "REGISTER %.*s@%.*s refused: wrong credentials for %.*s",
-		    PL_ARG(ta->uri.user), PL_ARG(ta->uri.host),
-		    PL_ARG(cr.username));
-		registrar_respond(a, g, flow, msg, 403, NULL, NULL, NULL, NULL);
+		if (v.code == 403)
+			atomic_fetch_add_explicit(&g->n_refused, 1,
+			                          memory_order_relaxed);
+		registrar_respond(a, g, flow, msg, v.code, v.reason, NULL,
+		                  auth_answer_hdrs, &an);
 		return false;
 	}
 	/* the authenticated user registers its own AOR only */
-	if (!pl_eq(&cr.username, &ta->uri.user)) {
+	if (!pl_eq(&v.cr.username, &ta->uri.user)) {
 		atomic_fetch_add_explicit(&g->n_refused, 1,
 		                          memory_order_relaxed);
 		registrar_respond(a, g, flow, msg, 403,
@@ -218,7 +242,7 @@ registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
 		                  NULL, NULL);
 		return false;
 	}
-	*crp = cr;
+	*crp = v.cr;
 	return true;
 }
 

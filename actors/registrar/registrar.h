@@ -30,11 +30,13 @@ struct registrar {
 	struct store *store;
 	const struct directory *dir;
 	const struct conf_registrar *cfg;
+	/* the node's digest authentication, for the call router too */
 	struct auth auth;
 	/* AOR -> its registration actor, for every registrar: an actor lives
 	 * on the worker that read its AOR's first REGISTER (or, restored at
 	 * start, the worker its AOR hashes to) */
 	pthread_mutex_t aors_mu;
+	bool aors_ready;
 	struct txn_table aors;
 	_Atomic uint64_t n_ok, n_challenged, n_refused;
 };
@@ -73,7 +75,8 @@ void registrar_respond(rt_actor *a, struct registrar *g,
                        int (*hdrs)(struct sip_buf *b, void *arg), void *arg);
 /* 401 with fresh challenges (SHA-256 and MD5); nonces are stateless
  * (auth.h), so this is how a REGISTER without credentials is answered too,
- * on the worker that read it (RFC 3261 §8.2.7). */
+ * on the worker that read it (RFC 3261 §8.2.7). Nothing to a source that
+ * is backed off for wrong passwords. */
 void registrar_challenge(rt_actor *a, struct registrar *g,
                          const Pbx__SipFlow *flow, const struct sip_msg *msg,
                          bool stale);

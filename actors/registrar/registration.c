@@ -5,11 +5,18 @@
  * REGISTERs per RFC 3261 §10.3 (registration_binding.c: expiry from the
  * Contact or Expires, 423 below the minimum, Call-ID/CSeq ordering,
  * Contact: * to remove all, RFC 5626 instance/reg-id replacing a device's
- * own binding, a maximum per AOR), refuses a replayed nonce count, writes
- * every change as an event and sends the 200 OK only once the store has
- * committed it (500 if the commit failed). REGISTERs have no transaction:
- * it absorbs their retransmissions. A timer expires bindings, and expiry is
- * an event too.
+ * own binding, a maximum per AOR), writes every change as an event and
+ * sends the 200 OK only once the store has committed it (500 if the commit
+ * failed). REGISTERs have no transaction: it absorbs their
+ * retransmissions. A timer expires bindings, and expiry is an event too.
+ * Credentials, and their nonce counts, are checked by registrar_admit
+ * against what the whole node accepted (auth.h).
+ *
+ * An actor without bindings and without a commit pending stops once it has
+ * been so for registrar.actor_idle seconds (REGISTERs with junk credentials
+ * would otherwise leave one per AOR for good): it leaves the registrars'
+ * table first, then for a grace period hands what still reaches it back to
+ * its worker's registrar, which finds or spawns the AOR's actor anew.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +28,8 @@
 #include "log.h"
 #include "registration_int.h"
 
-#define NONCES 8
-#define RECENT 4
+#define RECENT   4
+#define GRACE_MS 2000 /* a retired actor passes on what was on its way */
 
 /* A REGISTER as accepted (see request_key). */
 struct req_key {
@@ -48,11 +55,6 @@ struct reg {
 	char aor[256];
 	struct binding *b; /* n in use, alloc allocated, cap at most */
 	size_t n, alloc, cap;
-	struct {
-		char nonce[72];
-		uint32_t nc;
-	} nonces[NONCES];
-	unsigned nonce_next;
 	/* the REGISTERs last accepted (see request_key) */
 	struct {
 		struct req_key key;
@@ -63,6 +65,8 @@ struct reg {
 	size_t npend;
 	uint64_t next_corr;
 	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
+	uint64_t idle_timer;      /* set while it has nothing to do */
+	bool retired;             /* out of the table, about to stop */
 };
 
 /* Room for n bindings: an AOR holds what it uses, not max_bindings. */
@@ -80,127 +84,10 @@ reserve(struct reg *r, size_t n)
 	return 0;
 }
 
-/* --- events ------------------------------------------------------------- */
-
-static struct change_set *
-cs_new(size_t cap)
-{
-	struct change_set *cs = malloc(sizeof(*cs) + cap * sizeof(cs->c[0]));
-
-	if (cs) {
-		cs->n = 0;
-		cs->cap = cap;
-	}
-	return cs;
-}
-
-/* A REGISTER's working set on the worker's stack for the usual maximum of
- * bindings (no malloc of ~20 KB per request), on the heap beyond it. */
-#define STACK_CAP 16
-struct scratch {
-	union {
-		struct change_set cs;
-		unsigned char
-		    raw[sizeof(struct change_set) +
-		        (STACK_CAP + 8) * sizeof(struct change_entry)];
-	} cs;
-	struct binding nb[STACK_CAP];
-};
-
-static struct change_set *
-scratch_cs(struct scratch *sc, size_t cap)
-{
-	if (cap > STACK_CAP + 8)
-		return cs_new(cap);
-	sc->cs.cs.n = 0;
-	sc->cs.cs.cap = cap;
-	return &sc->cs.cs;
-}
-
-static struct binding *
-scratch_nb(struct scratch *sc, size_t cap)
-{
-	if (cap <= STACK_CAP)
-		return sc->nb;
-	return cap <= 1000 ? malloc(cap * sizeof(struct binding)) : NULL;
-}
-
-static void
-scratch_free(struct scratch *sc, struct change_set *cs, struct binding *nb)
-{
-	if (cs != &sc->cs.cs)
-		free(cs);
-	if (nb != sc->nb)
-		free(nb);
-}
-
-/* Append the change set as events; the answer carries `corr`. */
-static int
-append(rt_actor *a, struct reg *r, const struct change_set *cs, uint64_t corr)
-{
-	struct ev_parts {
-		Pbx__Event ev;
-		Pbx__Binding pb;
-		Pbx__SipFlow pf;
-		Pbx__Addr pc;
-		Pbx__BindingAdded ad;
-		Pbx__BindingRefreshed rf;
-		Pbx__BindingRemoved rm;
-		Pbx__BindingExpired ex;
-	} * x;
-	Pbx__Event **evp;
-	int err;
-
-	if (!r->g->store)
-		return ENOSYS;
-	x = malloc(cs->n * (sizeof(*x) + sizeof(*evp)));
-	if (!x)
-		return ENOMEM;
-	evp = (Pbx__Event **)(x + cs->n);
-	for (size_t i = 0; i < cs->n; i++) {
-		pbx__event__init(&x[i].ev);
-		x[i].ev.version = 1;
-		reg_binding_to_pb(&x[i].pb, &x[i].pf, &x[i].pc, r->aor,
-		                  &cs->c[i].b);
-		switch (cs->c[i].kind) {
-		case ADDED:
-			pbx__binding_added__init(&x[i].ad);
-			x[i].ad.binding = &x[i].pb;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_ADDED;
-			x[i].ev.binding_added = &x[i].ad;
-			break;
-		case REFRESHED:
-			pbx__binding_refreshed__init(&x[i].rf);
-			x[i].rf.binding = &x[i].pb;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REFRESHED;
-			x[i].ev.binding_refreshed = &x[i].rf;
-			break;
-		case REMOVED:
-			pbx__binding_removed__init(&x[i].rm);
-			x[i].rm.aor = r->aor;
-			x[i].rm.contact = (char *)cs->c[i].b.contact;
-			x[i].rm.reason = "unregistered";
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_REMOVED;
-			x[i].ev.binding_removed = &x[i].rm;
-			break;
-		case EXPIRED:
-			pbx__binding_expired__init(&x[i].ex);
-			x[i].ex.aor = r->aor;
-			x[i].ex.contact = (char *)cs->c[i].b.contact;
-			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
-			x[i].ev.binding_expired = &x[i].ex;
-			break;
-		}
-		evp[i] = &x[i].ev;
-	}
-	err = store_append(r->g->store, rt_self(a), corr, evp, cs->n);
-	free(x);
-	return err;
-}
-
 /* --- expiry ------------------------------------------------------------- */
 
 static void expiry_cb(rt_actor *a, void *arg);
+static void idle_check(rt_actor *a, struct reg *r);
 
 static void
 arm(rt_actor *a, struct reg *r)
@@ -228,7 +115,7 @@ arm(rt_actor *a, struct reg *r)
 static void
 expire(rt_actor *a, struct reg *r)
 {
-	struct change_set *cs = cs_new(r->n + 1);
+	struct change_set *cs = reg_cs_new(r->n + 1);
 	uint64_t now = registrar_now_ms();
 	size_t k = 0;
 
@@ -246,7 +133,7 @@ expire(rt_actor *a, struct reg *r)
 	}
 	r->n = k;
 	if (cs->n)
-		append(a, r, cs, 0);
+		reg_append(a, r->g->store, r->aor, cs, 0);
 	free(cs);
 	arm(a, r);
 }
@@ -258,36 +145,12 @@ expiry_cb(rt_actor *a, void *arg)
 
 	r->timer = 0;
 	expire(a, r);
+	idle_check(a, r);
 }
 
 /* --- the actor ---------------------------------------------------------- */
 
 /* --- REGISTER (RFC 3261 §10.3) ----------------------------------------- */
-
-/* A replayed nonce count: the same nonce with an nc not above the last.
- * cr: the credentials registrar_admit accepted. */
-static bool
-replayed(struct reg *r, const struct auth_creds *cr)
-{
-	const struct sip_auth *h = &cr->h;
-	struct pl nonce = h->nonce;
-	uint32_t nc = cr->nc;
-
-	if (!h->qop.l || nonce.l >= sizeof(r->nonces[0].nonce))
-		return false;
-	for (unsigned i = 0; i < NONCES; i++)
-		if (pl_eq_str(&nonce, r->nonces[i].nonce)) {
-			if (nc <= r->nonces[i].nc)
-				return true;
-			r->nonces[i].nc = nc;
-			return false;
-		}
-	reg_cpy(r->nonces[r->nonce_next].nonce, sizeof(r->nonces[0].nonce),
-	        nonce.p, nonce.l);
-	r->nonces[r->nonce_next].nc = nc;
-	r->nonce_next = (r->nonce_next + 1) % NONCES;
-	return false;
-}
 
 /* A REGISTER has no transaction: its registration actor is what absorbs
  * retransmissions. A request is known by its Call-ID, From tag and CSeq,
@@ -421,7 +284,7 @@ static void
 on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 {
 	struct sip_msg msg;
-	struct scratch sc;
+	struct reg_scratch sc;
 	struct auth_creds cr;
 	struct change_set *cs = NULL;
 	struct binding *nb = NULL;
@@ -452,12 +315,8 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	}
 	if (!registrar_admit(a, r->g, q->flow, &msg, &cr))
 		return;
-	if (replayed(r, &cr)) {
-		registrar_challenge(a, r->g, q->flow, &msg, true);
-		return;
-	}
-	cs = scratch_cs(&sc, r->cap + 8);
-	nb = scratch_nb(&sc, r->cap);
+	cs = reg_scratch_cs(&sc, r->cap + 8);
+	nb = reg_scratch_nb(&sc, r->cap);
 	if (!cs || !nb) {
 		refuse(a, r, q, &msg, 500, NULL, NULL);
 		goto out;
@@ -509,7 +368,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	struct pending *p = realloc(r->pend, (r->npend + 1) * sizeof(*p));
 	uint64_t corr = ++r->next_corr;
 
-	if (!p || append(a, r, cs, corr) != 0) {
+	if (!p || reg_append(a, r->g->store, r->aor, cs, corr) != 0) {
 		if (p)
 			r->pend = p;
 		refuse(a, r, q, &msg, 500, "Storage Unavailable", NULL);
@@ -527,7 +386,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	if (p->resp)
 		memcpy(p->resp, out, len);
 out:
-	scratch_free(&sc, cs, nb);
+	reg_scratch_free(&sc, cs, nb);
 }
 
 static int
@@ -552,35 +411,8 @@ reg_init(rt_actor *a, void *arg)
 		pbx__aor_bindings__free_unpacked(ab, NULL);
 	}
 	expire(a, r); /* what expired while we were down, and the timer */
+	idle_check(a, r);
 	return 0;
-}
-
-/* The kept 200 made a 500 (its commit failed: nothing was stored, the
- * client may try again): the status line replaced, its Contact lines
- * dropped. The length written into out (n bytes), 0 if it does not fit. */
-static size_t
-failed_response(char *out, size_t n, const char *ok, size_t len)
-{
-	static const char line[] = "SIP/2.0 500 Storage Unavailable\r\n";
-	const char *p = memchr(ok, '\n', len), *end = ok + len;
-	size_t k = sizeof(line) - 1;
-
-	if (!p || n < k)
-		return 0;
-	memcpy(out, line, k);
-	for (p++; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		size_t l = eol ? (size_t)(eol + 1 - p) : (size_t)(end - p);
-
-		if (!(l > 8 && strncasecmp(p, "Contact:", 8) == 0)) {
-			if (k + l > n)
-				return 0;
-			memcpy(out + k, p, l);
-			k += l;
-		}
-		p += l;
-	}
-	return k;
 }
 
 static void
@@ -614,8 +446,8 @@ on_committed(rt_actor *a, struct reg *r, uint64_t corr, bool ok)
 		if (ok) {
 			sip_send_response(r->g->s, a, &f, p->resp, p->len);
 		} else {
-			len = failed_response(failed, sizeof(failed), p->resp,
-			                      p->len);
+			len = reg_failed_response(failed, sizeof(failed),
+			                          p->resp, p->len);
 			forget(r, &p->key);
 			rt_err("store commit failed: REGISTER for %s answered "
 			       "500",
@@ -633,7 +465,7 @@ static void
 on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 {
 	const char *contact = env->unregister->contact;
-	struct change_set *cs = cs_new(r->n + 1);
+	struct change_set *cs = reg_cs_new(r->n + 1);
 	struct pending *p;
 	size_t k = 0;
 
@@ -661,7 +493,8 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 		p->admin = rt_addr_from_pb(env->from);
 		p->req_corr = env->correlation;
 		p->removed = (uint32_t)cs->n;
-		if (cs->n == 0 || append(a, r, cs, p->corr) != 0) {
+		if (cs->n == 0 ||
+		    reg_append(a, r->g->store, r->aor, cs, p->corr) != 0) {
 			/* nothing to store: answer now */
 			r->npend++;
 			on_committed(a, r, p->corr, cs->n == 0);
@@ -672,11 +505,82 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 	free(cs);
 }
 
+/* --- stopping when idle ------------------------------------------------ */
+
+static void
+retire_cb(rt_actor *a, void *arg)
+{
+	rt_stop(a, 0);
+}
+
+static void
+idle_cb(rt_actor *a, void *arg)
+{
+	struct reg *r = rt_state(a);
+
+	r->idle_timer = 0;
+	if (r->n || r->npend)
+		return;
+	/* no registrar finds it from now on; what one sent before arrives
+	 * within the grace period and goes back to be dispatched anew */
+	pthread_mutex_lock(&r->g->aors_mu);
+	txn_table_drop(&r->g->aors, rt_self(a));
+	pthread_mutex_unlock(&r->g->aors_mu);
+	r->retired = true;
+	rt_debug("registration %s: no bindings, idle: stopping", r->aor);
+	rt_timer_start(a, GRACE_MS, retire_cb, NULL);
+}
+
+/* After each message: the idle timer runs while there is nothing to keep
+ * (no binding, no commit pending), from the last message on. */
+static void
+idle_check(rt_actor *a, struct reg *r)
+{
+	if (r->retired)
+		return;
+	if (r->idle_timer) {
+		rt_timer_cancel(a, r->idle_timer);
+		r->idle_timer = 0;
+	}
+	if (!r->n && !r->npend)
+		r->idle_timer = rt_timer_start(
+		    a, (uint64_t)r->g->cfg->actor_idle * 1000, idle_cb, NULL);
+}
+
+/* A retired actor's mail: REGISTERs back to the registrar of this worker
+ * (uncopied), an operator's unregister answered (no bindings here). */
+static void
+retired_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	rt_addr to = rt_self(a);
+	Pbx__UnregisterResult *u;
+	rt_msg *m;
+
+	switch (env->body_case) {
+	case PBX__ENVELOPE__BODY_SIP_PACKET:
+		to.id = SIP_ID_REGISTRAR;
+		if ((m = rt_take(a)) && rt_send(a, to, m) != 0)
+			rt_msg_free(m);
+		break;
+	case PBX__ENVELOPE__BODY_UNREGISTER:
+		m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER_RESULT, 0, &u);
+		if (m && rt_reply(a, env, m) != 0)
+			rt_msg_free(m);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 reg_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct reg *r = rt_state(a);
 
+	if (r->retired) {
+		retired_handle(a, env);
+		return;
+	}
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_PACKET:
 		on_register(a, r, env->sip_packet);
@@ -693,6 +597,7 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	default:
 		break;
 	}
+	idle_check(a, r);
 }
 
 static void

@@ -40,6 +40,35 @@ struct change_set {
 	struct change_entry c[];
 };
 
+/* --- registration_event.c ------------------------------------------- */
+
+/* A change set of room cap, on the heap (NULL without memory). */
+struct change_set *reg_cs_new(size_t cap);
+/* A REGISTER's working set on the worker's stack for the usual maximum of
+ * bindings (no malloc of ~20 KB per request), on the heap beyond it. */
+#define REG_STACK_CAP 16
+struct reg_scratch {
+	union {
+		struct change_set cs;
+		unsigned char
+		    raw[sizeof(struct change_set) +
+		        (REG_STACK_CAP + 8) * sizeof(struct change_entry)];
+	} cs;
+	struct binding nb[REG_STACK_CAP];
+};
+struct change_set *reg_scratch_cs(struct reg_scratch *sc, size_t cap);
+struct binding *reg_scratch_nb(struct reg_scratch *sc, size_t cap);
+void reg_scratch_free(struct reg_scratch *sc, struct change_set *cs,
+                      struct binding *nb);
+/* Append the change set of aor as events (from actor a); the store's
+ * answer carries `corr`. ENOSYS without a store. */
+int reg_append(rt_actor *a, struct store *store, const char *aor,
+               const struct change_set *cs, uint64_t corr);
+/* The kept 200 made a 500 (its commit failed: nothing was stored, the
+ * client may try again): the status line replaced, its Contact lines
+ * dropped. The length written into out (n bytes), 0 if it does not fit. */
+size_t reg_failed_response(char *out, size_t n, const char *ok, size_t len);
+
 /* l bytes of p (NULL: none) into dst of n, cut to fit, NUL-terminated. */
 void reg_cpy(char *dst, size_t n, const char *p, size_t l);
 void reg_flow_in(struct flowc *f, const Pbx__SipFlow *p);

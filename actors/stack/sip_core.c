@@ -284,6 +284,11 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	/* what the PBX answers itself needs no transaction */
 	if (sip_uas_stateless(a, c->s, &msg, p->flow))
 		return;
+	/* nor does a new INVITE's challenge or ACL refusal (calls.h) */
+	if (msg.meth == SIP_METHOD_INVITE && !pl_isset(&msg.to.tag) &&
+	    c->s->invite_stateless &&
+	    c->s->invite_stateless(a, c->s, &msg, p->flow))
+		return;
 	if (!user_of(a, c, &msg, &tu)) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 481, NULL);
 		return;

@@ -67,6 +67,12 @@ struct sip_stack {
 	_Atomic int trace; /* enum sip_trace_level */
 	void *registrar;   /* struct registrar: REGISTERs go there when set */
 	void *calls;       /* struct calls: INVITEs and dialogs, when set */
+	/* the calls module's answer to a new INVITE without a transaction
+	 * (calls_stateless, called by the SIP core); true: answered or
+	 * dropped */
+	bool (*invite_stateless)(rt_actor *a, struct sip_stack *s,
+	                         const struct sip_msg *msg,
+	                         const Pbx__SipFlow *flow);
 	uint8_t profile[SIP_MAX_LISTEN]; /* listener -> profile index */
 	void *tls_ctx; /* SSL_CTX of the TLS listener, if any */
 	/* counters for status (relaxed atomics) */

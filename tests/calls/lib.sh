@@ -208,7 +208,10 @@ sides() {
 
 # uac NAME SCENARIO [SIPP-ARGS...]: one call from the caller's port
 # ($CALLER) to pbxd (or PBX_TO=HOST:PORT), user ${AU:-1000}/${AP:-1234},
-# the dialled number ${DIAL:-1001}; every message in $WORK/NAME.msg.
+# the dialled number ${DIAL:-1001}; every message in $WORK/NAME.msg. sipp
+# answers a challenge with the digest uri sip:HOST:PORT unless -auth_uri
+# says otherwise, and pbxd wants the Request-URI there (RFC 2617
+# 3.2.2.5): -auth_uri gives it.
 # Returns sipp's status.
 uac() {
 	local n=$1 sf=$2 to=${PBX_TO:-$PBX} rc
@@ -216,6 +219,7 @@ uac() {
 	command -v sipp >/dev/null || fail "sipp is not installed (Debian package sip-tester)"
 	timeout -k 5 60 sipp "$to" -sf "$sf" -i 127.0.0.1 -p "${UAC_PORT:-$CALLER}" -nostdin -m 1 \
 		-s "${DIAL:-1001}" -key caller "${AU:-1000}" -au "${AU:-1000}" -ap "${AP:-1234}" \
+		-auth_uri "${DIAL:-1001}@$to" \
 		-cid_str "$n-%u-$$@%s" \
 		-trace_err -error_file "$WORK/$n.err.log" \
 		-trace_screen -screen_file "$WORK/$n.screen" \

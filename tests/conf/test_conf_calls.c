@@ -100,7 +100,7 @@ START_TEST(shipped_file_has_two_profiles_and_the_local_dialplan)
 	ck_assert_uint_eq(c->calls.session_expires, 1800);
 	ck_assert_uint_eq(c->calls.min_se, 90);
 	ck_assert_ptr_null(c->calls.cdr_file);
-	ck_assert_uint_eq(c->calls.max_calls, 0);
+	ck_assert_uint_eq(c->calls.max_calls, 2000);
 	ck_assert_int_eq(c->dialplan.builtin, 0);
 	ck_assert_uint_eq(c->dialplan.context_count, 2);
 	assert_local_extension(c, "default");
@@ -124,6 +124,8 @@ START_TEST(absent_sections_give_internal_profile_and_builtin_dialplan)
 	ck_assert_str_eq(p->codecs[0], "PCMU");
 	ck_assert_str_eq(p->codecs[1], "PCMA");
 	ck_assert_uint_eq(p->listen_count, 2);
+	/* a limit on concurrent calls unless the file says otherwise */
+	ck_assert_uint_eq(c->calls.max_calls, 2000);
 	ck_assert_str_eq(p->listen[0].text, "127.0.0.2:5070");
 	ck_assert_str_eq(p->listen[1].host, "::1");
 	ck_assert_uint_eq(p->acl_count, 0);

@@ -59,6 +59,12 @@ START_TEST(shipped_file_has_extensions_1000_to_1019)
 	ck_assert_uint_eq(c->registrar.max_bindings, 10);
 	ck_assert_uint_eq(c->registrar.nonce_lifetime, 300);
 	ck_assert_ptr_null(c->registrar.secret);
+	ck_assert_uint_eq(c->registrar.actor_idle, 32);
+	ck_assert_uint_eq(c->registrar.throttle.failures, 10);
+	ck_assert_uint_eq(c->registrar.throttle.window, 60);
+	ck_assert_uint_eq(c->registrar.throttle.backoff, 30);
+	ck_assert_uint_eq(c->registrar.throttle.max_backoff, 3600);
+	ck_assert_uint_eq(c->registrar.throttle.user_max_backoff, 300);
 	conf_free(c);
 }
 END_TEST
@@ -73,6 +79,9 @@ START_TEST(defaults_without_directory_or_registrar)
 	ck_assert_str_eq(c->registrar.realm, "127.0.0.1");
 	ck_assert_uint_eq(c->registrar.default_expires, 3600);
 	ck_assert_ptr_null(c->registrar.secret);
+	ck_assert_uint_eq(c->registrar.actor_idle, 32);
+	ck_assert_uint_eq(c->registrar.throttle.failures, 10);
+	ck_assert_uint_eq(c->registrar.throttle.user_max_backoff, 300);
 	conf_free(c);
 
 	/* Lists with every entry commented out. */
@@ -432,7 +441,14 @@ START_TEST(registrar_settings)
 	                                "  max_expires: 600\n"
 	                                "  max_bindings: 1000\n"
 	                                "  nonce_lifetime: 10\n"
-	                                "  secret: \"change-me\"\n");
+	                                "  secret: \"change-me\"\n"
+	                                "  actor_idle: 1\n"
+	                                "  throttle:\n"
+	                                "    failures: 0\n"
+	                                "    window: 5\n"
+	                                "    backoff: 2\n"
+	                                "    max_backoff: 8\n"
+	                                "    user_max_backoff: 4\n");
 
 	ck_assert_str_eq(c->registrar.realm, "example.com");
 	ck_assert_uint_eq(c->registrar.default_expires, 600);
@@ -441,7 +457,26 @@ START_TEST(registrar_settings)
 	ck_assert_uint_eq(c->registrar.max_bindings, 1000);
 	ck_assert_uint_eq(c->registrar.nonce_lifetime, 10);
 	ck_assert_str_eq(c->registrar.secret, "change-me");
+	ck_assert_uint_eq(c->registrar.actor_idle, 1);
+	ck_assert_uint_eq(c->registrar.throttle.failures, 0);
+	ck_assert_uint_eq(c->registrar.throttle.window, 5);
+	ck_assert_uint_eq(c->registrar.throttle.backoff, 2);
+	ck_assert_uint_eq(c->registrar.throttle.max_backoff, 8);
+	ck_assert_uint_eq(c->registrar.throttle.user_max_backoff, 4);
 	conf_free(c);
+
+	conf_refused("idle0", "registrar:\n  actor_idle: 0\n", 2, 15,
+	             "registrar.actor_idle: must be 1 to 86400, got 0", NULL);
+	conf_refused("thrwin", "registrar:\n  throttle: {window: 0}\n", 2, 22,
+	             "registrar.throttle.window: must be 1 to 86400, got 0",
+	             NULL);
+	conf_refused(
+	    "thrmax", "registrar:\n  throttle:\n    max_backoff: 10\n", 3, 18,
+	    "registrar.throttle.max_backoff: must be at least backoff (30 s, "
+	    "the default), got 10",
+	    NULL);
+	conf_refused("thrkey", "registrar:\n  throttle: {tries: 3}\n", 2, 14,
+	             "registrar.throttle: unknown field \"tries\"", NULL);
 
 	conf_refused(
 	    "minmax", "registrar:\n  min_expires: 100\n  max_expires: 99\n", 3,

@@ -125,3 +125,28 @@ check_reg() {
 	fi
 	return 0
 }
+
+# -- digest by hand (openssl), for requests sipp cannot make ------------------
+
+md5() { printf '%s' "$1" | openssl md5 -r | cut -d' ' -f1; }
+# nonce_of FILE [HEADER]: the nonce of the MD5 challenge in the response in
+# FILE (HEADER: WWW-Authenticate, or Proxy-Authenticate)
+nonce_of() {
+	header "$1" "${2:-WWW-Authenticate}" | grep -m1 'algorithm=MD5' |
+		sed -E 's/.*nonce="([^"]*)".*/\1/'
+}
+# digest USER PASSWORD METHOD URI NONCE [NC]: the value of an Authorization
+# header answering NONCE for METHOD on URI (MD5, qop=auth, cnonce 5eed; NC
+# default 00000001; NC "none": an RFC 2069 answer without qop)
+digest() {
+	local u=$1 pw=$2 m=$3 uri=$4 n=$5 nc=${6:-00000001} ha1 ha2
+	ha1=$(md5 "$u:127.0.0.1:$pw")
+	ha2=$(md5 "$m:$uri")
+	if [ "$nc" = none ]; then
+		echo "Digest username=\"$u\", realm=\"127.0.0.1\", nonce=\"$n\", uri=\"$uri\", response=\"$(md5 "$ha1:$n:$ha2")\", algorithm=MD5"
+	else
+		echo "Digest username=\"$u\", realm=\"127.0.0.1\", nonce=\"$n\", uri=\"$uri\", response=\"$(md5 "$ha1:$n:$nc:5eed:auth:$ha2")\", algorithm=MD5, cnonce=\"5eed\", nc=$nc, qop=auth"
+	fi
+}
+# codes NAME: the status codes of the replies udpsend run NAME got, one a line
+codes() { awk '{print $5}' "$WORK/$1.out"; }

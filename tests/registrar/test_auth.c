@@ -2,6 +2,7 @@
  * time, salt and realm under the secret (checked against OpenSSL's HMAC()),
  * with several secrets in one thread and from several threads, salts that
  * do not repeat, and auth_check's verdicts on a REGISTER. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -195,20 +196,31 @@ find(void *arg, const struct pl *u)
 	return NULL;
 }
 
-/* A REGISTER from user with password answering nonce with alg: its
- * auth_check verdict at now. */
+/* How a test REGISTER answers its challenge. */
+struct answer {
+	const char *nc;   /* NULL: no qop (an RFC 2069 answer) */
+	const char *uri;  /* the digest uri; NULL: the Request-URI */
+	const char *ruri; /* NULL: sip:example.com */
+	bool upper;       /* the response in upper case hex */
+};
+
+/* A REGISTER from user with password answering nonce with alg as `an`
+ * says: its auth_check verdict at now. */
 static enum auth_result
-check(const struct auth *a, const char *user, const char *password,
-      const char *nonce, enum sip_digest_alg alg, uint64_t now)
+check_as(const struct auth *a, const char *user, const char *password,
+         const char *nonce, enum sip_digest_alg alg, uint64_t now,
+         const struct answer *an)
 {
 	static char req[4096];
+	const char *ruri = an->ruri ? an->ruri : "sip:example.com";
+	const char *duri = an->uri ? an->uri : ruri;
 	char ha1[SIP_DIGEST_HEX_MAX], ha2[SIP_DIGEST_HEX_MAX],
-	    resp[SIP_DIGEST_HEX_MAX];
+	    resp[SIP_DIGEST_HEX_MAX], qops[96] = "";
 	struct pl u = pl_from_str(user), r = pl_from_str(a->realm),
 	          pw = pl_from_str(password), m = pl_from_str("REGISTER"),
-	          uri = pl_from_str("sip:example.com"), np = pl_from_str(nonce),
-	          nc = pl_from_str("00000001"), cn = pl_from_str("0a4f113b"),
-	          qop = pl_from_str("auth");
+	          uri = pl_from_str(duri), np = pl_from_str(nonce),
+	          nc = pl_from_str(an->nc ? an->nc : ""),
+	          cn = pl_from_str("0a4f113b"), qop = pl_from_str("auth");
 	struct sip_limits lim;
 	struct sip_msg msg;
 	struct auth_creds cr;
@@ -216,9 +228,17 @@ check(const struct auth *a, const char *user, const char *password,
 	ck_assert_int_eq(sip_digest_ha1(ha1, alg, &u, &r, &pw), 0);
 	ck_assert_int_eq(sip_digest_ha2(ha2, alg, &m, &uri), 0);
 	ck_assert_int_eq(
-	    sip_digest_response(resp, alg, ha1, &np, &nc, &cn, &qop, ha2), 0);
+	    sip_digest_response(resp, alg, ha1, &np, an->nc ? &nc : NULL,
+	                        an->nc ? &cn : NULL, an->nc ? &qop : NULL, ha2),
+	    0);
+	for (char *p = resp; an->upper && *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	if (an->nc)
+		snprintf(qops, sizeof(qops),
+		         ", qop=auth, nc=%s, cnonce=\"0a4f113b\"", an->nc);
 	snprintf(req, sizeof(req),
-	         "REGISTER sip:example.com SIP/2.0\r\n"
+	         "REGISTER %s SIP/2.0\r\n"
 	         "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds\r\n"
 	         "Max-Forwards: 70\r\n"
 	         "To: <sip:%s@example.com>\r\n"
@@ -227,14 +247,24 @@ check(const struct auth *a, const char *user, const char *password,
 	         "CSeq: 2 REGISTER\r\n"
 	         "Contact: <sip:%s@10.0.0.1:5060>\r\n"
 	         "Authorization: Digest username=\"%s\", realm=\"%s\", "
-	         "nonce=\"%s\", uri=\"sip:example.com\", response=\"%s\", "
-	         "algorithm=%s, qop=auth, nc=00000001, cnonce=\"0a4f113b\"\r\n"
+	         "nonce=\"%s\", uri=\"%s\", response=\"%s\", "
+	         "algorithm=%s%s\r\n"
 	         "Content-Length: 0\r\n\r\n",
-	         user, user, user, user, a->realm, nonce, resp,
-	         sip_digest_alg_name(alg));
+	         ruri, user, user, user, user, a->realm, nonce, duri, resp,
+	         sip_digest_alg_name(alg), qops);
 	sip_limits_default(&lim);
 	ck_assert_int_eq(sip_msg_decode(&msg, req, strlen(req), &lim), 0);
 	return auth_check(a, &msg, false, now, find, NULL, &cr);
+}
+
+/* The usual answer: qop=auth, nc=00000001, uri the Request-URI. */
+static enum auth_result
+check(const struct auth *a, const char *user, const char *password,
+      const char *nonce, enum sip_digest_alg alg, uint64_t now)
+{
+	const struct answer an = { "00000001", NULL, NULL, false };
+
+	return check_as(a, user, password, nonce, alg, now, &an);
 }
 
 START_TEST(check_verdicts)
@@ -281,6 +311,247 @@ START_TEST(check_verdicts)
 }
 END_TEST
 
+START_TEST(answers_that_are_refused)
+{
+	struct auth a;
+	char nonce[NONCE_LEN + 1];
+	uint64_t now = 1700000000;
+	struct answer an = { "00000001", NULL, NULL, false };
+
+	auth_init(&a, "example.com", "cluster-secret", 300);
+	auth_nonce(&a, nonce, sizeof(nonce), now);
+	/* RFC 2069 (no qop, no nonce count): challenged again */
+	an.nc = NULL;
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_NONE);
+	/* credentials computed for another Request-URI */
+	an.nc = "00000001";
+	an.uri = "sip:1001@example.com";
+	an.ruri = "sip:5555@example.com";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_URI);
+	/* another port is another resource */
+	an.uri = "sip:1001@example.com:5070";
+	an.ruri = "sip:1001@example.com:5080";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_URI);
+	/* the same resource written otherwise is the same (a port on one
+	 * side only, as sipp writes it, too) */
+	an.uri = "sip:1001@example.com:5080";
+	an.ruri = "sip:1001@example.com";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_OK);
+	auth_nonce(&a, nonce, sizeof(nonce), now);
+	an.uri = "sip:1001@EXAMPLE.com;transport=udp";
+	an.ruri = "sip:1001@example.com";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_OK);
+	/* hex in upper case is the same response */
+	an.uri = NULL;
+	an.ruri = NULL;
+	an.upper = true;
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_SHA256, now, &an),
+	    AUTH_OK);
+	/* a nonce count of zero or not hex is malformed */
+	an.upper = false;
+	an.nc = "00000000";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_MALFORMED);
+	an.nc = "0000000g";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", nonce, SIP_DIGEST_MD5, now, &an),
+	    AUTH_MALFORMED);
+}
+END_TEST
+
+START_TEST(accepted_counts_are_not_accepted_again)
+{
+	struct auth a, b;
+	char n1[NONCE_LEN + 1], n2[NONCE_LEN + 1];
+	uint64_t now = 1700000000;
+	struct answer an = { "00000001", NULL, NULL, false };
+
+	auth_init(&a, "example.com", "cluster-secret", 300);
+	/* another struct auth of the same node (the call router's) */
+	auth_init(&b, "example.com", "cluster-secret", 300);
+	ck_assert_int_eq(auth_nonces_alloc(&a.nonces, 300, 4096), 0);
+	b.nonces = a.nonces;
+	auth_nonce(&a, n1, sizeof(n1), now);
+	auth_nonce(&a, n2, sizeof(n2), now);
+	ck_assert_int_eq(check(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now),
+	                 AUTH_OK);
+	ck_assert_int_eq(check(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now),
+	                 AUTH_REPLAYED);
+	ck_assert_int_eq(check(&b, "1000", "1234", n1, SIP_DIGEST_SHA256, now),
+	                 AUTH_REPLAYED);
+	/* another nonce, and the next counts of the first */
+	ck_assert_int_eq(check(&b, "1000", "1234", n2, SIP_DIGEST_MD5, now),
+	                 AUTH_OK);
+	an.nc = "00000003";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now, &an),
+	    AUTH_OK);
+	an.nc = "00000002"; /* overtaken by 3, still new */
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now, &an),
+	    AUTH_OK);
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now, &an),
+	    AUTH_REPLAYED);
+	an.nc = "00000050";
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now, &an),
+	    AUTH_OK);
+	an.nc = "00000004"; /* below the window of 64 */
+	ck_assert_int_eq(
+	    check_as(&a, "1000", "1234", n1, SIP_DIGEST_MD5, now, &an),
+	    AUTH_REPLAYED);
+	/* a wrong password records nothing */
+	auth_nonce(&a, n2, sizeof(n2), now);
+	ck_assert_int_eq(check(&a, "1000", "4321", n2, SIP_DIGEST_MD5, now),
+	                 AUTH_WRONG);
+	ck_assert_int_eq(check(&a, "1000", "1234", n2, SIP_DIGEST_MD5, now),
+	                 AUTH_OK);
+	auth_nonces_free(a.nonces);
+}
+END_TEST
+
+/* A full table forgets its oldest nonces and takes any nonce as old as
+ * them for one it forgot: stale, never accepted again. */
+START_TEST(a_full_table_forgets_safely)
+{
+	struct auth_nonces *t;
+	size_t cap, fresh = 0, forgotten = 0;
+	struct auth_nonce_use u = { 1000, 0, 1 };
+
+	/* a lifetime longer than the test: every nonce is within it */
+	ck_assert_int_eq(auth_nonces_alloc(&t, 86400, 4096), 0);
+	cap = auth_nonces_capacity(t);
+	ck_assert_uint_eq(cap, 4096);
+	for (size_t i = 0; i < 2 * cap; i++) {
+		u.ts = 1000 + i / 10; /* 10 uses a second */
+		u.salt = i;
+		ck_assert_int_eq(auth_nonces_use(t, &u, u.ts),
+		                 AUTH_NONCE_FRESH);
+	}
+	/* every one of the first seconds is either remembered (replayed) or
+	 * forgotten: none is fresh again */
+	for (size_t i = 0; i < 2 * cap; i += 7) {
+		int v;
+
+		u.ts = 1000 + i / 10;
+		u.salt = i;
+		v = auth_nonces_use(t, &u, 1000 + 2 * cap / 10);
+		ck_assert_int_ne(v, AUTH_NONCE_FRESH);
+		forgotten += v == AUTH_NONCE_FORGOTTEN;
+		fresh += v == AUTH_NONCE_REPLAYED;
+	}
+	ck_assert_uint_gt(forgotten, 0);
+	ck_assert_uint_gt(fresh, 0);
+	/* a newer nonce is taken */
+	u.ts = 1000 + 2 * cap / 10 + 1;
+	u.salt = 1;
+	ck_assert_int_eq(auth_nonces_use(t, &u, u.ts), AUTH_NONCE_FRESH);
+	/* past the lifetime, room is made without raising the horizon */
+	u.ts += 86401;
+	for (size_t i = 0; i < cap / 4; i++) {
+		u.salt = 10 * cap + i;
+		ck_assert_int_eq(auth_nonces_use(t, &u, u.ts),
+		                 AUTH_NONCE_FRESH);
+	}
+	auth_nonces_free(t);
+}
+END_TEST
+
+static struct sockaddr_in
+sin_of(const char *ip)
+{
+	struct sockaddr_in s = { .sin_family = AF_INET };
+
+	inet_pton(AF_INET, ip, &s.sin_addr);
+	return s;
+}
+
+static int warn_lines;
+
+static void
+count_warn(bool warn, const char *line)
+{
+	(void)line;
+	warn_lines += warn;
+}
+
+START_TEST(failures_back_off_exponentially)
+{
+	const struct auth_limit_conf c = { 3, 10, 2, 8, 4 };
+	struct auth_limits *l;
+	struct sockaddr_in x = sin_of("192.0.2.1"), y = sin_of("192.0.2.2"),
+	                   z = sin_of("192.0.2.3");
+	struct sockaddr *sx = (struct sockaddr *)&x,
+	                *sy = (struct sockaddr *)&y,
+	                *sz = (struct sockaddr *)&z;
+	struct pl user = pl_from_str("1000"),
+	          realm = pl_from_str("example.com");
+	uint64_t t = 1000000;
+
+	ck_assert_int_eq(auth_limits_alloc(&l, &c, count_warn), 0);
+	/* y is where 1000 registers from */
+	auth_limits_passed(l, &user, &realm, sy, t);
+	for (int i = 0; i < 2; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 0);
+	ck_assert_int_eq(warn_lines, 0);
+	auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 2000);
+	/* one line as the source's backoff starts, one as the user's */
+	ck_assert_int_eq(warn_lines, 2);
+	ck_assert_uint_eq(auth_limits_source(l, sy, t), 0);
+	/* the user: held back from z, not from y where it authenticated */
+	ck_assert_uint_eq(auth_limits_user(l, &user, &realm, sz, t), 2000);
+	ck_assert_uint_eq(auth_limits_user(l, &user, &realm, sy, t), 0);
+	/* after the backoff, 3 more: twice as long, then capped */
+	t += 2000;
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 0);
+	for (int i = 0; i < 3; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 4000);
+	ck_assert_uint_eq(auth_limits_user(l, &user, &realm, sz, t), 4000);
+	t += 4000;
+	for (int i = 0; i < 3; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 8000);
+	/* the user's backoff stops at user_max_backoff: a delay */
+	ck_assert_uint_eq(auth_limits_user(l, &user, &realm, sz, t), 4000);
+	t += 8000;
+	for (int i = 0; i < 3; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(l, sx, t), 8000);
+	/* failures spread wider than the window do not add up */
+	t += 8000;
+	for (int i = 0; i < 6; i++, t += 6000)
+		auth_limits_failed(l, NULL, &realm, sz, t);
+	ck_assert_uint_eq(auth_limits_source(l, sz, t), 0);
+	/* failures 0: off */
+	auth_limits_free(l);
+	{
+		const struct auth_limit_conf off = { 0, 10, 2, 8, 4 };
+
+		ck_assert_int_eq(auth_limits_alloc(&l, &off, NULL), 0);
+		for (int i = 0; i < 100; i++)
+			auth_limits_failed(l, &user, &realm, sx, t);
+		ck_assert_uint_eq(auth_limits_source(l, sx, t), 0);
+		auth_limits_free(l);
+	}
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -289,6 +560,10 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, short_buffer_is_terminated);
 	tcase_add_test(tc, threads_share_the_auth_and_salts_do_not_repeat);
 	tcase_add_test(tc, check_verdicts);
+	tcase_add_test(tc, answers_that_are_refused);
+	tcase_add_test(tc, accepted_counts_are_not_accepted_again);
+	tcase_add_test(tc, a_full_table_forgets_safely);
+	tcase_add_test(tc, failures_back_off_exponentially);
 }
 
 int

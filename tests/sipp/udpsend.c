@@ -11,6 +11,7 @@
  * is the local port it arrived on, FROM the sender's ADDR:PORT. With -o PREFIX,
  * reply K is also written whole to PREFIX.K. Exit status: 0 at least one reply,
  * 1 none, 2 usage or system error. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -35,6 +36,7 @@ usage(void)
 	    "  FILE      the message, sent byte for byte (default: stdin)\n"
 	    "  -t        over TCP (one connection) instead of one datagram\n"
 	    "  -b PORT   send from this local port (default: any free one)\n"
+	    "  -a ADDR   send from this local address (default: any)\n"
 	    "  -l PORT   also take replies on this local UDP port "
 	    "(repeatable)\n"
 	    "  -c N      send the message N times (default 1)\n"
@@ -97,7 +99,10 @@ read_all(const char *path, size_t *len)
 	return buf;
 }
 
-/* A socket bound to PORT (0: any) on the wildcard address of FAMILY. */
+static const char *bind_addr; /* -a: the local address, else any */
+
+/* A socket bound to PORT (0: any) on the wildcard address of FAMILY (or
+ * -a's address). */
 static int
 bound_socket(int family, int type, int port)
 {
@@ -115,12 +120,18 @@ bound_socket(int family, int type, int port)
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 		a->sin6_family = AF_INET6;
 		a->sin6_addr = in6addr_any;
+		if (bind_addr &&
+		    inet_pton(AF_INET6, bind_addr, &a->sin6_addr) != 1)
+			usage();
 		a->sin6_port = htons((unsigned short)port);
 		sl = sizeof *a;
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 		a->sin_family = AF_INET;
 		a->sin_addr.s_addr = htonl(INADDR_ANY);
+		if (bind_addr &&
+		    inet_pton(AF_INET, bind_addr, &a->sin_addr) != 1)
+			usage();
 		a->sin_port = htons((unsigned short)port);
 		sl = sizeof *a;
 	}
@@ -226,10 +237,13 @@ main(int argc, char **argv)
 	struct addrinfo hints;
 	long next_send, deadline = 0, settle_end = 0;
 
-	while ((c = getopt(argc, argv, "tb:l:c:i:n:s:w:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "ta:b:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
 		case 't':
 			tcp = 1;
+			break;
+		case 'a':
+			bind_addr = optarg;
 			break;
 		case 'b':
 			bind_port = num(optarg, 1, 65535);
@@ -240,13 +254,13 @@ main(int argc, char **argv)
 			listen_port[nlisten++] = num(optarg, 1, 65535);
 			break;
 		case 'c':
-			count = num(optarg, 1, 1000);
+			count = num(optarg, 1, 100000);
 			break;
 		case 'i':
 			interval = num(optarg, 0, 60000);
 			break;
 		case 'n':
-			want = num(optarg, 1, 1000);
+			want = num(optarg, 1, 100000);
 			break;
 		case 's':
 			settle = num(optarg, 0, 60000);

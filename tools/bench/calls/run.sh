@@ -211,7 +211,9 @@ write_pbxd_conf() {
 	cat >"$WORK/pbx.yaml" <<YAML
 # the calls benchmark's pbxd: every number dialled on the external profile
 # is bridged to the sipp UAS. The longest session timer (RFC 4028): the sipp
-# UAS cannot answer a refresh, and none may come during a long hold.
+# UAS cannot answer a refresh, and none may come during a long hold. No
+# limit on concurrent calls (calls.max_calls is 2000 by default): the
+# concurrent mode holds --target calls, 30000 by default.
 node: {name: bench, data_dir: $PBX_DATA, workers: $WORKERS}
 sip: {listen: [127.0.0.1:$PBX_INT]}
 admin: {listen: $ADMIN}
@@ -219,7 +221,7 @@ cluster: {listen: $CLUSTER}
 profiles:
   - {name: internal, auth: true, context: default}
   - {name: external, auth: false, context: bench, listen: [127.0.0.1:$PBX_EXT], acl: [127.0.0.0/8]}
-calls: {timeout: 60, session_expires: 86400}
+calls: {timeout: 60, session_expires: 86400, max_calls: 0}
 dialplan:
   - context: default
     extensions: [{name: none, actions: ["hangup"]}]

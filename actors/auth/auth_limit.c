@@ -1,0 +1,333 @@
+/*
+ * Throttling of failed digest authentications (auth.h), as fail2ban and
+ * Kamailio's pike/htable recipes do it: failures are counted per source
+ * address and per user over a window; past the threshold the source (or
+ * user) is backed off, and each new backoff lasts twice the previous one,
+ * up to a maximum. A quiet period as long as the maximum forgets the
+ * history.
+ *
+ * What a backoff means is the caller's business (auth_verdict.c): a source
+ * is ignored, a user is answered 503 with Retry-After, except on the
+ * sources it authenticated from before: per-user limits slow down guessing
+ * from everywhere, but must not lock the user's own phones out.
+ *
+ * Two tables (sources, users) of fixed size, in shards behind mutexes,
+ * open addressing over 64-bit key hashes with a short probe: a lookup is
+ * one lock and a few cache lines. When a probe has no room, the entry
+ * least recently failed (preferably one not backed off) is replaced, so
+ * memory is bounded; a flood of sources can only make the table forget
+ * old ones.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+
+#define SHARDS    16u   /* a power of two */
+#define SHARD_CAP 1024u /* entries per shard, a power of two */
+#define PROBE     8u
+#define GOOD      2u /* sources remembered per user */
+
+struct lent {
+	uint64_t key;                    /* 0: free */
+	uint64_t window_at, until, last; /* ms */
+	uint32_t fails, level;
+	uint64_t good[GOOD]; /* users: source keys that authenticated */
+};
+
+struct ltab {
+	struct {
+		pthread_mutex_t mu;
+		struct lent e[SHARD_CAP];
+	} shard[SHARDS];
+};
+
+struct auth_limits {
+	struct auth_limit_conf c;
+	auth_log_h log;
+	struct ltab src, user;
+};
+
+int
+auth_limits_alloc(struct auth_limits **out, const struct auth_limit_conf *c,
+                  auth_log_h log)
+{
+	struct auth_limits *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return ENOMEM;
+	l->c = *c;
+	l->log = log;
+	for (unsigned i = 0; i < SHARDS; i++) {
+		pthread_mutex_init(&l->src.shard[i].mu, NULL);
+		pthread_mutex_init(&l->user.shard[i].mu, NULL);
+	}
+	*out = l;
+	return 0;
+}
+
+void
+auth_limits_free(struct auth_limits *l)
+{
+	if (!l)
+		return;
+	for (unsigned i = 0; i < SHARDS; i++) {
+		pthread_mutex_destroy(&l->src.shard[i].mu);
+		pthread_mutex_destroy(&l->user.shard[i].mu);
+	}
+	free(l);
+}
+
+/* FNV-1a over p, continuing from h. */
+static uint64_t
+fnv(uint64_t h, const void *p, size_t l)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < l; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The key of a table: FNV-1a, mixed (MurmurHash3's finaliser) so that the
+ * shard (top bits) and the slot (low bits) both depend on every byte; 0
+ * is no key. */
+static uint64_t
+nonzero(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+#define HASH_INIT 0xcbf29ce484222325ull
+
+/* An IPv4 address, or the /64 of an IPv6 one (an attacker has the whole
+ * /64); IPv4-mapped IPv6 as IPv4. */
+static uint64_t
+src_key(const struct sockaddr *sa)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
+		                            0, 0, 0, 0, 0xff, 0xff };
+	uint64_t h = fnv(HASH_INIT, "s", 1);
+
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *b =
+		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+
+		if (memcmp(b, mapped, 12) == 0)
+			return nonzero(fnv(h, b + 12, 4));
+		return nonzero(fnv(fnv(h, "6", 1), b, 8));
+	}
+	if (sa->sa_family == AF_INET)
+		return nonzero(
+		    fnv(h, &((const struct sockaddr_in *)sa)->sin_addr, 4));
+	return 1;
+}
+
+static uint64_t
+user_key(const struct pl *user, const struct pl *realm)
+{
+	uint64_t h = fnv(HASH_INIT, "u", 1);
+
+	h = fnv(h, user->p, user->l);
+	h = fnv(h, "@", 1);
+	return nonzero(fnv(h, realm->p, realm->l));
+}
+
+static void
+src_text(char *out, size_t n, const struct sockaddr *sa)
+{
+	const void *ip =
+	    sa->sa_family == AF_INET6
+	        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (!inet_ntop(sa->sa_family, ip, out, (socklen_t)n))
+		snprintf(out, n, "?");
+}
+
+/* Which of two entries to replace first: one not backed off, then the
+ * one that failed longest ago. */
+static bool
+before(const struct lent *x, const struct lent *y, uint64_t now)
+{
+	if ((x->until > now) != (y->until > now))
+		return y->until > now;
+	return x->last < y->last;
+}
+
+/* The entry of key in its locked shard; with make, one is made (a free
+ * slot of the probe, else the one `before` picks). NULL: none. */
+static struct lent *
+find(struct ltab *t, uint64_t key, bool make, uint64_t now,
+     pthread_mutex_t **mu)
+{
+	unsigned si = (unsigned)(key >> 56) & (SHARDS - 1);
+	struct lent *e = t->shard[si].e, *free_ = NULL, *victim = NULL;
+	uint32_t b = (uint32_t)key & (SHARD_CAP - 1);
+
+	*mu = &t->shard[si].mu;
+	pthread_mutex_lock(*mu);
+	for (uint32_t i = 0; i < PROBE; i++) {
+		struct lent *x = &e[(b + i) & (SHARD_CAP - 1)];
+
+		if (x->key == key)
+			return x;
+		if (!x->key) {
+			if (!free_)
+				free_ = x;
+		} else if (!victim || before(x, victim, now)) {
+			victim = x;
+		}
+	}
+	if (!make)
+		return NULL;
+	victim = free_ ? free_ : victim;
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	return victim;
+}
+
+static uint64_t
+left(const struct lent *e, uint64_t now)
+{
+	return e && e->until > now ? e->until - now : 0;
+}
+
+uint64_t
+auth_limits_source(struct auth_limits *l, const struct sockaddr *src,
+                   uint64_t now_ms)
+{
+	pthread_mutex_t *mu;
+	uint64_t ms;
+
+	if (!l || !l->c.failures || !src)
+		return 0;
+	ms = left(find(&l->src, src_key(src), false, now_ms, &mu), now_ms);
+	pthread_mutex_unlock(mu);
+	return ms;
+}
+
+uint64_t
+auth_limits_user(struct auth_limits *l, const struct pl *user,
+                 const struct pl *realm, const struct sockaddr *src,
+                 uint64_t now_ms)
+{
+	pthread_mutex_t *mu;
+	struct lent *e;
+	uint64_t ms = 0, sk;
+
+	if (!l || !l->c.failures || !user || !user->l)
+		return 0;
+	sk = src ? src_key(src) : 0;
+	e = find(&l->user, user_key(user, realm), false, now_ms, &mu);
+	if (e && (ms = left(e, now_ms)) != 0)
+		for (unsigned i = 0; i < GOOD; i++)
+			if (sk && e->good[i] == sk)
+				ms = 0;
+	pthread_mutex_unlock(mu);
+	return ms;
+}
+
+/* One more failure of e; true (and *secs) when a backoff starts. */
+static bool
+count(const struct auth_limit_conf *c, struct lent *e, uint32_t max_s,
+      uint64_t now, uint32_t *secs)
+{
+	uint64_t d;
+
+	/* quiet (a backoff is not) as long as the longest backoff: the
+	 * history is forgotten */
+	if (e->last && now - (e->until > e->last ? e->until : e->last) >
+	                   (uint64_t)max_s * 1000)
+		e->level = 0;
+	if (!e->window_at ||
+	    now - e->window_at > (uint64_t)c->window_s * 1000) {
+		e->window_at = now;
+		e->fails = 0;
+	}
+	e->last = now;
+	if (++e->fails < c->failures || e->until > now)
+		return false;
+	d = (uint64_t)c->backoff_s << (e->level < 20 ? e->level : 20);
+	if (d > max_s)
+		d = max_s;
+	e->level++;
+	e->until = now + d * 1000;
+	e->fails = 0;
+	e->window_at = e->until; /* counting starts again after it */
+	*secs = (uint32_t)d;
+	return true;
+}
+
+void
+auth_limits_failed(struct auth_limits *l, const struct pl *user,
+                   const struct pl *realm, const struct sockaddr *src,
+                   uint64_t now_ms)
+{
+	pthread_mutex_t *mu;
+	struct lent *e;
+	uint32_t secs;
+	bool start;
+	char text[INET6_ADDRSTRLEN];
+
+	if (!l || !l->c.failures)
+		return;
+	if (src) {
+		e = find(&l->src, src_key(src), true, now_ms, &mu);
+		start = count(&l->c, e, l->c.max_backoff_s, now_ms, &secs);
+		pthread_mutex_unlock(mu);
+		if (start) {
+			src_text(text, sizeof(text), src);
+			auth_logf(
+			    l->log, true,
+			    "auth: source %s throttled for %u s: %u failed "
+			    "authentications within %u s (requests from "
+			    "it are ignored)",
+			    text, secs, l->c.failures, l->c.window_s);
+		}
+	}
+	if (user && user->l) {
+		e = find(&l->user, user_key(user, realm), true, now_ms, &mu);
+		start = count(&l->c, e, l->c.user_max_backoff_s, now_ms, &secs);
+		pthread_mutex_unlock(mu);
+		if (start)
+			auth_logf(l->log, true,
+			          "auth: user %.*s@%.*s throttled for %u s: %u "
+			          "failed authentications within %u s (503 to "
+			          "sources it has not authenticated from)",
+			          PL_ARG(*user), PL_ARG(*realm), secs,
+			          l->c.failures, l->c.window_s);
+	}
+}
+
+void
+auth_limits_passed(struct auth_limits *l, const struct pl *user,
+                   const struct pl *realm, const struct sockaddr *src,
+                   uint64_t now_ms)
+{
+	pthread_mutex_t *mu;
+	struct lent *e;
+	uint64_t sk;
+
+	if (!l || !l->c.failures || !src || !user || !user->l)
+		return;
+	sk = src_key(src);
+	e = find(&l->user, user_key(user, realm), true, now_ms, &mu);
+	if (e->good[0] != sk) {
+		e->good[1] = e->good[0];
+		e->good[0] = sk;
+	}
+	if (!e->last)
+		e->last = now_ms; /* an entry made here ages like the others */
+	pthread_mutex_unlock(mu);
+}
