@@ -305,6 +305,17 @@ check_cluster(struct conf *c, const struct conf_raw_cluster *r,
 	if (r == NULL)
 		goto out;
 	rc = take_url(&c->cluster.listen, d, "cluster.listen", r->listen);
+	/* the key of every frame between nodes: long enough not to be
+	 * guessed */
+	if (!rc && r->secret != NULL && strlen(r->secret) < 16)
+		rc = conf_bad(d, "cluster.secret",
+		              "expected a secret of at least 16 characters "
+		              "(or no secret line)");
+	if (!rc && r->secret != NULL && strlen(r->secret) > 256)
+		rc = conf_bad(d, "cluster.secret",
+		              "expected a secret of at most 256 characters");
+	if (!rc && r->secret != NULL)
+		rc = conf_dup_str(&c->cluster.secret, r->secret);
 	if (rc || r->peers_count == 0)
 		goto out;
 	c->cluster.peers = calloc(r->peers_count, sizeof(char *));
@@ -663,6 +674,7 @@ conf_fini(struct conf_box *b)
 	for (i = 0; i < c->cluster.peer_count; i++)
 		free(c->cluster.peers[i]);
 	free(c->cluster.peers);
+	free(c->cluster.secret);
 	free(c->sip.listen);
 	free(c->sip.tls.cert);
 	free(c->sip.tls.key);
