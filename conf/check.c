@@ -306,14 +306,14 @@ check_cluster(struct conf *c, const struct conf_raw_cluster *r,
 		goto out;
 	rc = take_url(&c->cluster.listen, d, "cluster.listen", r->listen);
 	/* the key of every frame between nodes: long enough not to be
-	 * guessed */
-	if (!rc && r->secret != NULL && strlen(r->secret) < 16)
-		rc = conf_bad(d, "cluster.secret",
-		              "expected a secret of at least 16 characters "
-		              "(or no secret line)");
-	if (!rc && r->secret != NULL && strlen(r->secret) > 256)
-		rc = conf_bad(d, "cluster.secret",
-		              "expected a secret of at most 256 characters");
+	 * guessed; the error gives its length, never the secret */
+	if (!rc && r->secret != NULL &&
+	    (strlen(r->secret) < 16 || strlen(r->secret) > 256))
+		rc = conf_doc_fail(d, conf_doc_mark(d, "cluster.secret", 0),
+		                   "cluster.secret",
+		                   "expected a secret of 16 to 256 characters, "
+		                   "got %zu",
+		                   strlen(r->secret));
 	if (!rc && r->secret != NULL)
 		rc = conf_dup_str(&c->cluster.secret, r->secret);
 	if (rc || r->peers_count == 0)
