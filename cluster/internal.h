@@ -17,6 +17,9 @@
 #define CLUSTER_BATCH_BYTES (64u * 1024)
 /* a learned peer silent for this many dead times is forgotten */
 #define CLUSTER_FORGET_AFTER 3
+/* ended peer sessions remembered, so that their hellos cannot start them
+ * again */
+#define CLUSTER_RETIRED 64
 
 #define CLUSTER_FRAME_VERSION 2
 #define CLUSTER_FRAME_HDR     29
@@ -109,6 +112,12 @@ struct cluster {
 	bool warned_self;
 	pthread_mutex_t drop_mu;
 	struct cluster_ratelog drops[CLUSTER_DROP_N];
+	/* under mu: a ring of ended sessions (sender node, nonce) */
+	struct {
+		uint32_t node;
+		uint64_t nonce;
+	} retired[CLUSTER_RETIRED];
+	unsigned n_retired;
 };
 
 /* link.c */
@@ -118,6 +127,8 @@ void cluster_set_state(struct peer *p, enum cluster_link s, const char *why);
 void cluster_send_hello(struct cluster *c, struct peer *p);
 /* c->mu held; NULL when the table is full */
 struct peer *cluster_peer_add(struct cluster *c, const char *url, bool learned);
+/* c->mu held: p's session is over; its hellos will not open it again */
+void cluster_session_end(struct cluster *c, struct peer *p);
 
 int cluster_send(struct cluster *c, struct peer *p, nng_msg *nm);
 

@@ -190,6 +190,19 @@ cluster_peer_add(struct cluster *c, const char *url, bool learned)
 	return p;
 }
 
+void
+cluster_session_end(struct cluster *c, struct peer *p)
+{
+	unsigned i;
+
+	if (!p->authed)
+		return;
+	i = c->n_retired++ % CLUSTER_RETIRED;
+	c->retired[i].node = atomic_load(&p->node);
+	c->retired[i].nonce = p->rx_nonce;
+	p->authed = false;
+}
+
 /* A learned peer silent for too long: forget it, so that the table holds
  * the peers that are there and not every node that ever said hello.
  * Called with c->mu held; the caller closes the returned dialer after
@@ -202,11 +215,10 @@ forget(struct cluster *c, struct peer *p, nng_time silent)
 	rt_info("cluster: forgot learned peer %s at %s: silent for %" PRIu64
 	        " ms",
 	        p->name[0] ? p->name : "?", p->url, (uint64_t)silent);
-	(void)c;
+	cluster_session_end(c, p);
 	atomic_store(&p->node, 0);
 	atomic_store(&p->heard, false);
 	atomic_store(&p->state, CLUSTER_CONNECTING);
-	p->authed = false;
 	atomic_store(&p->gone, true);
 	return d;
 }

@@ -58,6 +58,20 @@ session(struct cluster *c, const struct cluster_frame *f)
 	return NULL;
 }
 
+/* Whether f's session has ended before; c->mu held. */
+static bool
+retired(struct cluster *c, const struct cluster_frame *f)
+{
+	unsigned n =
+	    c->n_retired < CLUSTER_RETIRED ? c->n_retired : CLUSTER_RETIRED;
+
+	for (unsigned i = 0; i < n; i++)
+		if (c->retired[i].node == f->node &&
+		    c->retired[i].nonce == f->nonce)
+			return true;
+	return false;
+}
+
 static const char *
 kind_name(const Pbx__Envelope *e)
 {
@@ -111,11 +125,21 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 		}
 		rt_info("cluster: learned peer %s at %s", h->name, h->listen);
 	}
+	if (bound && (!p->authed || p->rx_nonce != f->nonce) && retired(c, f)) {
+		/* a recording of a session the peer has since left: without
+		 * this, it would reopen that session and its old frames */
+		pthread_mutex_unlock(&c->mu);
+		cluster_drop(c, CLUSTER_DROP_REPLAY,
+		             "hello of an ended session of node %" PRIu32,
+		             f->node);
+		return;
+	}
 	/* the nonce our frames to it must name */
 	tell = atomic_exchange(&p->peer_nonce, f->nonce) != f->nonce;
 	if (bound) {
 		if (!p->authed || p->rx_nonce != f->nonce) {
 			/* a new session: its counters start here */
+			cluster_session_end(c, p);
 			p->authed = true;
 			p->rx_nonce = f->nonce;
 			p->rx = (struct cluster_replay){ f->counter, 1 };

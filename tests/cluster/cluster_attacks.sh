@@ -74,8 +74,10 @@ for k in unregister exit sip_request; do
 	logged "dropped (refused): $k from node 4242 to " || fail "$k from an authenticated peer not refused"
 done
 logged "dropped (replayed): frame [0-9]* from node 4242" || fail "replayed frame not logged"
+logged "dropped (replayed): hello of an ended session of node 4242" ||
+	fail "the hello of an ended session was not refused"
 whole "Unregister, Exit, SipRequest from an authenticated peer"
-pass "authenticated peer: Ping answered; Unregister, Exit, SipRequest refused; replay dropped"
+pass "authenticated peer: Ping answered; Unregister, Exit, SipRequest refused; replays dropped"
 
 "$FORGE" "$CLUSTER" 1 learn 70 "$SECRET" || fail "forge learn"
 logged "dropped (peer table full)" || fail "a full peer table not logged"

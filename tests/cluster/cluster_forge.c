@@ -18,7 +18,9 @@
  *       peer listening on LISTEN, then the attacks (refused by the
  *       allow-list, one kind a second so each is logged), then a Ping to the
  *       node actor: prints "pong" when it is answered, then replays that
- *       Ping's frame and prints "replayed"
+ *       Ping's frame and prints "replayed"; then starts a new session under
+ *       a new nonce (as after a restart) and replays the old session's
+ *       hello
  *
  * NODE is pbxd's node id. Exit status 0 when everything was sent (and, in
  * authed mode, the handshake and the pong happened).
@@ -232,7 +234,7 @@ authed(const char *aor, const char *listen)
 {
 	nng_socket pull;
 	struct cluster_frame f;
-	nng_msg *nm, *copy;
+	nng_msg *nm, *copy, *old_hello;
 	uint64_t corr = 7;
 	Pbx__Ping *ping;
 	rt_msg *m;
@@ -258,7 +260,12 @@ authed(const char *aor, const char *listen)
 	hdr.peer_nonce = f.nonce;
 	nm = batch();
 	add_hello(nm, hdr.node, "forger", listen);
-	send_frame(nm, &key);
+	hdr.counter++;
+	if (cluster_frame_seal(nm, &key, &hdr) != 0 ||
+	    nng_msg_dup(&old_hello, nm) != 0)
+		return 1;
+	if ((rv = nng_sendmsg(push, nm, 0)) != 0)
+		die("send", rv);
 	printf("authenticated\n");
 	attacks(&key, aor, 1100);
 
@@ -284,6 +291,17 @@ authed(const char *aor, const char *listen)
 	if ((rv = nng_sendmsg(push, copy, 0)) != 0)
 		die("send", rv);
 	printf("replayed\n");
+	/* a restart: a new session under a new nonce; then the recorded
+	 * hello of the old one, which must not reopen it (a second later, so
+	 * that pbxd logs this replay too) */
+	usleep(1100 * 1000);
+	hdr.nonce ^= 0xffff;
+	nm = batch();
+	add_hello(nm, hdr.node, "forger", listen);
+	send_frame(nm, &key);
+	if ((rv = nng_sendmsg(push, old_hello, 0)) != 0)
+		die("send", rv);
+	printf("old session replayed\n");
 	fflush(stdout);
 	/* let it arrive before the socket closes */
 	usleep(300 * 1000);
