@@ -138,11 +138,13 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 	tell = atomic_exchange(&p->peer_nonce, f->nonce) != f->nonce;
 	if (bound) {
 		if (!p->authed || p->rx_nonce != f->nonce) {
-			/* a new session: its counters start here */
+			/* a new session: its counters start after this one
+			 * (what it sent before was dropped and stays so) */
 			cluster_session_end(c, p);
 			p->authed = true;
 			p->rx_nonce = f->nonce;
-			p->rx = (struct cluster_replay){ f->counter, 1 };
+			p->rx =
+			    (struct cluster_replay){ f->counter, UINT64_MAX };
 		}
 		if (p->incarnation && p->incarnation != h->incarnation)
 			rt_info("peer %s (node %" PRIu32 ") restarted", h->name,
