@@ -7,7 +7,8 @@
  * actor, remove a binding or feed the SIP actors a half-built request.
  *
  * Dropped frames and envelopes are counted by reason and logged at most
- * once a second per reason, so a flood cannot flood the log too.
+ * once a second per reason and envelope kind, so a flood cannot flood the
+ * log too, nor hide a different attempt behind it.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -28,15 +29,17 @@ static const char *const drop_names[CLUSTER_DROP_N] = {
 };
 
 void
-cluster_drop(struct cluster *c, enum cluster_drop why, const char *fmt, ...)
+cluster_drop(struct cluster *c, enum cluster_drop why, unsigned kind,
+             const char *fmt, ...)
 {
-	struct cluster_ratelog *rl = &c->drops[why];
+	struct cluster_ratelog *rl =
+	    &c->drop_log[why][kind < CLUSTER_LOG_KINDS ? kind : 0];
 	nng_time now = nng_clock();
 	uint64_t quiet;
 	char text[256];
 	va_list ap;
 
-	atomic_fetch_add(&rl->count, 1);
+	atomic_fetch_add(&c->drops[why], 1);
 	pthread_mutex_lock(&c->drop_mu);
 	if (rl->last && now - rl->last < 1000) {
 		rl->quiet++;
@@ -58,13 +61,12 @@ cluster_drop(struct cluster *c, enum cluster_drop why, const char *fmt, ...)
 void
 cluster_stats(struct cluster *c, struct cluster_stats *out)
 {
-	out->malformed = atomic_load(&c->drops[CLUSTER_DROP_MALFORMED].count);
-	out->bad_mac = atomic_load(&c->drops[CLUSTER_DROP_BAD_MAC].count);
-	out->unauthenticated =
-	    atomic_load(&c->drops[CLUSTER_DROP_UNAUTH].count);
-	out->replayed = atomic_load(&c->drops[CLUSTER_DROP_REPLAY].count);
-	out->refused = atomic_load(&c->drops[CLUSTER_DROP_REFUSED].count);
-	out->peers_full = atomic_load(&c->drops[CLUSTER_DROP_PEERS_FULL].count);
+	out->malformed = atomic_load(&c->drops[CLUSTER_DROP_MALFORMED]);
+	out->bad_mac = atomic_load(&c->drops[CLUSTER_DROP_BAD_MAC]);
+	out->unauthenticated = atomic_load(&c->drops[CLUSTER_DROP_UNAUTH]);
+	out->replayed = atomic_load(&c->drops[CLUSTER_DROP_REPLAY]);
+	out->refused = atomic_load(&c->drops[CLUSTER_DROP_REFUSED]);
+	out->peers_full = atomic_load(&c->drops[CLUSTER_DROP_PEERS_FULL]);
 }
 
 /* Targets of a probe: the node actor, or an actor spawned at run time

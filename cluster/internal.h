@@ -56,9 +56,13 @@ enum cluster_drop {
 	CLUSTER_DROP_N
 };
 
+/* envelope kinds are field numbers below 320 (envelope.proto) */
+#define CLUSTER_LOG_KINDS 320
+
+/* One log line a second per reason and envelope kind, so that a flood of
+ * one kind does not hide another. */
 struct cluster_ratelog {
-	_Atomic uint64_t count;
-	nng_time last; /* under drop_mu */
+	nng_time last;
 	uint64_t quiet;
 };
 
@@ -111,7 +115,9 @@ struct cluster {
 	_Atomic bool closing;
 	bool warned_self;
 	pthread_mutex_t drop_mu;
-	struct cluster_ratelog drops[CLUSTER_DROP_N];
+	_Atomic uint64_t drops[CLUSTER_DROP_N];
+	/* under drop_mu */
+	struct cluster_ratelog drop_log[CLUSTER_DROP_N][CLUSTER_LOG_KINDS];
 	/* under mu: a ring of ended sessions (sender node, nonce) */
 	struct {
 		uint32_t node;
@@ -150,8 +156,10 @@ int cluster_frame_open(struct cluster_frame *f, const uint8_t **batch,
 bool cluster_replay_check(struct cluster_replay *w, uint64_t counter);
 
 /* guard.c */
-void cluster_drop(struct cluster *c, enum cluster_drop why, const char *fmt,
-                  ...) __attribute__((format(printf, 3, 4)));
+/* Count a drop; log it unless one of this reason and kind (an envelope
+ * body case, 0 for a whole frame) was logged in the last second. */
+void cluster_drop(struct cluster *c, enum cluster_drop why, unsigned kind,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* 0 if a peer may send e; else EBADMSG or EPERM and why. */
 int cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
                    const char **why);

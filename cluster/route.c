@@ -73,7 +73,7 @@ cluster_batch_each(struct cluster *c, const struct cluster_frame *f, bool bound,
 	while (p < end) {
 		if (*p++ != BATCH_TAG || varint_get(&p, end, &len) != 0 ||
 		    len > (uint64_t)(end - p)) {
-			cluster_drop(c, CLUSTER_DROP_MALFORMED,
+			cluster_drop(c, CLUSTER_DROP_MALFORMED, 0,
 			             "batch from node %u: bad framing",
 			             (unsigned)f->node);
 			return;
@@ -81,7 +81,7 @@ cluster_batch_each(struct cluster *c, const struct cluster_frame *f, bool bound,
 		if (rt_msg_unpack(&m, p, (size_t)len) == 0)
 			cluster_received(c, f, bound, m);
 		else
-			cluster_drop(c, CLUSTER_DROP_MALFORMED,
+			cluster_drop(c, CLUSTER_DROP_MALFORMED, 0,
 			             "undecodable envelope from node %u",
 			             (unsigned)f->node);
 		p += len;

@@ -96,6 +96,7 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 		cluster_drop(c,
 		             err == EPERM ? CLUSTER_DROP_REFUSED
 		                          : CLUSTER_DROP_MALFORMED,
+		             PBX__ENVELOPE__BODY_HELLO,
 		             "hello from node %" PRIu32 ": %s", f->node, why);
 		return;
 	}
@@ -119,6 +120,7 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 		if (!p) {
 			pthread_mutex_unlock(&c->mu);
 			cluster_drop(c, CLUSTER_DROP_PEERS_FULL,
+			             PBX__ENVELOPE__BODY_HELLO,
 			             "hello from %s at %s: %d peers already",
 			             h->name, h->listen, CLUSTER_MAX_PEERS);
 			return;
@@ -129,7 +131,7 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 		/* a recording of a session the peer has since left: without
 		 * this, it would reopen that session and its old frames */
 		pthread_mutex_unlock(&c->mu);
-		cluster_drop(c, CLUSTER_DROP_REPLAY,
+		cluster_drop(c, CLUSTER_DROP_REPLAY, PBX__ENVELOPE__BODY_HELLO,
 		             "hello of an ended session of node %" PRIu32,
 		             f->node);
 		return;
@@ -184,7 +186,7 @@ cluster_received(struct cluster *c, const struct cluster_frame *f, bool bound,
 		pthread_mutex_unlock(&c->mu);
 	}
 	if (!authed) {
-		cluster_drop(c, CLUSTER_DROP_UNAUTH,
+		cluster_drop(c, CLUSTER_DROP_UNAUTH, (unsigned)e->body_case,
 		             "%s from node %" PRIu32 " before its hello",
 		             kind_name(e), f->node);
 		goto out;
@@ -193,6 +195,7 @@ cluster_received(struct cluster *c, const struct cluster_frame *f, bool bound,
 		cluster_drop(c,
 		             err == EPERM ? CLUSTER_DROP_REFUSED
 		                          : CLUSTER_DROP_MALFORMED,
+		             (unsigned)e->body_case,
 		             "%s from node %" PRIu32 " to %" PRIu32 "/%" PRIu32
 		             "/%" PRIu64 ": %s",
 		             kind_name(e), f->node, e->to ? e->to->node : 0,
@@ -222,7 +225,7 @@ frame_received(struct cluster *c, nng_msg *nm)
 		cluster_drop(c,
 		             err == EACCES ? CLUSTER_DROP_BAD_MAC
 		                           : CLUSTER_DROP_MALFORMED,
-		             "%zu-byte message from %s: %s", nng_msg_len(nm),
+		             0, "%zu-byte message from %s: %s", nng_msg_len(nm),
 		             remote(nm, from, sizeof(from)),
 		             err == EACCES ? "wrong MAC (not our cluster "
 		                             "secret?)"
@@ -237,7 +240,7 @@ frame_received(struct cluster *c, nng_msg *nm)
 		p = session(c, &f);
 		if (p && !cluster_replay_check(&p->rx, f.counter)) {
 			pthread_mutex_unlock(&c->mu);
-			cluster_drop(c, CLUSTER_DROP_REPLAY,
+			cluster_drop(c, CLUSTER_DROP_REPLAY, 0,
 			             "frame %" PRIu64 " from node %" PRIu32
 			             " (%s) seen before",
 			             f.counter, f.node,
