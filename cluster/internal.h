@@ -17,8 +17,8 @@
 #define CLUSTER_BATCH_BYTES (64u * 1024)
 /* a learned peer silent for this many dead times is forgotten */
 #define CLUSTER_FORGET_AFTER 3
-/* ended peer sessions remembered, so that their hellos cannot start them
- * again */
+/* ended peer sessions remembered with their last counter, so that a
+ * recording cannot start them again */
 #define CLUSTER_RETIRED 64
 
 #define CLUSTER_FRAME_VERSION 2
@@ -118,10 +118,11 @@ struct cluster {
 	_Atomic uint64_t drops[CLUSTER_DROP_N];
 	/* under drop_mu */
 	struct cluster_ratelog drop_log[CLUSTER_DROP_N][CLUSTER_LOG_KINDS];
-	/* under mu: a ring of ended sessions (sender node, nonce) */
+	/* under mu: a ring of ended sessions (sender node, nonce, highest
+	 * counter seen) */
 	struct {
 		uint32_t node;
-		uint64_t nonce;
+		uint64_t nonce, max;
 	} retired[CLUSTER_RETIRED];
 	unsigned n_retired;
 };
@@ -133,7 +134,8 @@ void cluster_set_state(struct peer *p, enum cluster_link s, const char *why);
 void cluster_send_hello(struct cluster *c, struct peer *p);
 /* c->mu held; NULL when the table is full */
 struct peer *cluster_peer_add(struct cluster *c, const char *url, bool learned);
-/* c->mu held: p's session is over; its hellos will not open it again */
+/* c->mu held: p's session is over; if its hellos open it again, its
+ * counters go on from where they were */
 void cluster_session_end(struct cluster *c, struct peer *p);
 
 int cluster_send(struct cluster *c, struct peer *p, nng_msg *nm);

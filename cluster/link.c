@@ -152,10 +152,10 @@ peer_new(struct cluster *c)
 	return p;
 }
 
-/* Called with c->mu held. A forgotten peer's slot is taken before a new
- * one: the table (read without a lock) never shrinks, and its push socket
- * lives on with a new dialer, so a worker still holding the peer finds a
- * valid socket. */
+/* Called with c->mu held. A forgotten peer that says hello again gets its
+ * slot back, push socket and dialer included (they were never closed: nng
+ * has crashed on a dialer closed and a new one started on the same socket
+ * under traffic). The table (read without a lock) never shrinks. */
 struct peer *
 cluster_peer_add(struct cluster *c, const char *url, bool learned)
 {
@@ -164,17 +164,22 @@ cluster_peer_add(struct cluster *c, const char *url, bool learned)
 	int rv;
 
 	for (size_t i = 0; i < n && !p; i++)
-		if (atomic_load(&c->peers[i]->gone))
+		if (atomic_load(&c->peers[i]->gone) &&
+		    strcmp(c->peers[i]->url, url) == 0)
 			p = c->peers[i];
 	if (!p) {
 		if (n == CLUSTER_MAX_PEERS)
 			return NULL;
 		if (!(p = peer_new(c)))
 			return NULL;
+		snprintf(p->url, sizeof(p->url), "%s", url);
+		rv = nng_dial(p->push, url, &p->dialer, NNG_FLAG_NONBLOCK);
+		if (rv != 0)
+			rt_err("cluster: cannot dial %s: %s", url,
+			       nng_strerror(rv));
 		c->peers[n] = p;
 		atomic_store_explicit(&c->n_peers, n + 1, memory_order_release);
 	}
-	snprintf(p->url, sizeof(p->url), "%s", url);
 	p->learned = learned;
 	p->name[0] = p->version[0] = '\0';
 	p->incarnation = 0;
@@ -183,9 +188,6 @@ cluster_peer_add(struct cluster *c, const char *url, bool learned)
 	atomic_store(&p->heard, false);
 	atomic_store(&p->state, CLUSTER_CONNECTING);
 	p->since = p->last_heard = nng_clock();
-	rv = nng_dial(p->push, url, &p->dialer, NNG_FLAG_NONBLOCK);
-	if (rv != 0)
-		rt_err("cluster: cannot dial %s: %s", url, nng_strerror(rv));
 	atomic_store(&p->gone, false);
 	return p;
 }
@@ -200,18 +202,15 @@ cluster_session_end(struct cluster *c, struct peer *p)
 	i = c->n_retired++ % CLUSTER_RETIRED;
 	c->retired[i].node = atomic_load(&p->node);
 	c->retired[i].nonce = p->rx_nonce;
+	c->retired[i].max = p->rx.max;
 	p->authed = false;
 }
 
-/* A learned peer silent for too long: forget it, so that the table holds
- * the peers that are there and not every node that ever said hello.
- * Called with c->mu held; the caller closes the returned dialer after
- * unlocking (closing runs pipe callbacks, which take c->mu). */
-static nng_dialer
+/* A learned peer silent for too long: forget it (no longer shown, routed
+ * to or trusted) until it says hello again. Called with c->mu held. */
+static void
 forget(struct cluster *c, struct peer *p, nng_time silent)
 {
-	nng_dialer d = p->dialer;
-
 	rt_info("cluster: forgot learned peer %s at %s: silent for %" PRIu64
 	        " ms",
 	        p->name[0] ? p->name : "?", p->url, (uint64_t)silent);
@@ -220,16 +219,14 @@ forget(struct cluster *c, struct peer *p, nng_time silent)
 	atomic_store(&p->heard, false);
 	atomic_store(&p->state, CLUSTER_CONNECTING);
 	atomic_store(&p->gone, true);
-	return d;
 }
 
 static void
 tick_cb(void *arg)
 {
 	struct cluster *c = arg;
-	nng_time now = nng_clock(), dead, forget_after;
-	nng_dialer closing[CLUSTER_MAX_PEERS];
-	size_t n, k = 0;
+	nng_time now, silent, dead, forget_after;
+	size_t n;
 
 	if (nng_aio_result(c->tick) != 0 || atomic_load(&c->closing))
 		return;
@@ -244,17 +241,20 @@ tick_cb(void *arg)
 		if (atomic_load(&p->pipes) > 0)
 			cluster_send_hello(c, p);
 		pthread_mutex_lock(&c->mu);
-		if (atomic_load(&p->state) == CLUSTER_UP &&
-		    now - p->last_heard > dead) {
+		/* read the clock under the lock: the receiver moves last_heard
+		 * on with every frame, and a time taken before it would make
+		 * the silence negative, that is huge */
+		now = nng_clock();
+		silent = now > p->last_heard ? now - p->last_heard : 0;
+		if (atomic_load(&p->state) == CLUSTER_UP && silent > dead) {
 			atomic_store(&p->heard, false);
 			cluster_set_state(p, CLUSTER_DOWN, "no heartbeat");
 		}
-		if (p->learned && now - p->last_heard > forget_after)
-			closing[k++] = forget(c, p, now - p->last_heard);
+		if (p->learned && !atomic_load(&p->gone) &&
+		    silent > forget_after)
+			forget(c, p, silent);
 		pthread_mutex_unlock(&c->mu);
 	}
-	for (size_t i = 0; i < k; i++)
-		nng_dialer_close(closing[i]);
 	nng_sleep_aio(c->hb_ms, c->tick);
 }
 

@@ -58,8 +58,8 @@ session(struct cluster *c, const struct cluster_frame *f)
 	return NULL;
 }
 
-/* Whether f's session has ended before; c->mu held. */
-static bool
+/* The ended session f belongs to, if any; c->mu held. */
+static int
 retired(struct cluster *c, const struct cluster_frame *f)
 {
 	unsigned n =
@@ -68,8 +68,8 @@ retired(struct cluster *c, const struct cluster_frame *f)
 	for (unsigned i = 0; i < n; i++)
 		if (c->retired[i].node == f->node &&
 		    c->retired[i].nonce == f->nonce)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 static const char *
@@ -90,7 +90,7 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 	bool tell = false;
 	const char *why;
 	size_t n;
-	int err;
+	int err, old;
 
 	if ((err = cluster_hello_check(c, f->node, h, &why)) != 0) {
 		cluster_drop(c,
@@ -127,9 +127,11 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 		}
 		rt_info("cluster: learned peer %s at %s", h->name, h->listen);
 	}
-	if (bound && (!p->authed || p->rx_nonce != f->nonce) && retired(c, f)) {
-		/* a recording of a session the peer has since left: without
-		 * this, it would reopen that session and its old frames */
+	if (bound && (!p->authed || p->rx_nonce != f->nonce) &&
+	    (old = retired(c, f)) >= 0 && f->counter <= c->retired[old].max) {
+		/* a recording of a session that ended (the peer restarted,
+		 * or we forgot it): without this, it would reopen that
+		 * session and let its old frames through again */
 		pthread_mutex_unlock(&c->mu);
 		cluster_drop(c, CLUSTER_DROP_REPLAY, PBX__ENVELOPE__BODY_HELLO,
 		             "hello of an ended session of node %" PRIu32,
@@ -138,10 +140,14 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 	}
 	/* the nonce our frames to it must name */
 	tell = atomic_exchange(&p->peer_nonce, f->nonce) != f->nonce;
+	/* before it can be up: our next frames must not overtake it */
+	if (tell)
+		cluster_send_hello(c, p);
 	if (bound) {
 		if (!p->authed || p->rx_nonce != f->nonce) {
-			/* a new session: its counters start after this one
-			 * (what it sent before was dropped and stays so) */
+			/* a new session, or one we forgot while the peer was
+			 * silent: its counters start after this one (what
+			 * it sent before was dropped and stays so) */
 			cluster_session_end(c, p);
 			p->authed = true;
 			p->rx_nonce = f->nonce;
@@ -162,9 +168,6 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 			cluster_set_state(p, CLUSTER_UP, "");
 	}
 	pthread_mutex_unlock(&c->mu);
-	/* it should not wait a heartbeat to hear our nonce */
-	if (tell)
-		cluster_send_hello(c, p);
 }
 
 void
