@@ -297,19 +297,108 @@ START_TEST(learned_peer_forgotten_and_learned_again)
 }
 END_TEST
 
+/* A stream of requests across the link, one after the other, for many
+ * heartbeats: every one is answered. */
+struct streamer {
+	rt_addr target;
+	long left, failed;
+};
+
+static void stream_next(rt_actor *a, struct streamer *st);
+
+static void
+streamed(rt_actor *a, int err, const Pbx__Envelope *r, void *arg)
+{
+	struct streamer *st = arg;
+
+	(void)r;
+	if (err)
+		st->failed++;
+	stream_next(a, st);
+}
+
+static void
+stream_next(rt_actor *a, struct streamer *st)
+{
+	Pbx__Ping *p;
+	rt_msg *m;
+
+	if (st->left-- == 0) {
+		probe_set(&P, 0, st->failed);
+		probe_add(&P, 0, 1);
+		return;
+	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 8, &p);
+	p->seq = 77;
+	p->payload.data = rt_msg_memdup(m, "hello", 5);
+	p->payload.len = 5;
+	if (rt_request(a, st->target, m, 2000, streamed, st) != 0) {
+		rt_msg_free(m);
+		st->failed++;
+		probe_set(&P, 0, st->failed);
+		probe_add(&P, 0, 1);
+	}
+}
+
+static int
+streamer_init(rt_actor *a, void *arg)
+{
+	stream_next(a, arg);
+	return 0;
+}
+
+static const rt_kind streamer_kind = { .name = "streamer",
+	                               .init = streamer_init };
+
+/* Every frame moves the receiver's last_heard on while the heartbeat
+ * timer checks it: the timer once read the clock first, saw the silence
+ * negative (that is, huge) and took a busy link down (and forgot a busy
+ * learned peer). 16 streams of 5000 requests span many heartbeats of
+ * 100 ms. */
+START_TEST(busy_link_stays_up)
+{
+	struct node a, b;
+	struct streamer st[16];
+	rt_addr echo, x;
+	long failed = 0;
+
+	probe_init(&P);
+	node_up(&a, 1, "tcp://127.0.0.1:19361", "tcp://127.0.0.1:19362");
+	node_up(&b, 2, "tcp://127.0.0.1:19362", NULL); /* learns node 1 */
+	wait_linked(&a, 2);
+	wait_linked(&b, 1);
+	ck_assert_int_eq(rt_spawn(b.rt, &echo_kind, 1, NULL, &echo), 0);
+	for (int i = 0; i < 16; i++) {
+		st[i] = (struct streamer){ .target = echo, .left = 5000 };
+		ck_assert_int_eq(
+		    rt_spawn(a.rt, &streamer_kind, (uint32_t)i % 2, &st[i], &x),
+		    0);
+	}
+	ck_assert_int_eq(probe_wait(&P, 0, 16, 120000), 16);
+	for (int i = 0; i < 16; i++)
+		failed += st[i].failed;
+	ck_assert_int_eq(failed, 0);
+	ck_assert(linked(&a, 2));
+	ck_assert(linked(&b, 1));
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
 	Suite *s = suite_create("cluster");
 	TCase *tc = tcase_create("links");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, request_reply_across_nodes_like_local);
 	tcase_add_test(tc, unreachable_node_fails_at_once);
 	tcase_add_test(tc, link_down_and_back);
 	tcase_add_test(tc, different_secrets_never_link);
 	tcase_add_test(tc, no_secret_off_loopback_refused);
 	tcase_add_test(tc, learned_peer_forgotten_and_learned_again);
+	tcase_add_test(tc, busy_link_stays_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
