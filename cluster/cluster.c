@@ -4,7 +4,53 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "cluster_int.h"
+#include "log.h"
+
+/* Known to anyone who reads this file: only for nodes that talk over
+ * loopback, and said so in the log at start. */
+#define DEMO_SECRET "pbx demo cluster secret: set cluster.secret"
+
+/* The secret, or the demo secret when none is set and no URL leaves the
+ * machine. */
+static int
+take_secret(struct cluster *c, const struct cluster_config *cfg)
+{
+	const char *s = cfg->secret;
+
+	if (s && s[0]) {
+		if (strlen(s) > sizeof(c->key.key))
+			return EINVAL;
+		c->key.len = strlen(s);
+		memcpy(c->key.key, s, c->key.len);
+		return 0;
+	}
+	if (!cluster_url_local(cfg->listen)) {
+		rt_err("cluster: %s is reachable from the network and "
+		       "cluster.secret is not set: refusing to start (set "
+		       "cluster.secret, the same on every node)",
+		       cfg->listen);
+		return EPERM;
+	}
+	for (size_t i = 0; i < cfg->n_peers; i++) {
+		if (!cluster_url_local(cfg->peers[i])) {
+			rt_err("cluster: peer %s is on another machine and "
+			       "cluster.secret is not set: refusing to start "
+			       "(set cluster.secret, the same on every node)",
+			       cfg->peers[i]);
+			return EPERM;
+		}
+	}
+	c->demo_secret = true;
+	c->key.len = strlen(DEMO_SECRET);
+	memcpy(c->key.key, DEMO_SECRET, c->key.len);
+	rt_warn("cluster: cluster.secret is not set: links use the built-in "
+	        "demo secret, which every local user can know; fine for a "
+	        "cluster on loopback only, set cluster.secret otherwise");
+	return 0;
+}
 
 int
 cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
@@ -20,6 +66,12 @@ cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 		return EINVAL;
 	}
 	c->rt = r;
+	if ((err = take_secret(c, cfg)) != 0 ||
+	    RAND_bytes((unsigned char *)&c->nonce, sizeof(c->nonce)) != 1) {
+		free(c);
+		return err ? err : EIO;
+	}
+	c->nonce |= 1; /* never 0, the "unknown" of a frame */
 	snprintf(c->listen, sizeof(c->listen), "%s", cfg->listen);
 	c->hb_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : 1000;
 	c->dead_after = cfg->dead_after ? cfg->dead_after : 3;
@@ -27,6 +79,7 @@ cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 	c->incarnation =
 	    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->drop_mu, NULL);
 	if ((err = cluster_links_open(c, cfg)) != 0) {
 		cluster_links_close(c);
 		cluster_free(c);
@@ -54,8 +107,10 @@ cluster_free(struct cluster *c)
 			if (p->batch[w])
 				nng_msg_free(p->batch[w]);
 		free(p->batch);
+		pthread_mutex_destroy(&p->tx_mu);
 		free(p);
 	}
+	pthread_mutex_destroy(&c->drop_mu);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
@@ -67,10 +122,13 @@ cluster_peers(struct cluster *c, struct cluster_peer_info *out, size_t max)
 	nng_time now = nng_clock();
 
 	pthread_mutex_lock(&c->mu);
-	for (size_t i = 0; i < n && k < max; i++, k++) {
+	for (size_t i = 0; i < n && k < max; i++) {
 		struct peer *p = c->peers[i];
 		struct cluster_peer_info *o = &out[k];
 
+		if (atomic_load(&p->gone))
+			continue;
+		k++;
 		o->node = atomic_load(&p->node);
 		snprintf(o->name, sizeof(o->name), "%s", p->name);
 		snprintf(o->url, sizeof(o->url), "%s", p->url);

@@ -8,6 +8,13 @@
  * it and dials them back. nng redials a lost link by itself; the link state
  * is logged once per change.
  *
+ * Every link message is a frame authenticated with HMAC-SHA256 under the
+ * cluster secret, naming the receiver's per-start nonce and a rising
+ * counter (frame.c). Until a peer's hello arrives in such a frame, nothing
+ * it sends reaches an actor; after it, only what the allow-list in guard.c
+ * names. Peers learned from a hello are forgotten once silent for
+ * CLUSTER_FORGET_AFTER dead times.
+ *
  * Messages to another node are packed by the sending worker into a batch per
  * peer (the wire form of pbx.Batch) and flushed when the worker has drained
  * its queues, so a burst costs one nng message, not one per envelope.
@@ -28,6 +35,15 @@ struct cluster_config {
 	size_t n_peers;
 	uint32_t heartbeat_ms; /* 0: 1000 */
 	uint32_t dead_after;   /* missed heartbeats before down; 0: 3 */
+	/* the key of every frame, the same on every node; NULL: a built-in
+	 * demo secret, refused unless every URL is on this machine */
+	const char *secret;
+};
+
+/* Frames and envelopes dropped at the link, by reason. */
+struct cluster_stats {
+	uint64_t malformed, bad_mac, unauthenticated, replayed, refused,
+	    peers_full;
 };
 
 enum cluster_link {
@@ -45,7 +61,8 @@ struct cluster_peer_info {
 	uint64_t since_ms; /* time in this state */
 };
 
-/* Hooks itself into the runtime (rt_set_remote); call after rt_start. */
+/* Hooks itself into the runtime (rt_set_remote); call after rt_start.
+ * EPERM: no secret and a URL reachable from the network. */
 int cluster_start(struct cluster **out, rt *r, const struct cluster_config *c);
 /* Closes the sockets: nothing is delivered after it returns. Call after
  * rt_shutdown, before rt_free. */
@@ -57,5 +74,6 @@ size_t cluster_peers(struct cluster *c, struct cluster_peer_info *out,
 /* Node id of a peer named by name or by number; ENOENT if unknown. */
 int cluster_resolve(struct cluster *c, const char *name_or_id, uint32_t *node);
 const char *cluster_link_name(enum cluster_link s);
+void cluster_stats(struct cluster *c, struct cluster_stats *out);
 
 #endif

@@ -30,8 +30,8 @@ cluster_link_name(enum cluster_link s)
 	}
 }
 
-static void
-set_state(struct peer *p, enum cluster_link s, const char *why)
+void
+cluster_set_state(struct peer *p, enum cluster_link s, const char *why)
 {
 	int old = atomic_exchange(&p->state, (int)s);
 
@@ -47,9 +47,30 @@ set_state(struct peer *p, enum cluster_link s, const char *why)
 		        p->url, why);
 }
 
+/* Seal a batch for p and queue it; on error the batch is as it was and
+ * still the caller's. */
+int
+cluster_send(struct cluster *c, struct peer *p, nng_msg *nm)
+{
+	struct cluster_frame f = { .node = rt_node_id(c->rt),
+		                   .nonce = c->nonce };
+	int rv;
+
+	pthread_mutex_lock(&p->tx_mu);
+	f.peer_nonce = atomic_load(&p->peer_nonce);
+	f.counter = ++p->tx_counter;
+	if ((rv = cluster_frame_seal(nm, &c->key, &f)) == 0 &&
+	    (rv = nng_sendmsg(p->push, nm, NNG_FLAG_NONBLOCK)) != 0) {
+		cluster_frame_unseal(nm);
+		rv = EHOSTUNREACH;
+	}
+	pthread_mutex_unlock(&p->tx_mu);
+	return rv;
+}
+
 /* Send a hello to one peer (any thread). */
-static void
-send_hello(struct cluster *c, struct peer *p)
+void
+cluster_send_hello(struct cluster *c, struct peer *p)
 {
 	Pbx__Hello *h;
 	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_HELLO, 0, &h);
@@ -68,7 +89,7 @@ send_hello(struct cluster *c, struct peer *p)
 	rt_msg_set_route(m, self, none);
 	if (nng_msg_alloc(&nm, 0) == 0) {
 		if (cluster_batch_append(nm, m) != 0 ||
-		    nng_sendmsg(p->push, nm, NNG_FLAG_NONBLOCK) != 0)
+		    cluster_send(c, p, nm) != 0)
 			nng_msg_free(nm);
 	}
 	rt_msg_free(m);
@@ -80,39 +101,34 @@ pipe_cb(nng_pipe pipe, nng_pipe_ev ev, void *arg)
 	struct peer *p = arg;
 	struct cluster *c = p->c;
 
+	(void)pipe;
 	if (atomic_load(&c->closing))
 		return;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
 		atomic_fetch_add(&p->pipes, 1);
-		send_hello(c, p);
+		cluster_send_hello(c, p);
 		pthread_mutex_lock(&c->mu);
 		if (atomic_load(&p->node) && atomic_load(&p->heard))
-			set_state(p, CLUSTER_UP, "");
+			cluster_set_state(p, CLUSTER_UP, "");
 		pthread_mutex_unlock(&c->mu);
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
 		pthread_mutex_lock(&c->mu);
 		if (atomic_fetch_sub(&p->pipes, 1) == 1) {
 			atomic_store(&p->heard, false);
 			if (atomic_load(&p->state) == CLUSTER_UP)
-				set_state(p, CLUSTER_DOWN, "connection lost");
+				cluster_set_state(p, CLUSTER_DOWN,
+				                  "connection lost");
 		}
 		pthread_mutex_unlock(&c->mu);
 	}
 }
 
-/* Called with c->mu held. */
 static struct peer *
-peer_add(struct cluster *c, const char *url)
+peer_new(struct cluster *c)
 {
-	size_t n = atomic_load(&c->n_peers);
-	struct peer *p;
+	struct peer *p = calloc(1, sizeof(*p));
 	int rv;
 
-	if (n == CLUSTER_MAX_PEERS) {
-		rt_err("cluster: too many peers, not dialling %s", url);
-		return NULL;
-	}
-	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->batch = calloc(rt_workers(c->rt), sizeof(*p->batch));
@@ -121,121 +137,122 @@ peer_add(struct cluster *c, const char *url)
 		return NULL;
 	}
 	p->c = c;
-	snprintf(p->url, sizeof(p->url), "%s", url);
-	p->since = nng_clock();
 	if ((rv = nng_push0_open(&p->push)) != 0) {
 		rt_err("cluster: push socket: %s", nng_strerror(rv));
 		free(p->batch);
 		free(p);
 		return NULL;
 	}
+	pthread_mutex_init(&p->tx_mu, NULL);
 	nng_socket_set_int(p->push, NNG_OPT_SENDBUF, 1024);
 	nng_socket_set_ms(p->push, NNG_OPT_RECONNMINT, 100);
 	nng_socket_set_ms(p->push, NNG_OPT_RECONNMAXT, 1000);
 	nng_pipe_notify(p->push, NNG_PIPE_EV_ADD_POST, pipe_cb, p);
 	nng_pipe_notify(p->push, NNG_PIPE_EV_REM_POST, pipe_cb, p);
-	rv = nng_dial(p->push, url, NULL, NNG_FLAG_NONBLOCK);
-	if (rv != 0)
-		rt_err("cluster: cannot dial %s: %s", url, nng_strerror(rv));
-	c->peers[n] = p;
-	atomic_store_explicit(&c->n_peers, n + 1, memory_order_release);
 	return p;
 }
 
-static void
-handle_hello(struct cluster *c, const Pbx__Hello *h)
+/* Called with c->mu held. A forgotten peer that says hello again gets its
+ * slot back, push socket and dialer included (they were never closed: nng
+ * has crashed on a dialer closed and a new one started on the same socket
+ * under traffic). The table (read without a lock) never shrinks. */
+struct peer *
+cluster_peer_add(struct cluster *c, const char *url, bool learned)
 {
+	size_t n = atomic_load(&c->n_peers);
 	struct peer *p = NULL;
-	size_t n;
+	int rv;
 
-	if (!h->listen || !h->listen[0])
-		return;
-	if (h->node == rt_node_id(c->rt)) {
-		if (strcmp(h->listen, c->listen) != 0 && !c->warned_self) {
-			c->warned_self = true;
-			rt_err("cluster: %s claims our node id %" PRIu32
-			       ": node ids must be unique",
-			       h->listen, h->node);
-		}
-		return;
-	}
-	pthread_mutex_lock(&c->mu);
-	n = atomic_load(&c->n_peers);
 	for (size_t i = 0; i < n && !p; i++)
-		if (strcmp(c->peers[i]->url, h->listen) == 0)
+		if (atomic_load(&c->peers[i]->gone) &&
+		    strcmp(c->peers[i]->url, url) == 0)
 			p = c->peers[i];
 	if (!p) {
-		rt_info("cluster: learned peer %s at %s", h->name, h->listen);
-		p = peer_add(c, h->listen);
+		if (n == CLUSTER_MAX_PEERS)
+			return NULL;
+		if (!(p = peer_new(c)))
+			return NULL;
+		snprintf(p->url, sizeof(p->url), "%s", url);
+		rv = nng_dial(p->push, url, &p->dialer, NNG_FLAG_NONBLOCK);
+		if (rv != 0)
+			rt_err("cluster: cannot dial %s: %s", url,
+			       nng_strerror(rv));
+		c->peers[n] = p;
+		atomic_store_explicit(&c->n_peers, n + 1, memory_order_release);
 	}
-	if (p) {
-		if (p->incarnation && p->incarnation != h->incarnation)
-			rt_info("peer %s (node %" PRIu32 ") restarted", h->name,
-			        h->node);
-		p->incarnation = h->incarnation;
-		snprintf(p->name, sizeof(p->name), "%s", h->name);
-		snprintf(p->version, sizeof(p->version), "%s", h->version);
-		atomic_store(&p->node, h->node);
-		atomic_store(&p->heard, true);
-		p->last_heard = nng_clock();
-		if (atomic_load(&p->pipes) > 0)
-			set_state(p, CLUSTER_UP, "");
-	}
-	pthread_mutex_unlock(&c->mu);
+	p->learned = learned;
+	p->name[0] = p->version[0] = '\0';
+	p->incarnation = 0;
+	p->authed = false;
+	atomic_store(&p->peer_nonce, 0);
+	atomic_store(&p->heard, false);
+	atomic_store(&p->state, CLUSTER_CONNECTING);
+	p->since = p->last_heard = nng_clock();
+	atomic_store(&p->gone, false);
+	return p;
 }
 
-static void
-rx_cb(void *arg)
-{
-	struct cluster *c = arg;
-	int rv = nng_aio_result(c->rx);
-	nng_msg *nm;
-
-	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
-		return;
-	if (rv == 0) {
-		nm = nng_aio_get_msg(c->rx);
-		cluster_batch_each(c, nng_msg_body(nm), nng_msg_len(nm));
-		nng_msg_free(nm);
-	}
-	nng_recv_aio(c->pull, c->rx);
-}
-
-/* One envelope from a peer: the link layer's own, or an actor's. */
 void
-cluster_received(struct cluster *c, rt_msg *m)
+cluster_session_end(struct cluster *c, struct peer *p)
 {
-	Pbx__Envelope *e = rt_msg_env(m);
+	unsigned i;
 
-	if (e->body_case == PBX__ENVELOPE__BODY_HELLO) {
-		handle_hello(c, e->hello);
-		rt_msg_free(m);
+	if (!p->authed)
 		return;
-	}
-	rt_deliver(c->rt, m);
+	i = c->n_retired++ % CLUSTER_RETIRED;
+	c->retired[i].node = atomic_load(&p->node);
+	c->retired[i].nonce = p->rx_nonce;
+	c->retired[i].max = p->rx.max;
+	p->authed = false;
+}
+
+/* A learned peer silent for too long: forget it (no longer shown, routed
+ * to or trusted) until it says hello again. Called with c->mu held. */
+static void
+forget(struct cluster *c, struct peer *p, nng_time silent)
+{
+	rt_info("cluster: forgot learned peer %s at %s: silent for %" PRIu64
+	        " ms",
+	        p->name[0] ? p->name : "?", p->url, (uint64_t)silent);
+	cluster_session_end(c, p);
+	atomic_store(&p->node, 0);
+	atomic_store(&p->heard, false);
+	atomic_store(&p->state, CLUSTER_CONNECTING);
+	atomic_store(&p->gone, true);
 }
 
 static void
 tick_cb(void *arg)
 {
 	struct cluster *c = arg;
-	nng_time now = nng_clock();
+	nng_time now, silent, dead, forget_after;
 	size_t n;
 
 	if (nng_aio_result(c->tick) != 0 || atomic_load(&c->closing))
 		return;
+	dead = (nng_time)c->hb_ms * c->dead_after;
+	forget_after = dead * CLUSTER_FORGET_AFTER;
 	n = atomic_load(&c->n_peers);
 	for (size_t i = 0; i < n; i++) {
 		struct peer *p = c->peers[i];
 
+		if (atomic_load(&p->gone))
+			continue;
 		if (atomic_load(&p->pipes) > 0)
-			send_hello(c, p);
+			cluster_send_hello(c, p);
 		pthread_mutex_lock(&c->mu);
-		if (atomic_load(&p->state) == CLUSTER_UP &&
-		    now - p->last_heard > (nng_time)c->hb_ms * c->dead_after) {
+		/* read the clock under the lock: the receiver moves last_heard
+		 * on with every frame, and a time taken before it would make
+		 * the silence negative, that is huge */
+		now = nng_clock();
+		silent = now > p->last_heard ? now - p->last_heard : 0;
+		if (atomic_load(&p->state) == CLUSTER_UP && silent > dead) {
 			atomic_store(&p->heard, false);
-			set_state(p, CLUSTER_DOWN, "no heartbeat");
+			cluster_set_state(p, CLUSTER_DOWN, "no heartbeat");
 		}
+		if (p->learned && !atomic_load(&p->gone) &&
+		    silent > forget_after)
+			forget(c, p, silent);
 		pthread_mutex_unlock(&c->mu);
 	}
 	nng_sleep_aio(c->hb_ms, c->tick);
@@ -254,13 +271,15 @@ cluster_links_open(struct cluster *c, const struct cluster_config *cfg)
 		       nng_strerror(rv));
 		goto fail;
 	}
-	if ((rv = nng_aio_alloc(&c->rx, rx_cb, c)) != 0 ||
+	if ((rv = nng_aio_alloc(&c->rx, cluster_rx_cb, c)) != 0 ||
 	    (rv = nng_aio_alloc(&c->tick, tick_cb, c)) != 0)
 		goto fail;
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < cfg->n_peers; i++)
-		if (strcmp(cfg->peers[i], c->listen) != 0)
-			peer_add(c, cfg->peers[i]);
+		if (strcmp(cfg->peers[i], c->listen) != 0 &&
+		    !cluster_peer_add(c, cfg->peers[i], false))
+			rt_err("cluster: too many peers, not dialling %s",
+			       cfg->peers[i]);
 	pthread_mutex_unlock(&c->mu);
 	nng_recv_aio(c->pull, c->rx);
 	nng_sleep_aio(c->hb_ms, c->tick);

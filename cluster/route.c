@@ -62,9 +62,9 @@ cluster_batch_append(nng_msg *nm, const rt_msg *m)
 	return 0;
 }
 
-/* Hands every envelope of a batch to cluster_received. */
 void
-cluster_batch_each(struct cluster *c, const uint8_t *p, size_t n)
+cluster_batch_each(struct cluster *c, const struct cluster_frame *f, bool bound,
+                   const uint8_t *p, size_t n)
 {
 	const uint8_t *end = p + n;
 	uint64_t len;
@@ -73,14 +73,17 @@ cluster_batch_each(struct cluster *c, const uint8_t *p, size_t n)
 	while (p < end) {
 		if (*p++ != BATCH_TAG || varint_get(&p, end, &len) != 0 ||
 		    len > (uint64_t)(end - p)) {
-			rt_warn("cluster: malformed batch from a peer, "
-			        "dropped");
+			cluster_drop(c, CLUSTER_DROP_MALFORMED, 0,
+			             "batch from node %u: bad framing",
+			             (unsigned)f->node);
 			return;
 		}
 		if (rt_msg_unpack(&m, p, (size_t)len) == 0)
-			cluster_received(c, m);
+			cluster_received(c, f, bound, m);
 		else
-			rt_warn("cluster: undecodable envelope dropped");
+			cluster_drop(c, CLUSTER_DROP_MALFORMED, 0,
+			             "undecodable envelope from node %u",
+			             (unsigned)f->node);
 		p += len;
 	}
 }
@@ -119,7 +122,7 @@ flush_one(struct cluster *c, struct peer *p, uint32_t worker)
 	nng_msg *nm = p->batch[worker];
 
 	p->batch[worker] = NULL;
-	if (nng_sendmsg(p->push, nm, NNG_FLAG_NONBLOCK) != 0)
+	if (cluster_send(c, p, nm) != 0)
 		return_batch(c, nm);
 }
 
@@ -130,7 +133,6 @@ cluster_remote_send(void *arg, uint32_t worker, rt_msg *m)
 	uint32_t node = rt_msg_env(m)->to->node;
 	struct peer *p = find(c, node);
 	nng_msg *nm;
-	int rv;
 
 	if (!p ||
 	    atomic_load_explicit(&p->state, memory_order_relaxed) != CLUSTER_UP)
@@ -140,7 +142,7 @@ cluster_remote_send(void *arg, uint32_t worker, rt_msg *m)
 		if (nng_msg_alloc(&nm, 0) != 0)
 			return ENOMEM;
 		if (cluster_batch_append(nm, m) != 0 ||
-		    (rv = nng_sendmsg(p->push, nm, NNG_FLAG_NONBLOCK)) != 0) {
+		    cluster_send(c, p, nm) != 0) {
 			nng_msg_free(nm);
 			return EHOSTUNREACH;
 		}

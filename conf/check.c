@@ -327,6 +327,17 @@ check_cluster(struct conf *c, const struct conf_raw_cluster *r,
 	if (r == NULL)
 		goto out;
 	rc = take_url(&c->cluster.listen, d, "cluster.listen", r->listen);
+	/* the key of every frame between nodes: long enough not to be
+	 * guessed; the error gives its length, never the secret */
+	if (!rc && r->secret != NULL &&
+	    (strlen(r->secret) < 16 || strlen(r->secret) > 256))
+		rc = conf_doc_fail(d, conf_doc_mark(d, "cluster.secret", 0),
+		                   "cluster.secret",
+		                   "expected a secret of 16 to 256 characters, "
+		                   "got %zu",
+		                   strlen(r->secret));
+	if (!rc && r->secret != NULL)
+		rc = conf_dup_str(&c->cluster.secret, r->secret);
 	if (rc || r->peers_count == 0)
 		goto out;
 	c->cluster.peers = calloc(r->peers_count, sizeof(char *));
@@ -796,6 +807,7 @@ conf_fini(struct conf_box *b)
 	for (i = 0; i < c->cluster.peer_count; i++)
 		free(c->cluster.peers[i]);
 	free(c->cluster.peers);
+	free(c->cluster.secret);
 	free(c->sip.listen);
 	free(c->sip.tls.cert);
 	free(c->sip.tls.key);

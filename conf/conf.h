@@ -51,6 +51,8 @@ struct conf_cluster {
 	char *listen; /* nng URL; default "tcp://127.0.0.1:7100" */
 	char **peers; /* nng URLs; default none */
 	size_t peer_count;
+	char *secret; /* key of the link MAC, shared by the cluster; NULL if
+	                 not set (loopback only: a demo secret) */
 };
 
 struct conf_sip_tls {

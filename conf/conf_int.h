@@ -36,6 +36,7 @@ struct conf_raw_cluster {
 	char *listen;
 	char **peers;
 	unsigned peers_count;
+	char *secret;
 };
 
 struct conf_raw_tls {

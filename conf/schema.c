@@ -43,6 +43,7 @@ static const cyaml_schema_field_t cluster_fields[] = {
 	CYAML_FIELD_SEQUENCE("peers", CYAML_FLAG_POINTER | OPT,
 	                     struct conf_raw_cluster, peers, &text_entry, 0,
 	                     CYAML_UNLIMITED),
+	TEXT("secret", struct conf_raw_cluster, secret),
 	CYAML_FIELD_END,
 };
 
@@ -274,6 +275,7 @@ static const struct {
 	{ "cluster.listen", "an nng URL" },
 	{ "cluster.peers", "a list of nng URLs" },
 	{ "cluster.peers[]", "an nng URL" },
+	{ "cluster.secret", "a secret" },
 	{ "sip", "a mapping" },
 	{ "sip.listen", "a list of ADDR:PORT" },
 	{ "sip.listen[]", "an ADDR:PORT" },

@@ -438,6 +438,7 @@ main(int argc, char **argv)
 	cc.listen = cf->cluster.listen;
 	cc.peers = peers;
 	cc.n_peers = np;
+	cc.secret = cf->cluster.secret;
 	if ((e = cluster_start(&cl, r, &cc)) != 0)
 		goto out;
 

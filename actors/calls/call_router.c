@@ -102,13 +102,22 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 {
 	const Pbx__SipRequest *r = env->sip_request;
 	struct calls *g = w->g;
-	unsigned pi = g->s->profile[r->flow->listener];
-	const struct conf_profile *p = &g->cf->profiles[pi];
+	unsigned pi;
+	const struct conf_profile *p;
 	struct sockaddr_storage ss;
 	struct chan_a_arg *ca;
 	rt_addr chan;
 	struct sip_msg m;
 	size_t l;
+
+	/* the SIP core always sets the flow; anything else did not come from
+	 * it, and without a flow there is nowhere to answer */
+	if (!r || !r->flow || r->flow->listener >= SIP_MAX_LISTEN) {
+		rt_warn("call router: request without a valid flow, dropped");
+		return;
+	}
+	pi = g->s->profile[r->flow->listener];
+	p = &g->cf->profiles[pi];
 
 	if (sip_msg_decode(&m, (const char *)r->data.data, r->data.len,
 	                   &g->s->limits) != 0 ||

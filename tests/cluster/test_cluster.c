@@ -17,7 +17,8 @@ struct node {
 };
 
 static void
-node_up(struct node *n, uint32_t id, const char *listen, const char *peer)
+node_up_secret(struct node *n, uint32_t id, const char *listen,
+               const char *peer, const char *secret)
 {
 	struct rt_config cfg = { .node_id = id,
 		                 .node_name = id == 1 ? "one" : "two",
@@ -25,11 +26,19 @@ node_up(struct node *n, uint32_t id, const char *listen, const char *peer)
 	struct cluster_config cc = { .listen = listen,
 		                     .peers = (const char *const *)&peer,
 		                     .n_peers = peer ? 1 : 0,
-		                     .heartbeat_ms = 100 };
+		                     .heartbeat_ms = 100,
+		                     .secret = secret };
 
 	ck_assert_int_eq(rt_alloc(&n->rt, &cfg), 0);
 	ck_assert_int_eq(rt_start(n->rt), 0);
 	ck_assert_int_eq(cluster_start(&n->cl, n->rt, &cc), 0);
+}
+
+/* without a secret: the demo secret, as on loopback */
+static void
+node_up(struct node *n, uint32_t id, const char *listen, const char *peer)
+{
+	node_up_secret(n, id, listen, peer, NULL);
 }
 
 static void
@@ -195,16 +204,201 @@ START_TEST(link_down_and_back)
 }
 END_TEST
 
+static size_t
+n_peers(struct node *n)
+{
+	struct cluster_peer_info info[4];
+
+	return cluster_peers(n->cl, info, 4);
+}
+
+static uint64_t
+bad_macs(struct node *n)
+{
+	struct cluster_stats st;
+
+	cluster_stats(n->cl, &st);
+	return st.bad_mac;
+}
+
+/* Nodes with different secrets: every frame fails the MAC, nothing links,
+ * and a request to the other node fails at once. */
+START_TEST(different_secrets_never_link)
+{
+	struct node a, b;
+	struct asker k = { { 2, 0, RT_ID_NODE }, 0 };
+	rt_addr x;
+
+	probe_init(&P);
+	node_up_secret(&a, 1, "tcp://127.0.0.1:19331", "tcp://127.0.0.1:19332",
+	               "the secret of node one, 32 bytes");
+	node_up_secret(&b, 2, "tcp://127.0.0.1:19332", NULL,
+	               "the secret of node two, 32 bytes");
+	for (int i = 0; i < 100 && !bad_macs(&b); i++)
+		usleep(50 * 1000);
+	ck_assert_uint_gt(bad_macs(&b), 0);
+	ck_assert(!linked(&a, 2));
+	ck_assert_uint_eq(n_peers(&b), 0); /* a's hello taught it nothing */
+	ck_assert_int_eq(rt_spawn(a.rt, &asker_kind, 0, &k, &x), 0);
+	ck_assert_int_eq(probe_wait(&P, 0, 1, 5000), 1);
+	ck_assert_int_eq(probe_val(&P, 0), EHOSTUNREACH);
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
+/* A secret is required once a URL leaves the machine. */
+START_TEST(no_secret_off_loopback_refused)
+{
+	struct rt_config cfg = { .node_id = 1,
+		                 .node_name = "one",
+		                 .workers = 1 };
+	const char *peer = "tcp://192.0.2.1:19343";
+	struct cluster_config open = { .listen = "tcp://0.0.0.0:19341" };
+	struct cluster_config far = { .listen = "tcp://127.0.0.1:19342",
+		                      .peers = &peer,
+		                      .n_peers = 1 };
+	struct cluster *cl = NULL;
+	rt *r;
+
+	ck_assert_int_eq(rt_alloc(&r, &cfg), 0);
+	ck_assert_int_eq(rt_start(r), 0);
+	ck_assert_int_eq(cluster_start(&cl, r, &open), EPERM);
+	ck_assert_int_eq(cluster_start(&cl, r, &far), EPERM);
+	open.secret = "a secret of at least 16 bytes";
+	ck_assert_int_eq(cluster_start(&cl, r, &open), 0);
+	rt_shutdown(r);
+	cluster_free(cl);
+	rt_free(r);
+}
+END_TEST
+
+/* A peer learned from its hello is forgotten when silent for three dead
+ * times (900 ms here), and learned again, in the same slot, when it is
+ * back. */
+START_TEST(learned_peer_forgotten_and_learned_again)
+{
+	struct node a, b;
+
+	node_up(&a, 1, "tcp://127.0.0.1:19351", "tcp://127.0.0.1:19352");
+	node_up(&b, 2, "tcp://127.0.0.1:19352", NULL); /* learns node 1 */
+	wait_linked(&b, 1);
+	ck_assert_uint_eq(n_peers(&b), 1);
+	node_down(&a);
+	for (int i = 0; i < 100 && n_peers(&b); i++)
+		usleep(50 * 1000);
+	ck_assert_uint_eq(n_peers(&b), 0);
+	node_up(&a, 1, "tcp://127.0.0.1:19351", "tcp://127.0.0.1:19352");
+	wait_linked(&b, 1);
+	wait_linked(&a, 2);
+	ck_assert_uint_eq(n_peers(&b), 1);
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
+/* A stream of requests across the link, one after the other, for many
+ * heartbeats: every one is answered. */
+struct streamer {
+	rt_addr target;
+	long left, failed;
+};
+
+static void stream_next(rt_actor *a, struct streamer *st);
+
+static void
+streamed(rt_actor *a, int err, const Pbx__Envelope *r, void *arg)
+{
+	struct streamer *st = arg;
+
+	(void)r;
+	if (err)
+		st->failed++;
+	stream_next(a, st);
+}
+
+static void
+stream_next(rt_actor *a, struct streamer *st)
+{
+	Pbx__Ping *p;
+	rt_msg *m;
+
+	if (st->left-- == 0) {
+		probe_set(&P, 0, st->failed);
+		probe_add(&P, 0, 1);
+		return;
+	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_PING, 8, &p);
+	p->seq = 77;
+	p->payload.data = rt_msg_memdup(m, "hello", 5);
+	p->payload.len = 5;
+	if (rt_request(a, st->target, m, 2000, streamed, st) != 0) {
+		rt_msg_free(m);
+		st->failed++;
+		probe_set(&P, 0, st->failed);
+		probe_add(&P, 0, 1);
+	}
+}
+
+static int
+streamer_init(rt_actor *a, void *arg)
+{
+	stream_next(a, arg);
+	return 0;
+}
+
+static const rt_kind streamer_kind = { .name = "streamer",
+	                               .init = streamer_init };
+
+/* Every frame moves the receiver's last_heard on while the heartbeat
+ * timer checks it: the timer once read the clock first, saw the silence
+ * negative (that is, huge) and took a busy link down (and forgot a busy
+ * learned peer). 16 streams of 5000 requests span many heartbeats of
+ * 100 ms. */
+START_TEST(busy_link_stays_up)
+{
+	struct node a, b;
+	struct streamer st[16];
+	rt_addr echo, x;
+	long failed = 0;
+
+	probe_init(&P);
+	node_up(&a, 1, "tcp://127.0.0.1:19361", "tcp://127.0.0.1:19362");
+	node_up(&b, 2, "tcp://127.0.0.1:19362", NULL); /* learns node 1 */
+	wait_linked(&a, 2);
+	wait_linked(&b, 1);
+	ck_assert_int_eq(rt_spawn(b.rt, &echo_kind, 1, NULL, &echo), 0);
+	for (int i = 0; i < 16; i++) {
+		st[i] = (struct streamer){ .target = echo, .left = 5000 };
+		ck_assert_int_eq(
+		    rt_spawn(a.rt, &streamer_kind, (uint32_t)i % 2, &st[i], &x),
+		    0);
+	}
+	ck_assert_int_eq(probe_wait(&P, 0, 16, 120000), 16);
+	for (int i = 0; i < 16; i++)
+		failed += st[i].failed;
+	ck_assert_int_eq(failed, 0);
+	ck_assert(linked(&a, 2));
+	ck_assert(linked(&b, 1));
+	node_down(&b);
+	node_down(&a);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
 	Suite *s = suite_create("cluster");
 	TCase *tc = tcase_create("links");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, request_reply_across_nodes_like_local);
 	tcase_add_test(tc, unreachable_node_fails_at_once);
 	tcase_add_test(tc, link_down_and_back);
+	tcase_add_test(tc, different_secrets_never_link);
+	tcase_add_test(tc, no_secret_off_loopback_refused);
+	tcase_add_test(tc, learned_peer_forgotten_and_learned_again);
+	tcase_add_test(tc, busy_link_stays_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -366,6 +366,24 @@ START_TEST(admin_off_loopback_needs_a_token)
 }
 END_TEST
 
+/* The cluster secret: unset by default, at least 16 characters, and an
+ * error never shows it. */
+START_TEST(cluster_secret)
+{
+	struct conf *c = load_ok("nosecret", "node:\n  name: a\n");
+
+	ck_assert_ptr_null(c->cluster.secret);
+	conf_free(c);
+	c = load_ok("secret", "cluster:\n  secret: \"sixteen chars ok\"\n");
+	ck_assert_str_eq(c->cluster.secret, "sixteen chars ok");
+	conf_free(c);
+	refused("shortsecret", "cluster:\n  secret: hunter2\n", 2, 11,
+	        "cluster.secret: expected a secret of 16 to 256 characters, "
+	        "got 7");
+	ck_assert_ptr_null(strstr(err, "hunter2"));
+}
+END_TEST
+
 START_TEST(bad_sip_listen_address)
 {
 	refused("name", "sip:\n  listen:\n    - localhost:5060\n", 3, 7,
@@ -512,6 +530,7 @@ conf_suite(void)
 	tcase_add_test(tc, bad_log_level);
 	tcase_add_test(tc, bad_url);
 	tcase_add_test(tc, admin_off_loopback_needs_a_token);
+	tcase_add_test(tc, cluster_secret);
 	tcase_add_test(tc, bad_sip_listen_address);
 	tcase_add_test(tc, timer_t2_below_t1);
 	tcase_add_test(tc, tls_cert_without_key);
