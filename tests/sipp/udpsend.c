@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define MAX_LISTEN 8
+#define MAX_MATCH  4
 #define MAX_MSG    (1 << 20)
 
 static void
@@ -44,7 +45,8 @@ usage(void)
 	    "100)\n"
 	    "  -w MS     give up MS after the last send (default 1000)\n"
 	    "  -m TEXT   count only the replies that contain TEXT (say, the\n"
-	    "            Call-ID); the others are only noted on stderr\n"
+	    "            Call-ID); the others are only noted on stderr;\n"
+	    "            repeatable: a reply must contain every TEXT\n"
 	    "  -o PREFIX write reply K whole to PREFIX.K\n");
 	exit(2);
 }
@@ -145,7 +147,8 @@ local_port(int fd)
 }
 
 static int nreplies;
-static const char *prefix, *match;
+static const char *prefix, *match[MAX_MATCH];
+static int nmatch;
 
 static void
 report(const char *msg, size_t len, int port,
@@ -157,11 +160,12 @@ report(const char *msg, size_t len, int port,
 	            NI_NUMERICHOST | NI_NUMERICSERV);
 	for (i = 0; i < len && msg[i] != '\r' && msg[i] != '\n'; i++)
 		;
-	if (match && !memmem(msg, len, match, strlen(match))) {
-		fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n", match,
-		        port, h, s, (int)i, msg);
-		return;
-	}
+	for (int k = 0; k < nmatch; k++)
+		if (!memmem(msg, len, match[k], strlen(match[k]))) {
+			fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n",
+			        match[k], port, h, s, (int)i, msg);
+			return;
+		}
 	nreplies++;
 	printf("%d %d %s:%s %.*s\n", nreplies, port, h, s, (int)i, msg);
 	fflush(stdout);
@@ -255,7 +259,9 @@ main(int argc, char **argv)
 			wait_ms = num(optarg, 0, 600000);
 			break;
 		case 'm':
-			match = optarg;
+			if (nmatch == MAX_MATCH)
+				usage();
+			match[nmatch++] = optarg;
 			break;
 		case 'o':
 			prefix = optarg;
