@@ -3,7 +3,8 @@
  * answer an operator of Kamailio or FreeSWITCH expects:
  *   400 for what the parser let through but a UAS must refuse (a CSeq
  *       method other than the request's, missing or repeated single
- *       headers), 416 for a Request-URI scheme it does not serve, 420 with
+ *       headers, a sip: Request-URI that does not decode, naming why), 416
+ *       for a Request-URI scheme it does not serve, 420 with
  *       Unsupported for unknown Require/Proxy-Require options, 415 with
  *       Accept for a body it cannot read, 483 when Max-Forwards is spent on
  *       a request that would be forwarded, 405/501 with Allow for methods it
@@ -22,6 +23,7 @@
 struct answer {
 	uint16_t code;
 	const char *reason;
+	char why[96];    /* a reason that names a problem */
 	char extra[512]; /* header lines, each ending in CRLF */
 };
 
@@ -164,10 +166,19 @@ static void
 decide(const struct sip_msg *msg, struct answer *an, bool calls)
 {
 	struct sip_uri uri;
+	const char *why;
+	bool bad;
 
 	if (check_shape(msg, an))
 		return;
-	if (sip_uri_decode(&uri, &msg->ruri) != 0 ||
+	bad = sip_uri_decode(&uri, &msg->ruri) != 0;
+	/* a sip: URI that does not decode is malformed, not unsupported */
+	if (bad && (why = sip_uri_problem(&msg->ruri)) != NULL) {
+		snprintf(an->why, sizeof(an->why), "Bad Request-URI: %s", why);
+		say(an, 400, an->why);
+		return;
+	}
+	if (bad ||
 	    (uri.scheme != SIP_SCHEME_SIP && uri.scheme != SIP_SCHEME_SIPS)) {
 		say(an, 416, "Unsupported URI Scheme");
 		return;
