@@ -36,9 +36,14 @@
 struct core {
 	struct sip_stack *s;
 	struct txn_table txns;
+	/* a key holds parts of one message, so it is never longer than the
+	 * largest message plus separators and numbers: KEY_ROOM bytes each,
+	 * for a request's key, its merge key and its CANCEL's INVITE key */
+	size_t key_room;
+	char *key, *mkey, *ckey;
 };
 
-#define KEY_MAX 1024
+#define KEY_EXTRA 256 /* separators, numbers, prefixes */
 
 /* A key: parts, each after its separator (none before the first), text
  * or a number; 0 when it does not fit in n. */
@@ -172,13 +177,12 @@ static bool
 on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
           const Pbx__SipPacket *p)
 {
-	char key[KEY_MAX];
-	size_t kl = txn_key(key, sizeof(key), msg, "INVITE");
+	size_t kl = txn_key(c->ckey, c->key_room, msg, "INVITE");
 	Pbx__SipCancelled *q;
 	rt_addr txn;
 	rt_msg *m;
 
-	if (!kl || txn_table_get(&c->txns, key, kl, &txn) != 0)
+	if (!kl || txn_table_get(&c->txns, c->ckey, kl, &txn) != 0)
 		return false; /* 481 from the UAS core */
 	sip_uas_reply(a, c->s, msg, p->flow, 200, NULL);
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_CANCELLED, p->data.len + 64, &q);
@@ -233,7 +237,7 @@ static void
 on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 {
 	struct sip_msg msg;
-	char key[KEY_MAX], mkey[KEY_MAX];
+	char *key = c->key, *mkey = c->mkey;
 	size_t kl, ml;
 	rt_addr txn, tu;
 
@@ -257,7 +261,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 			to_registrar(a);
 		return;
 	}
-	kl = txn_key(key, sizeof(key), &msg, NULL);
+	kl = txn_key(key, c->key_room, &msg, NULL);
 	if (!kl) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 400, "Header Too Long");
 		return;
@@ -276,7 +280,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	if (msg.meth == SIP_METHOD_CANCEL && c->s->calls &&
 	    on_cancel(a, c, &msg, p))
 		return;
-	ml = merge_key(mkey, sizeof(mkey), &msg);
+	ml = merge_key(mkey, c->key_room, &msg);
 	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 482, NULL);
 		return;
@@ -297,6 +301,12 @@ core_init(rt_actor *a, void *arg)
 	struct core *c = rt_state(a);
 
 	c->s = arg;
+	c->key_room = c->s->limits.max_size + KEY_EXTRA;
+	c->key = malloc(c->key_room);
+	c->mkey = malloc(c->key_room);
+	c->ckey = malloc(c->key_room);
+	if (!c->key || !c->mkey || !c->ckey)
+		return ENOMEM; /* fini frees what was allocated */
 	return txn_table_init(&c->txns);
 }
 
@@ -323,6 +333,9 @@ core_fini(rt_actor *a, int reason)
 	struct core *c = rt_state(a);
 
 	txn_table_fini(&c->txns);
+	free(c->key);
+	free(c->mkey);
+	free(c->ckey);
 }
 
 const rt_kind sip_core_kind = {

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 #include "sip_stack.h"
@@ -356,6 +358,44 @@ sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
 	else
 		to.worker = rt_worker_of(s->rt, v, vl);
 	return to;
+}
+
+bool
+sip_ratelim_ok(struct sip_ratelim *r, uint64_t *skipped)
+{
+	struct timespec ts;
+	int64_t now, next;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	next = atomic_load_explicit(&r->next, memory_order_relaxed);
+	/* one thread wins the slot; the others count themselves out */
+	if (now < next ||
+	    !atomic_compare_exchange_strong(&r->next, &next, now + 1000)) {
+		atomic_fetch_add_explicit(&r->skipped, 1, memory_order_relaxed);
+		return false;
+	}
+	*skipped =
+	    atomic_exchange_explicit(&r->skipped, 0, memory_order_relaxed);
+	return true;
+}
+
+/* Our own headers in an answer: status line, tags, received/rport, Server,
+ * Allow and the like, a digest challenge. */
+#define ANSWER_EXTRA 4096
+
+char *
+sip_answer_room(const struct sip_msg *req, char *buf, size_t *n, char **heap)
+{
+	size_t need = req->raw.l + ANSWER_EXTRA;
+
+	*heap = NULL;
+	if (need <= *n)
+		return buf;
+	if (!(*heap = malloc(need)))
+		return NULL;
+	*n = need;
+	return *heap;
 }
 
 #define BRANCH_PREFIX "z9hG4bK-pbx-"

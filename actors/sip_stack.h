@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "log.h"
 #include "rt.h"
 #include "sip.h"
 
@@ -145,6 +146,36 @@ int sip_branch_decode(const struct pl *branch, rt_addr *txn);
  * in-dialog request finds it without a table; and back. */
 int sip_dialog_tag_encode(char *buf, size_t n, rt_addr dialog, uint32_t salt);
 int sip_dialog_tag_decode(const struct pl *tag, rt_addr *dialog);
+/* Log lines about what a sender controls (forged or oversized messages) are
+ * rate-limited: at most one a second per call site, with the count of those
+ * left out since the last. */
+struct sip_ratelim {
+	_Atomic int64_t next; /* ms, monotonic: the next line allowed */
+	_Atomic uint64_t skipped;
+};
+/* true when a line may go out now; *skipped gets how many did not. */
+bool sip_ratelim_ok(struct sip_ratelim *r, uint64_t *skipped);
+#define SIP_WARN_LIMITED(fmt, ...)                                             \
+	do {                                                                   \
+		static struct sip_ratelim rl_;                                 \
+		uint64_t sk_;                                                  \
+		if (RT_LOG_WARN > rt_log_level_cur ||                          \
+		    !sip_ratelim_ok(&rl_, &sk_))                               \
+			break;                                                 \
+		if (sk_)                                                       \
+			rt_logf(RT_LOG_WARN, fmt " (and %llu more like it)",   \
+			        __VA_ARGS__, (unsigned long long)sk_);         \
+		else                                                           \
+			rt_logf(RT_LOG_WARN, fmt, __VA_ARGS__);                \
+	} while (0)
+
+/* Room to build the answer to req in: an answer repeats at most the
+ * request's headers and adds a few of its own, so buf (*n bytes) when that
+ * fits, else a heap block (*heap, for the caller to free) whose size goes to
+ * *n. NULL without memory. */
+char *sip_answer_room(const struct sip_msg *req, char *buf, size_t *n,
+                      char **heap);
+
 /* The call router of a worker takes new INVITEs (actors/calls.h). */
 #define SIP_ID_CALLS 10
 
