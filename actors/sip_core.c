@@ -20,7 +20,9 @@
  *    worker's call router (a new INVITE) or the dialog its To tag names
  *    (481 if none); an ACK matching no transaction goes to the dialog its
  *    To tag names;
- *  - a response: to the client transaction named in its Via branch.
+ *  - a response: to the client transaction its Via branch names, looked
+ *    up on the worker the branch names; dropped (and counted as bad) when
+ *    it names none of ours (on_response).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 struct core {
 	struct sip_stack *s;
 	struct txn_table txns;
+	struct txn_table clients; /* by branch; s->clients[our worker] */
 	/* a key holds parts of one message, so it is never longer than the
 	 * largest message plus separators and numbers: KEY_ROOM bytes each,
 	 * for a request's key, its merge key and its CANCEL's INVITE key */
@@ -145,15 +148,53 @@ forward(rt_actor *a, rt_addr to)
 		rt_msg_free(m);
 }
 
+/* A response we drop: counted with the bad messages, and a line (one a
+ * second at most: they may come by the thousand). */
 static void
-on_response(rt_actor *a, const struct sip_msg *msg)
+stray(struct core *c, const struct sip_msg *msg, const Pbx__SipFlow *f,
+      const char *why)
 {
-	rt_addr txn;
+	char ft[160];
 
-	/* ours only: anything else matches no transaction (RFC 3261
-	 * §18.1.2) and is dropped; the decoder kept the top Via */
-	if (sip_branch_decode(&msg->via.branch, &txn) == 0)
-		forward(a, txn);
+	atomic_fetch_add_explicit(&c->s->n_bad, 1, memory_order_relaxed);
+	sip_flow_text(ft, sizeof(ft), f);
+	SIP_WARN_LIMITED("response %u from %s dropped: %s (branch %.*s)",
+	                 msg->scode, ft, why,
+	                 (int)(msg->via.branch.l < 64 ? msg->via.branch.l : 64),
+	                 msg->via.branch.p);
+}
+
+/* RFC 3261 §18.1.2, §17.1.3: a response goes to the client transaction
+ * whose branch it names, looked up on the worker the branch names (a core
+ * forwards it to that worker's core at most once), never anywhere else;
+ * one that names none of ours is dropped (no proxy here to pass it on).
+ * The transaction then checks it belongs (txn_response_check). */
+static void
+on_response(rt_actor *a, struct core *c, const struct sip_msg *msg,
+            const Pbx__SipFlow *f)
+{
+	rt_addr self = rt_self(a), to = self;
+	uint32_t w;
+
+	if (sip_branch_worker(&msg->via.branch, &w) != 0) {
+		stray(c, msg, f, "not our branch");
+		return;
+	}
+	if (w != self.worker) {
+		if (w >= rt_workers(rt_of(a))) {
+			stray(c, msg, f, "no such worker");
+			return;
+		}
+		to.worker = w; /* that core looks it up: no further hop */
+		forward(a, to);
+		return;
+	}
+	if (txn_table_get(&c->clients, msg->via.branch.p, msg->via.branch.l,
+	                  &to) != 0) {
+		stray(c, msg, f, "no such transaction");
+		return;
+	}
+	forward(a, to);
 }
 
 /* Who takes a new request: a dialog for one with a To tag (its tag names
@@ -245,7 +286,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	case SIP_IN_REQUEST:
 		break;
 	case SIP_IN_RESPONSE:
-		on_response(a, &msg);
+		on_response(a, c, &msg, p->flow);
 		return;
 	default:
 		return;
@@ -307,7 +348,10 @@ core_init(rt_actor *a, void *arg)
 	c->ckey = malloc(c->key_room);
 	if (!c->key || !c->mkey || !c->ckey)
 		return ENOMEM; /* fini frees what was allocated */
-	return txn_table_init(&c->txns);
+	if (txn_table_init(&c->txns) != 0 || txn_table_init(&c->clients) != 0)
+		return ENOMEM;
+	c->s->clients[rt_self(a).worker] = &c->clients;
+	return 0;
 }
 
 static void
@@ -332,7 +376,10 @@ core_fini(rt_actor *a, int reason)
 {
 	struct core *c = rt_state(a);
 
+	if (c->s->clients[rt_self(a).worker] == &c->clients)
+		c->s->clients[rt_self(a).worker] = NULL;
 	txn_table_fini(&c->txns);
+	txn_table_fini(&c->clients);
 	free(c->key);
 	free(c->mkey);
 	free(c->ckey);
