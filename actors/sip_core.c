@@ -197,6 +197,21 @@ on_response(rt_actor *a, struct core *c, const struct sip_msg *msg,
 	forward(a, to);
 }
 
+/* The dialog a To tag names. Only a dialog's tag is ours, and a dialog is
+ * an actor spawned on this node: a tag naming a well-known actor (this
+ * core: an ACK naming it went round this core forever) or another node is
+ * not ours. */
+static int
+dialog_of(rt_actor *a, const struct pl *tag, rt_addr *d)
+{
+	rt_addr self = rt_self(a);
+
+	if (sip_dialog_tag_decode(tag, d) != 0 || d->node != self.node ||
+	    d->worker >= rt_workers(rt_of(a)) || d->id < RT_ID_FIRST_DYNAMIC)
+		return ENOENT;
+	return 0;
+}
+
 /* Who takes a new request: a dialog for one with a To tag (its tag names
  * the dialog's actor), the call router for a new INVITE. false: no user (a
  * To tag that is not ours: 481). */
@@ -207,7 +222,7 @@ user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
 	if (!c->s->calls)
 		return false;
 	if (pl_isset(&msg->to.tag))
-		return sip_dialog_tag_decode(&msg->to.tag, tu) == 0;
+		return dialog_of(a, &msg->to.tag, tu) == 0;
 	if (msg->meth == SIP_METHOD_INVITE)
 		tu->id = SIP_ID_CALLS;
 	return true;
@@ -314,7 +329,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	if (msg.meth == SIP_METHOD_ACK) {
 		/* an ACK for a 2xx: the dialog's business */
 		if (c->s->calls && pl_isset(&msg.to.tag) &&
-		    sip_dialog_tag_decode(&msg.to.tag, &tu) == 0)
+		    dialog_of(a, &msg.to.tag, &tu) == 0)
 			forward(a, tu);
 		return;
 	}

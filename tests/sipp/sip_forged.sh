@@ -3,8 +3,8 @@
 # 18.1.2: pbxd is no proxy), counted in pbxctl status's sip_bad and never
 # routed anywhere. Among them the branches of the old format, which named
 # an actor: z9hG4bK-pbx-1.0.8 was the SIP core of worker 0 itself, which
-# then forwarded the response to itself forever (one core at 100%, its
-# worker deaf). Afterwards pbxd still answers OPTIONS on both workers'
+# then forwarded the response to itself forever (one core at 100%), as it
+# did an ACK whose To tag named it. Afterwards pbxd still answers OPTIONS on both workers'
 # sockets, sip_bad counts every forged response, and it stops cleanly.
 source "$(dirname "$0")/lib.sh"
 start_pbxd
@@ -42,6 +42,17 @@ for i in 1 2 3 4 5; do
 	forged "z9hG4bK-pbx-1-$(rnd)"
 	forged "z9hG4bK-pbx-ff-$(rnd)"
 	forged "z9hG4bKkdjuw$RANDOM"
+done
+
+# an ACK whose To tag names a SIP core (the tag of a dialog names its
+# actor): it went round that core forever too
+for w in 0 1; do
+	CALLID=ack$w-$RANDOM@x TOURI="sip:1001@127.0.0.1>;tag=pbx1.$w.8.00000000<" \
+		sip_req "$WORK/ack$w.req" ACK "sip:1001@127.0.0.1:$SIP"
+	sed -i 's/<sip:1001@127.0.0.1>;tag=\(pbx1\.[01]\.8\.00000000\)<>/<sip:1001@127.0.0.1>;tag=\1/' "$WORK/ack$w.req"
+	grep -q "^To: <sip:1001@127.0.0.1>;tag=pbx1.$w.8.00000000"$'\r'"\$" "$WORK/ack$w.req" ||
+		fail "ack$w.req: $(grep ^To: "$WORK/ack$w.req")"
+	"$UDPSEND" -w 0 "$PBX" "$WORK/ack$w.req" >/dev/null 2>&1
 done
 
 # both workers still answer: OPTIONS from 8 source ports (SO_REUSEPORT
