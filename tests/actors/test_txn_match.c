@@ -1,7 +1,8 @@
 /* Client transaction branches and responses: a branch carries its worker
  * and 128 random bits (no counter, nothing to guess from another one); a
  * response matched by branch must also carry the request's Call-ID, CSeq
- * number and method and come from where the request went. */
+ * number and method and come from where the request went. Log lines about
+ * them are rate-limited. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 
@@ -66,6 +67,23 @@ START_TEST(branch_foreign)
 		ck_assert_msg(sip_branch_worker(&p, &w) == ENOENT, "took %s",
 		              bad[i]);
 	}
+}
+END_TEST
+
+/* One line a second per call site; the next one says how many were left
+ * out. */
+START_TEST(ratelim)
+{
+	struct sip_ratelim r = { 0 };
+	uint64_t sk = 99;
+
+	ck_assert(sip_ratelim_ok(&r, &sk));
+	ck_assert_uint_eq(sk, 0);
+	for (int i = 0; i < 1000; i++)
+		ck_assert(!sip_ratelim_ok(&r, &sk));
+	atomic_store(&r.next, 0); /* as if the second were over */
+	ck_assert(sip_ratelim_ok(&r, &sk));
+	ck_assert_uint_eq(sk, 1000);
 }
 END_TEST
 
@@ -189,6 +207,7 @@ add(TCase *tc)
 	tcase_add_test(tc, branch_names_worker);
 	tcase_add_test(tc, branch_random);
 	tcase_add_test(tc, branch_foreign);
+	tcase_add_test(tc, ratelim);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, response_matches);
 	tcase_add_test(tc, response_forged);

@@ -33,7 +33,11 @@ usage(void)
 	fprintf(
 	    stderr,
 	    "usage: udpsend [options] HOST:PORT [FILE]\n"
+	    "       udpsend -a [-b PORT] HOST:PORT FILE...\n"
 	    "  FILE      the message, sent byte for byte (default: stdin)\n"
+	    "  -a        send each FILE once, in order, as one datagram, and "
+	    "take\n"
+	    "            no replies (many messages from one process, fast)\n"
 	    "  -t        over TCP (one connection) instead of one datagram\n"
 	    "  -b PORT   send from this local port (default: any free one)\n"
 	    "  -l PORT   also take replies on this local UDP port "
@@ -218,7 +222,8 @@ stream_message(const char *buf, size_t len)
 int
 main(int argc, char **argv)
 {
-	int tcp = 0, bind_port = 0, count = 1, interval = 200, want = 1;
+	int tcp = 0, bind_port = 0, count = 1, interval = 200, want = 1,
+	    all = 0;
 	int settle = 100, wait_ms = 1000, nlisten = 0, listen_port[MAX_LISTEN];
 	int fds[MAX_LISTEN + 1], ports[MAX_LISTEN + 1], nfds, sent = 0, c, i;
 	/* static: what lives until exit stays reachable, so LeakSanitizer
@@ -230,8 +235,11 @@ main(int argc, char **argv)
 	struct addrinfo hints;
 	long next_send, deadline = 0, settle_end = 0;
 
-	while ((c = getopt(argc, argv, "tb:l:c:i:n:s:w:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "atb:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
+		case 'a':
+			all = 1;
+			break;
 		case 't':
 			tcp = 1;
 			break;
@@ -270,7 +278,8 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind >= argc || argc - optind > 2)
+	if (optind >= argc || (!all && argc - optind > 2) ||
+	    (all && (tcp || argc - optind < 2)))
 		usage();
 	host = strdup(argv[optind]);
 	colon = strrchr(host, ':');
@@ -281,7 +290,9 @@ main(int argc, char **argv)
 		colon[-1] = '\0';
 		host++;
 	}
-	msg = read_all(optind + 1 < argc ? argv[optind + 1] : NULL, &len);
+	if (!all)
+		msg =
+		    read_all(optind + 1 < argc ? argv[optind + 1] : NULL, &len);
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -293,6 +304,20 @@ main(int argc, char **argv)
 	}
 
 	fds[0] = bound_socket(ai->ai_family, ai->ai_socktype, bind_port);
+	for (i = optind + 1; all && i < argc; i++) {
+		char *m = read_all(argv[i], &len);
+		ssize_t w =
+		    sendto(fds[0], m, len, 0, ai->ai_addr, ai->ai_addrlen);
+
+		if (w < 0 || (size_t)w != len) {
+			fprintf(stderr, "udpsend: send %s: %s\n", argv[i],
+			        w < 0 ? strerror(errno) : "short write");
+			return 2;
+		}
+		free(m);
+	}
+	if (all)
+		return 0;
 	/* UDP is not connected: a reply from another source port counts too */
 	if (tcp && connect(fds[0], ai->ai_addr, ai->ai_addrlen) < 0) {
 		fprintf(stderr, "udpsend: connect %s: %s\n", argv[optind],
