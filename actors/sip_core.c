@@ -40,7 +40,7 @@ struct core {
 	struct txn_table txns;
 	struct txn_table clients; /* by branch; s->clients[our worker] */
 	/* a key holds parts of one message, so it is never longer than the
-	 * largest message plus separators and numbers: KEY_ROOM bytes each,
+	 * largest message plus separators and numbers: key_room bytes each,
 	 * for a request's key, its merge key and its CANCEL's INVITE key */
 	size_t key_room;
 	char *key, *mkey, *ckey;
