@@ -27,7 +27,7 @@ forged() {
 	queued+=("$f")
 }
 spray() {
-	"$UDPSEND" -a "$PBX" "${queued[@]}" || fail "udpsend -a: cannot send to $PBX"
+	"$UDPSEND" -F "$PBX" "${queued[@]}" || fail "udpsend -F: cannot send to $PBX"
 	sent=$((sent + ${#queued[@]}))
 	queued=()
 }

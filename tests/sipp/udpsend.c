@@ -33,9 +33,9 @@ usage(void)
 	fprintf(
 	    stderr,
 	    "usage: udpsend [options] HOST:PORT [FILE]\n"
-	    "       udpsend -a [-b PORT] HOST:PORT FILE...\n"
+	    "       udpsend -F [-b PORT] HOST:PORT FILE...\n"
 	    "  FILE      the message, sent byte for byte (default: stdin)\n"
-	    "  -a        send each FILE once, in order, as one datagram, and "
+	    "  -F        send each FILE once, in order, as one datagram, and "
 	    "take\n"
 	    "            no replies (many messages from one process, fast)\n"
 	    "  -t        over TCP (one connection) instead of one datagram\n"
@@ -235,9 +235,9 @@ main(int argc, char **argv)
 	struct addrinfo hints;
 	long next_send, deadline = 0, settle_end = 0;
 
-	while ((c = getopt(argc, argv, "atb:l:c:i:n:s:w:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "Ftb:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
-		case 'a':
+		case 'F':
 			all = 1;
 			break;
 		case 't':
