@@ -49,15 +49,16 @@ RECV_TIMEOUT=15000 uac a1 "$(scen a1 uac_bye.xml ACKDELAY=0 TALK=500)" &
 a1=$!
 
 # the B leg's INVITE as pbxd sent it (trace --full): its branch, Call-ID
-# and CSeq number
+# and CSeq number. The trace has the message on the lines after its summary
+# line, or (escaped logs) on that line with CRLF written as \r\n
 binv() {
-	awk -v p="$U1" '
+	sed 's/\\r\\n/\n/g' "$WORK/pbxd.log" | awk -v p="$U1" '
 		/ sip out udp 127\.0\.0\.1:[0-9]+<->.*INVITE sip:1001@/ { if (index($0, "127.0.0.1:" p "<->")) m = 1; next }
 		m && /^Via:/ { if (match($0, /branch=[^;]+/)) br = substr($0, RSTART + 7, RLENGTH - 7) }
 		m && /^Call-ID:/ { sub(/^Call-ID:[ \t]*/, ""); sub(/\r$/, ""); cid = $0 }
 		m && /^CSeq:/ { cs = $2 }
 		m && /^\r?$/ { if (br != "" && cid != "" && cs != "") { print br, cid, cs; exit } m = 0 }
-	' "$WORK/pbxd.log"
+	'
 }
 has_binv() { [ -n "$(binv)" ]; }
 wait_for 8 has_binv || fail "no INVITE to 1001 in pbxd's trace"
