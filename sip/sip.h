@@ -138,6 +138,10 @@ struct sip_uri {
 
 /* Decode sip:, sips:, tel: and (opaquely) any other absolute URI. */
 int sip_uri_decode(struct sip_uri *uri, const struct pl *pl);
+/* What is wrong with a sip: or sips: URI that sip_uri_decode refuses, as a
+ * short phrase ("unclosed IPv6 bracket"); NULL when it decodes, or when its
+ * scheme is another (unsupported rather than malformed). */
+const char *sip_uri_problem(const struct pl *pl);
 /* Undo %-escapes of in into buf (size bytes); *len gets the length. ENOSPC
  * when too small, EBADMSG on a bad escape. No NUL is appended (and %00 is a
  * legal octet). */

@@ -71,8 +71,9 @@ uric_only(const struct pl *p)
 	return true;
 }
 
+/* A sip: or sips: URI after its scheme; *why names the first problem. */
 static int
-sip_part(struct sip_uri *uri, struct pl r)
+sip_part(struct sip_uri *uri, struct pl r, const char **why)
 {
 	size_t i = sip_span(&r, SIP_C_USER);
 	uint32_t port = 0;
@@ -88,18 +89,28 @@ sip_part(struct sip_uri *uri, struct pl r)
 			uri->password.p = colon + 1;
 			uri->password.l = (size_t)(at - colon - 1);
 		}
-		if (uri->user.l == 0)
+		if (uri->user.l == 0) {
+			*why = "empty user";
 			return EBADMSG;
+		}
 		sip_advance(&r, i + 1);
 	}
 	/* host */
 	if (r.l && r.p[0] == '[') {
 		const char *e = memchr(r.p, ']', r.l);
-		if (!e || e == r.p + 1)
+		if (!e) {
+			*why = "unclosed IPv6 bracket";
 			return EBADMSG;
+		}
+		if (e == r.p + 1) {
+			*why = "empty IPv6 reference";
+			return EBADMSG;
+		}
 		for (const char *c = r.p + 1; c < e; c++) {
-			if (hexval(*c) < 0 && *c != ':' && *c != '.')
+			if (hexval(*c) < 0 && *c != ':' && *c != '.') {
+				*why = "bad IPv6 reference";
 				return EBADMSG;
+			}
 		}
 		uri->host.p = r.p + 1;
 		uri->host.l = (size_t)(e - r.p - 1);
@@ -108,8 +119,10 @@ sip_part(struct sip_uri *uri, struct pl r)
 	} else {
 		uri->host.p = r.p;
 		uri->host.l = sip_span(&r, SIP_C_HOST);
-		if (!uri->host.l)
+		if (!uri->host.l) {
+			*why = "no host";
 			return EBADMSG;
+		}
 		sip_advance(&r, uri->host.l);
 	}
 	if (r.l && r.p[0] == ':') {
@@ -117,8 +130,10 @@ sip_part(struct sip_uri *uri, struct pl r)
 		sip_advance(&r, 1);
 		d.p = r.p;
 		d.l = sip_span(&r, SIP_C_DIGIT);
-		if (sip_u32_decode(&port, &d, 65535) || port == 0)
+		if (sip_u32_decode(&port, &d, 65535) || port == 0) {
+			*why = "bad port";
 			return EBADMSG;
+		}
 		uri->port = (uint16_t)port;
 		sip_advance(&r, d.l);
 	}
@@ -127,13 +142,17 @@ sip_part(struct sip_uri *uri, struct pl r)
 		for (i = 1;;) {
 			size_t n = sip_span(&(struct pl){ r.p + i, r.l - i },
 			                    SIP_C_UPARAM);
-			if (!n)
+			if (!n) {
+				*why = "bad parameter";
 				return EBADMSG;
+			}
 			i += n;
 			if (i == r.l || r.p[i] == '?')
 				break;
-			if (r.p[i] != ';')
+			if (r.p[i] != ';') {
+				*why = "bad parameter";
 				return EBADMSG;
+			}
 			i++;
 		}
 		uri->params.p = r.p + 1;
@@ -143,11 +162,17 @@ sip_part(struct sip_uri *uri, struct pl r)
 	if (r.l && r.p[0] == '?') {
 		uri->headers.p = r.p + 1;
 		uri->headers.l = r.l - 1;
-		if (!uric_only(&uri->headers))
+		if (!uric_only(&uri->headers)) {
+			*why = "bad headers";
 			return EBADMSG;
+		}
 		r.l = 0;
 	}
-	return r.l ? EBADMSG : 0;
+	if (r.l) {
+		*why = "bad character after the host";
+		return EBADMSG;
+	}
+	return 0;
 }
 
 static int
@@ -168,8 +193,8 @@ tel_part(struct sip_uri *uri, struct pl r)
 	return 0;
 }
 
-int
-sip_uri_take(struct sip_uri *uri, const struct pl *pl)
+static int
+uri_take(struct sip_uri *uri, const struct pl *pl, const char **why)
 {
 	struct pl r = *pl;
 	size_t i;
@@ -180,6 +205,7 @@ sip_uri_take(struct sip_uri *uri, const struct pl *pl)
 	    (struct pl)PL_INIT;
 	uri->host_ipv6 = false;
 	uri->port = 0;
+	*why = "no scheme";
 	if (!r.p || !r.l || !sip_is((unsigned char)r.p[0], SIP_C_ALPHA))
 		return EBADMSG;
 	i = sip_span(&r, SIP_C_SCHEME);
@@ -188,9 +214,6 @@ sip_uri_take(struct sip_uri *uri, const struct pl *pl)
 	uri->scheme_pl.p = r.p;
 	uri->scheme_pl.l = i;
 	sip_advance(&r, i + 1);
-	if (r.l == 0)
-		return EBADMSG;
-	uri->opaque = r;
 	if (i == 3 && (r.p[-4] | 0x20) == 's' && (r.p[-3] | 0x20) == 'i' &&
 	    (r.p[-2] | 0x20) == 'p')
 		uri->scheme = SIP_SCHEME_SIP;
@@ -198,11 +221,16 @@ sip_uri_take(struct sip_uri *uri, const struct pl *pl)
 		uri->scheme = SIP_SCHEME_SIPS;
 	else if (pl_eqi_str(&uri->scheme_pl, "tel"))
 		uri->scheme = SIP_SCHEME_TEL;
+	*why = "nothing after the scheme";
+	if (r.l == 0)
+		return EBADMSG;
+	*why = "bad character";
+	uri->opaque = r;
 
 	switch (uri->scheme) {
 	case SIP_SCHEME_SIP:
 	case SIP_SCHEME_SIPS:
-		err = sip_part(uri, r);
+		err = sip_part(uri, r, why);
 		break;
 	case SIP_SCHEME_TEL:
 		err = tel_part(uri, r);
@@ -214,6 +242,26 @@ sip_uri_take(struct sip_uri *uri, const struct pl *pl)
 	if (err)
 		return err;
 	return 0;
+}
+
+int
+sip_uri_take(struct sip_uri *uri, const struct pl *pl)
+{
+	const char *why;
+
+	return uri_take(uri, pl, &why);
+}
+
+const char *
+sip_uri_problem(const struct pl *pl)
+{
+	struct sip_uri u;
+	const char *why = NULL;
+
+	if (uri_take(&u, pl, &why) == 0 ||
+	    (u.scheme != SIP_SCHEME_SIP && u.scheme != SIP_SCHEME_SIPS))
+		return NULL;
+	return why;
 }
 
 int

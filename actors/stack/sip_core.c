@@ -21,7 +21,9 @@
  *    worker's call router (a new INVITE) or the dialog its To tag names
  *    (481 if none); an ACK matching no transaction goes to the dialog its
  *    To tag names;
- *  - a response: to the client transaction named in its Via branch.
+ *  - a response: to the client transaction its Via branch names, looked
+ *    up on the worker the branch names; dropped (and counted as bad) when
+ *    it names none of ours (on_response).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,9 +38,15 @@
 struct core {
 	struct sip_stack *s;
 	struct txn_table txns;
+	struct txn_table clients; /* by branch; s->clients[our worker] */
+	/* a key holds parts of one message, so it is never longer than the
+	 * largest message plus separators and numbers: key_room bytes each,
+	 * for a request's key, its merge key and its CANCEL's INVITE key */
+	size_t key_room;
+	char *key, *mkey, *ckey;
 };
 
-#define KEY_MAX 1024
+#define KEY_EXTRA 256 /* separators, numbers, prefixes */
 
 /* A key: parts, each after its separator (none before the first), text
  * or a number; 0 when it does not fit in n. */
@@ -140,15 +148,68 @@ forward(rt_actor *a, rt_addr to)
 		rt_msg_free(m);
 }
 
+/* A response we drop: counted with the bad messages, and a line (one a
+ * second at most: they may come by the thousand). */
 static void
-on_response(rt_actor *a, const struct sip_msg *msg)
+stray(struct core *c, const struct sip_msg *msg, const Pbx__SipFlow *f,
+      const char *why)
 {
-	rt_addr txn;
+	char ft[160];
 
-	/* ours only: anything else matches no transaction (RFC 3261
-	 * §18.1.2) and is dropped; the decoder kept the top Via */
-	if (sip_branch_decode(&msg->via.branch, &txn) == 0)
-		forward(a, txn);
+	atomic_fetch_add_explicit(&c->s->n_bad, 1, memory_order_relaxed);
+	sip_flow_text(ft, sizeof(ft), f);
+	SIP_WARN_LIMITED("response %u from %s dropped: %s (branch %.*s)",
+	                 msg->scode, ft, why,
+	                 (int)(msg->via.branch.l < 64 ? msg->via.branch.l : 64),
+	                 msg->via.branch.p);
+}
+
+/* RFC 3261 §18.1.2, §17.1.3: a response goes to the client transaction
+ * whose branch it names, looked up on the worker the branch names (a core
+ * forwards it to that worker's core at most once), never anywhere else;
+ * one that names none of ours is dropped (no proxy here to pass it on).
+ * The transaction then checks it belongs (txn_response_check). */
+static void
+on_response(rt_actor *a, struct core *c, const struct sip_msg *msg,
+            const Pbx__SipFlow *f)
+{
+	rt_addr self = rt_self(a), to = self;
+	uint32_t w;
+
+	if (sip_branch_worker(&msg->via.branch, &w) != 0) {
+		stray(c, msg, f, "not our branch");
+		return;
+	}
+	if (w != self.worker) {
+		if (w >= rt_workers(rt_of(a))) {
+			stray(c, msg, f, "no such worker");
+			return;
+		}
+		to.worker = w; /* that core looks it up: no further hop */
+		forward(a, to);
+		return;
+	}
+	if (txn_table_get(&c->clients, msg->via.branch.p, msg->via.branch.l,
+	                  &to) != 0) {
+		stray(c, msg, f, "no such transaction");
+		return;
+	}
+	forward(a, to);
+}
+
+/* The dialog a To tag names. Only a dialog's tag is ours, and a dialog is
+ * an actor spawned on this node: a tag naming a well-known actor (this
+ * core: an ACK naming it went round this core forever) or another node is
+ * not ours. */
+static int
+dialog_of(rt_actor *a, const struct pl *tag, rt_addr *d)
+{
+	rt_addr self = rt_self(a);
+
+	if (sip_dialog_tag_decode(tag, d) != 0 || d->node != self.node ||
+	    d->worker >= rt_workers(rt_of(a)) || d->id < RT_ID_FIRST_DYNAMIC)
+		return ENOENT;
+	return 0;
 }
 
 /* Who takes a new request: a dialog for one with a To tag (its tag names
@@ -161,7 +222,7 @@ user_of(rt_actor *a, struct core *c, const struct sip_msg *msg, rt_addr *tu)
 	if (!c->s->calls)
 		return false;
 	if (pl_isset(&msg->to.tag))
-		return sip_dialog_tag_decode(&msg->to.tag, tu) == 0;
+		return dialog_of(a, &msg->to.tag, tu) == 0;
 	if (msg->meth == SIP_METHOD_INVITE)
 		tu->id = SIP_ID_CALLS;
 	return true;
@@ -172,13 +233,12 @@ static bool
 on_cancel(rt_actor *a, struct core *c, const struct sip_msg *msg,
           const Pbx__SipPacket *p)
 {
-	char key[KEY_MAX];
-	size_t kl = txn_key(key, sizeof(key), msg, "INVITE");
+	size_t kl = txn_key(c->ckey, c->key_room, msg, "INVITE");
 	Pbx__SipCancelled *q;
 	rt_addr txn;
 	rt_msg *m;
 
-	if (!kl || txn_table_get(&c->txns, key, kl, &txn) != 0)
+	if (!kl || txn_table_get(&c->txns, c->ckey, kl, &txn) != 0)
 		return false; /* 481 from the UAS core */
 	sip_uas_reply(a, c->s, msg, p->flow, 200, NULL);
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_CANCELLED, p->data.len + 64, &q);
@@ -233,7 +293,7 @@ static void
 on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 {
 	struct sip_msg msg;
-	char key[KEY_MAX], mkey[KEY_MAX];
+	char *key = c->key, *mkey = c->mkey;
 	size_t kl, ml;
 	rt_addr txn, tu;
 
@@ -241,7 +301,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	case SIP_IN_REQUEST:
 		break;
 	case SIP_IN_RESPONSE:
-		on_response(a, &msg);
+		on_response(a, c, &msg, p->flow);
 		return;
 	default:
 		return;
@@ -257,7 +317,7 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 			to_registrar(a);
 		return;
 	}
-	kl = txn_key(key, sizeof(key), &msg, NULL);
+	kl = txn_key(key, c->key_room, &msg, NULL);
 	if (!kl) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 400, "Header Too Long");
 		return;
@@ -269,14 +329,14 @@ on_packet(rt_actor *a, struct core *c, const Pbx__SipPacket *p)
 	if (msg.meth == SIP_METHOD_ACK) {
 		/* an ACK for a 2xx: the dialog's business */
 		if (c->s->calls && pl_isset(&msg.to.tag) &&
-		    sip_dialog_tag_decode(&msg.to.tag, &tu) == 0)
+		    dialog_of(a, &msg.to.tag, &tu) == 0)
 			forward(a, tu);
 		return;
 	}
 	if (msg.meth == SIP_METHOD_CANCEL && c->s->calls &&
 	    on_cancel(a, c, &msg, p))
 		return;
-	ml = merge_key(mkey, sizeof(mkey), &msg);
+	ml = merge_key(mkey, c->key_room, &msg);
 	if (ml && txn_table_get(&c->txns, mkey, ml, &txn) == 0) {
 		sip_uas_reply(a, c->s, &msg, p->flow, 482, NULL);
 		return;
@@ -302,7 +362,16 @@ core_init(rt_actor *a, void *arg)
 	struct core *c = rt_state(a);
 
 	c->s = arg;
-	return txn_table_init(&c->txns);
+	c->key_room = c->s->limits.max_size + KEY_EXTRA;
+	c->key = malloc(c->key_room);
+	c->mkey = malloc(c->key_room);
+	c->ckey = malloc(c->key_room);
+	if (!c->key || !c->mkey || !c->ckey)
+		return ENOMEM; /* fini frees what was allocated */
+	if (txn_table_init(&c->txns) != 0 || txn_table_init(&c->clients) != 0)
+		return ENOMEM;
+	c->s->clients[rt_self(a).worker] = &c->clients;
+	return 0;
 }
 
 static void
@@ -327,7 +396,13 @@ core_fini(rt_actor *a, int reason)
 {
 	struct core *c = rt_state(a);
 
+	if (c->s->clients[rt_self(a).worker] == &c->clients)
+		c->s->clients[rt_self(a).worker] = NULL;
 	txn_table_fini(&c->txns);
+	txn_table_fini(&c->clients);
+	free(c->key);
+	free(c->mkey);
+	free(c->ckey);
 }
 
 const rt_kind sip_core_kind = {

@@ -3,7 +3,8 @@
  * answer an operator of Kamailio or FreeSWITCH expects:
  *   400 for what the parser let through but a UAS must refuse (a CSeq
  *       method other than the request's, missing or repeated single
- *       headers), 416 for a Request-URI scheme it does not serve, 420 with
+ *       headers, a sip: Request-URI that does not decode, naming why), 416
+ *       for a Request-URI scheme it does not serve, 420 with
  *       Unsupported for unknown Require/Proxy-Require options, 415 with
  *       Accept for a body it cannot read, 483 when Max-Forwards is spent on
  *       a request that would be forwarded, 405/501 with Allow for methods it
@@ -21,6 +22,7 @@
 struct answer {
 	uint16_t code;
 	const char *reason;
+	char why[96];    /* a reason that names a problem */
 	char extra[512]; /* header lines, each ending in CRLF */
 };
 
@@ -163,10 +165,19 @@ static void
 decide(const struct sip_msg *msg, struct answer *an, bool calls)
 {
 	struct sip_uri uri;
+	const char *why;
+	bool bad;
 
 	if (check_shape(msg, an))
 		return;
-	if (sip_uri_decode(&uri, &msg->ruri) != 0 ||
+	bad = sip_uri_decode(&uri, &msg->ruri) != 0;
+	/* a sip: URI that does not decode is malformed, not unsupported */
+	if (bad && (why = sip_uri_problem(&msg->ruri)) != NULL) {
+		snprintf(an->why, sizeof(an->why), "Bad Request-URI: %s", why);
+		say(an, 400, an->why);
+		return;
+	}
+	if (bad ||
 	    (uri.scheme != SIP_SCHEME_SIP && uri.scheme != SIP_SCHEME_SIPS)) {
 		say(an, 416, "Unsupported URI Scheme");
 		return;
@@ -211,21 +222,42 @@ decide(const struct sip_msg *msg, struct answer *an, bool calls)
 	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
 }
 
+/* An answer that could not be built: say so, since the sender waits. */
+static void
+cannot_build(const struct sip_msg *msg, const Pbx__SipFlow *f, uint16_t code,
+             const char *why)
+{
+	char ft[160];
+
+	sip_flow_text(ft, sizeof(ft), f);
+	SIP_WARN_LIMITED("answer %u to %.*s from %s (%zu bytes) cannot be "
+	                 "built: %s",
+	                 code, PL_ARG(msg->method), ft, msg->raw.l, why);
+}
+
 void
 sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
               const Pbx__SipFlow *f, uint16_t code, const char *reason)
 {
 	struct sip_buf b;
-	char out[8192], tag[24];
+	char buf[8192], tag[24], *out, *heap;
+	size_t n = sizeof(buf);
 	struct pl totag;
 
 	if (!sip_msg_hdr(msg, SIP_HDR_VIA))
 		return; /* nowhere to send it */
 	sip_make_tag(tag, sizeof(tag), rt_self(a), msg->cseq);
 	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
+	if (!(out = sip_answer_room(msg, buf, &n, &heap))) {
+		cannot_build(msg, f, code, "out of memory");
+		return;
+	}
+	sip_buf_init(&b, out, n);
 	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
 		sip_send_response(s, a, f, out, b.pos);
+	else
+		cannot_build(msg, f, code, "too big");
+	free(heap);
 }
 
 /* 400 to a request that did not parse, with the parser's reason. When the
@@ -289,7 +321,8 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 {
 	struct answer an = { 0 };
 	struct sip_buf b;
-	char out[8192], tag[24];
+	char buf[8192], tag[24], *out, *heap;
+	size_t n = sizeof(buf);
 	struct pl totag, extra;
 
 	decide(msg, &an, s->calls != NULL);
@@ -305,9 +338,16 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	extra = pl_from_str(an.extra);
-	sip_buf_init(&b, out, sizeof(out));
+	if (!(out = sip_answer_room(msg, buf, &n, &heap))) {
+		cannot_build(msg, flow, an.code, "out of memory");
+		return true;
+	}
+	sip_buf_init(&b, out, n);
 	if (sip_reply_start(&b, msg, flow, an.code, an.reason, &totag) == 0 &&
 	    sip_buf_pl(&b, &extra) == 0 && sip_build_end(&b, NULL, NULL) == 0)
 		sip_send_response(s, a, flow, out, b.pos);
+	else
+		cannot_build(msg, flow, an.code, "too big");
+	free(heap);
 	return true;
 }

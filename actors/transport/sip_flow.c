@@ -5,8 +5,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "sip_stack.h"
@@ -339,36 +344,122 @@ sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
 	return to;
 }
 
+bool
+sip_ratelim_ok(struct sip_ratelim *r, uint64_t *skipped)
+{
+	struct timespec ts;
+	int64_t now, next;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	next = atomic_load_explicit(&r->next, memory_order_relaxed);
+	/* one thread wins the slot; the others count themselves out */
+	if (now < next ||
+	    !atomic_compare_exchange_strong(&r->next, &next, now + 1000)) {
+		atomic_fetch_add_explicit(&r->skipped, 1, memory_order_relaxed);
+		return false;
+	}
+	*skipped =
+	    atomic_exchange_explicit(&r->skipped, 0, memory_order_relaxed);
+	return true;
+}
+
+/* Our own headers in an answer: status line, tags, received/rport, Server,
+ * Allow and the like, a digest challenge. */
+#define ANSWER_EXTRA 4096
+
+char *
+sip_answer_room(const struct sip_msg *req, char *buf, size_t *n, char **heap)
+{
+	size_t need = req->raw.l + ANSWER_EXTRA;
+
+	*heap = NULL;
+	if (need <= *n)
+		return buf;
+	if (!(*heap = malloc(need)))
+		return NULL;
+	*n = need;
+	return *heap;
+}
+
+/* Random bytes for what must not be guessed: SHA-256 over a per-thread
+ * secret (from the system's generator, once) and a per-thread counter, so
+ * a branch costs one hash and no lock or system call. */
+static int
+random_bytes(unsigned char *out, size_t n)
+{
+	static _Thread_local struct {
+		unsigned char key[32];
+		uint64_t count;
+	} st;
+	static _Thread_local bool seeded;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml;
+
+	if (!seeded) {
+		if (RAND_bytes(st.key, sizeof(st.key)) != 1)
+			return EIO;
+		seeded = true;
+	}
+	while (n) {
+		size_t k;
+
+		st.count++;
+		if (EVP_Digest(&st, sizeof(st), md, &ml,
+		               sip_digest_md(SIP_DIGEST_SHA256), NULL) != 1)
+			return EIO;
+		k = n < ml ? n : ml;
+		memcpy(out, md, k);
+		out += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* z9hG4bK-pbx-<worker, hex>-<128 random bits, hex>: the worker is where
+ * the response is looked up, the random part what nobody who did not see
+ * the request can guess (RFC 3261 8.1.1.7: unique in space and time). */
 #define BRANCH_PREFIX "z9hG4bK-pbx-"
+#define BRANCH_RANDOM 16 /* bytes */
 
 int
-sip_branch_encode(char *buf, size_t n, rt_addr t)
+sip_branch_new(char *buf, size_t n, uint32_t worker)
 {
-	int k =
-	    snprintf(buf, n, BRANCH_PREFIX "%" PRIx32 ".%" PRIx32 ".%" PRIx64,
-	             t.node, t.worker, t.id);
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[BRANCH_RANDOM];
+	int k = snprintf(buf, n, BRANCH_PREFIX "%" PRIx32 "-", worker);
 
-	return k > 0 && (size_t)k < n ? 0 : ENOSPC;
+	if (k < 0 || (size_t)k + 2 * sizeof(r) >= n)
+		return ENOSPC;
+	if (random_bytes(r, sizeof(r)) != 0)
+		return EIO;
+	for (size_t i = 0; i < sizeof(r); i++) {
+		buf[k++] = hex[r[i] >> 4];
+		buf[k++] = hex[r[i] & 15];
+	}
+	buf[k] = '\0';
+	return 0;
 }
 
 int
-sip_branch_decode(const struct pl *b, rt_addr *t)
+sip_branch_worker(const struct pl *b, uint32_t *worker)
 {
-	char tmp[80];
-	unsigned long long id;
-	unsigned node, worker;
-	size_t pl = sizeof(BRANCH_PREFIX) - 1;
+	size_t pl = sizeof(BRANCH_PREFIX) - 1, i = pl;
+	uint32_t w = 0;
 
-	if (b->l <= pl || b->l >= sizeof(tmp) ||
-	    strncmp(b->p, BRANCH_PREFIX, pl) != 0)
+	if (b->l <= pl || strncmp(b->p, BRANCH_PREFIX, pl) != 0)
 		return ENOENT;
-	memcpy(tmp, b->p + pl, b->l - pl);
-	tmp[b->l - pl] = '\0';
-	if (sscanf(tmp, "%x.%x.%llx", &node, &worker, &id) != 3)
+	for (; i < b->l && i < pl + 8 && isxdigit((unsigned char)b->p[i]); i++)
+		w = w * 16 + (uint32_t)(isdigit((unsigned char)b->p[i])
+		                            ? b->p[i] - '0'
+		                            : (b->p[i] | 0x20) - 'a' + 10);
+	if (i == pl || i >= b->l || b->p[i] != '-' ||
+	    b->l - i - 1 != 2 * BRANCH_RANDOM)
 		return ENOENT;
-	t->node = node;
-	t->worker = worker;
-	t->id = id;
+	for (i++; i < b->l; i++)
+		if (!isxdigit((unsigned char)b->p[i]))
+			return ENOENT;
+	*worker = w;
 	return 0;
 }
 

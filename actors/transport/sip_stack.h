@@ -6,8 +6,9 @@
  * address, a UDP transport actor (id SIP_ID_UDP(i)) on a socket of its own
  * bound with SO_REUSEPORT, so datagrams are received and parsed on every
  * worker. A message goes to the core of the worker chosen by its Call-ID,
- * where its transactions live; a response to a client transaction goes
- * straight to the transaction actor named in its Via branch; a REGISTER
+ * where its transactions live; a response goes on to the core of the worker
+ * its Via branch names, which looks the branch up among that worker's
+ * client transactions (and drops it when it names none); a REGISTER
  * stays on the worker that read it (its 401, or its registrar: see
  * sip_route_in).
  */
@@ -19,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "log.h"
 #include "rt.h"
 #include "sip.h"
 
@@ -37,6 +39,7 @@ enum sip_flow_tp {
 };
 
 struct udp_sock;
+struct txn_table;
 
 struct sip_listener {
 	struct sockaddr_storage ss;
@@ -75,7 +78,12 @@ struct sip_stack {
 	                         const Pbx__SipFlow *flow);
 	uint8_t profile[SIP_MAX_LISTEN]; /* listener -> profile index */
 	void *tls_ctx; /* SSL_CTX of the TLS listener, if any */
-	/* counters for status (relaxed atomics) */
+	/* worker w's client transactions by branch (txn_table.h), owned by
+	 * its SIP core, used on w's thread only: set and cleared by the core,
+	 * filled by the client transactions, read by the core */
+	struct txn_table *clients[SIP_MAX_WORKERS];
+	/* counters for status (relaxed atomics); n_bad also counts the
+	 * responses dropped as matching no transaction of ours */
 	_Atomic uint64_t n_in, n_out, n_bad;
 	/* TCP and TLS connections of every listener and worker: the limits
 	 * (sip.tcp), how many there are, the bytes their buffers hold */
@@ -157,13 +165,47 @@ int sip_raw_aor(char *out, size_t n, const char *data, size_t len);
 rt_addr sip_route_in(const struct sip_stack *s, rt_addr self, const char *data,
                      size_t len);
 
-/* Branch parameter naming a client transaction actor, and back. */
-int sip_branch_encode(char *buf, size_t n, rt_addr txn);
-int sip_branch_decode(const struct pl *branch, rt_addr *txn);
+/* A new branch for a client transaction on worker `worker`: the worker
+ * where its responses are looked up (sip_branch_worker) and 128 random
+ * bits, so that nobody who did not see the request can name it. ENOSPC
+ * when n is too small (64 is enough). */
+int sip_branch_new(char *buf, size_t n, uint32_t worker);
+/* The worker named in one of our branches; ENOENT for any other. */
+int sip_branch_worker(const struct pl *branch, uint32_t *worker);
 /* A dialog's local tag names its actor (and a random salt), so that an
  * in-dialog request finds it without a table; and back. */
 int sip_dialog_tag_encode(char *buf, size_t n, rt_addr dialog, uint32_t salt);
 int sip_dialog_tag_decode(const struct pl *tag, rt_addr *dialog);
+/* Log lines about what a sender controls (forged or oversized messages) are
+ * rate-limited: at most one a second per call site, with the count of those
+ * left out since the last. */
+struct sip_ratelim {
+	_Atomic int64_t next; /* ms, monotonic: the next line allowed */
+	_Atomic uint64_t skipped;
+};
+/* true when a line may go out now; *skipped gets how many did not. */
+bool sip_ratelim_ok(struct sip_ratelim *r, uint64_t *skipped);
+#define SIP_WARN_LIMITED(fmt, ...)                                             \
+	do {                                                                   \
+		static struct sip_ratelim rl_;                                 \
+		uint64_t sk_;                                                  \
+		if (RT_LOG_WARN > rt_log_level_cur ||                          \
+		    !sip_ratelim_ok(&rl_, &sk_))                               \
+			break;                                                 \
+		if (sk_)                                                       \
+			rt_logf(RT_LOG_WARN, fmt " (and %llu more like it)",   \
+			        __VA_ARGS__, (unsigned long long)sk_);         \
+		else                                                           \
+			rt_logf(RT_LOG_WARN, fmt, __VA_ARGS__);                \
+	} while (0)
+
+/* Room to build the answer to req in: an answer repeats at most the
+ * request's headers and adds a few of its own, so buf (*n bytes) when that
+ * fits, else a heap block (*heap, for the caller to free) whose size goes to
+ * *n. NULL without memory. */
+char *sip_answer_room(const struct sip_msg *req, char *buf, size_t *n,
+                      char **heap);
+
 /* The call router of a worker takes new INVITEs (actors/calls.h). */
 #define SIP_ID_CALLS 10
 

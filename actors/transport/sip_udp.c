@@ -56,8 +56,14 @@ recv_cb(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
 	if (n <= 0 || !from)
 		return;
 	if (flags & UV_UDP_PARTIAL) {
+		char ft[INET6_ADDRSTRLEN + 8] = "?";
+
 		atomic_fetch_add_explicit(&s->n_bad, 1, memory_order_relaxed);
-		return; /* larger than any message we accept */
+		uv_ip_name(from, ft, sizeof(ft));
+		SIP_WARN_LIMITED("udp: a datagram from %s is over %zu bytes: "
+		                 "dropped",
+		                 ft, sizeof(u->buf));
+		return;
 	}
 	/* a keep-alive (RFC 5626 §4.4.2 on UDP is STUN; bare CRLFs too) */
 	if (n <= 4 && (b->base[0] == '\r' || b->base[0] == '\n'))
@@ -135,11 +141,18 @@ udp_send(struct udp_sock *u, const Pbx__SipFlow *f, const void *data,
 		    ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 		                             : sizeof(struct sockaddr_in));
 	while (r < 0 && errno == EINTR);
-	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		/* socket buffer full: the transaction retransmits */
-		rt_debug("udp send: socket buffer full, datagram dropped");
-	} else if (r < 0) {
-		rt_debug("udp send: %s", strerror(errno));
+	if (r < 0) {
+		const char *p = data, *eol = memchr(p, '\r', len);
+		char ft[160];
+		int e = errno;
+
+		/* a full socket buffer, or a message too big for a datagram
+		 * (EMSGSIZE): the sender waits for it, so say what was lost */
+		sip_flow_text(ft, sizeof(ft), f);
+		SIP_WARN_LIMITED(
+		    "udp: cannot send \"%.*s\" (%zu bytes) to %s: %s",
+		    (int)((eol ? eol : p + (len < 80 ? len : 80)) - p), p, len,
+		    ft, strerror(e));
 	}
 	return 0;
 }

@@ -29,6 +29,26 @@ struct txn_client_arg *txn_client_arg_new(struct sip_stack *s, const void *data,
                                           rt_addr tu);
 void txn_client_arg_free(struct txn_client_arg *a);
 
+/* What a client transaction keeps of its request to check that a response
+ * is one to it: RFC 3261 §17.1.3 matches on the branch (and CSeq method)
+ * alone, but a response also carries the request's Call-ID and CSeq number
+ * and comes from where the request went, and a forged one need not. */
+struct txn_sent_id {
+	char branch[64];
+	char *callid, *method; /* NUL-terminated copies */
+	uint32_t cseq;
+	bool cancel; /* a CANCEL went out too: its responses match */
+};
+/* Fill id from the request as sent (with our Via); 0, EBADMSG or ENOMEM. */
+int txn_sent_id_init(struct txn_sent_id *id, const struct sip_msg *req);
+void txn_sent_id_fini(struct txn_sent_id *id);
+/* NULL when rsp, which came along flow `from`, answers the request sent
+ * along `to` (or its CANCEL); else what does not match, for a log line. */
+const char *txn_response_check(const struct txn_sent_id *id,
+                               const Pbx__SipFlow *to,
+                               const struct sip_msg *rsp,
+                               const Pbx__SipFlow *from);
+
 struct txn_out;
 /* Cancel and start the timers a state machine step asks for; timer[] holds
  * one id per enum txn_timer, cb gets the timer as its argument. */

@@ -1,10 +1,14 @@
 /*
  * The client transaction actor (RFC 3261 §17.1, INVITE and non-INVITE).
- * Its user hands it a request without a top Via; it adds its own, whose
- * branch names this actor, so the SIP core routes every response straight
- * here. It retransmits on unreliable transports, passes responses to its
- * user, ACKs non-2xx finals of an INVITE itself, and reports a timeout (408)
- * or a transport failure (503) when no response comes.
+ * Its user hands it a request without a top Via; it adds its own, with a
+ * branch of 128 random bits that it files under in its worker's table of
+ * client transactions, where the SIP core looks every response up. A
+ * response must also carry the request's Call-ID and CSeq and come from
+ * where the request went (txn_response_check): anything else is dropped,
+ * since a branch is all a forger would have to guess. It retransmits on
+ * unreliable transports, passes responses to its user, ACKs non-2xx finals of
+ * an INVITE itself, and reports a timeout (408) or a transport failure (503)
+ * when no response comes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,12 +18,15 @@
 #include "sip_reply.h"
 #include "txn.h"
 #include "txn_fsm.h"
+#include "txn_table.h"
 
 struct txc {
 	struct sip_stack *s;
 	struct txn_fsm fsm;
 	rt_msg *dest; /* a SipPacket: the request as sent, and its flow */
 	rt_addr tu;
+	struct txn_sent_id id;
+	struct txn_table *filed; /* the table our branch is in, or NULL */
 	uint64_t timer[TXN_TIMER_COUNT];
 	/* CANCEL (§9.1), sent from here so that it has our branch */
 	bool cancel_wanted, final_seen;
@@ -36,14 +43,16 @@ sent(struct txc *t)
 	return rt_msg_env(t->dest)->sip_packet;
 }
 
-/* The request with our Via after its request line. */
+/* The request with our Via after its request line, whose branch goes in
+ * branch (64 bytes). */
 static rt_msg *
-with_via(struct sip_stack *s, rt_addr self, const struct txn_client_arg *ca)
+with_via(struct sip_stack *s, rt_addr self, const struct txn_client_arg *ca,
+         char *branch)
 {
 	const struct sip_listener *l = &s->listen[ca->flow->listener];
 	const char *eol = memchr(ca->data, '\n', ca->len);
 	static const char *const tp[] = { "UDP", "UDP", "TCP", "TLS" };
-	char via[256], branch[64];
+	char via[256];
 	Pbx__SipPacket *p;
 	size_t vl, head;
 	rt_msg *m;
@@ -52,7 +61,8 @@ with_via(struct sip_stack *s, rt_addr self, const struct txn_client_arg *ca)
 	if (!eol)
 		return NULL;
 	head = (size_t)(eol - (const char *)ca->data) + 1;
-	sip_branch_encode(branch, sizeof(branch), self);
+	if (sip_branch_new(branch, 64, self.worker) != 0)
+		return NULL;
 	vl = (size_t)snprintf(
 	    via, sizeof(via),
 	    l->ss.ss_family == AF_INET6
@@ -208,6 +218,7 @@ cancel_send(rt_actor *a, struct txc *t)
 		return;
 	memcpy(t->cancel, out, b.pos);
 	t->cancel_len = b.pos;
+	t->id.cancel = true; /* its responses match too */
 	sip_send(t->s, a, sent(t)->flow, t->cancel, t->cancel_len);
 	if (sent(t)->flow->transport == SIP_FLOW_UDP) {
 		t->cancel_iv = t->s->t1;
@@ -216,19 +227,6 @@ cancel_send(rt_actor *a, struct txc *t)
 	}
 	t->cancel_deadline =
 	    rt_timer_start(a, 64u * t->s->t1, cancel_expired, NULL);
-}
-
-/* A response to our CANCEL, not to the INVITE. */
-static bool
-is_cancel_response(struct txc *t, const Pbx__SipPacket *p)
-{
-	struct sip_msg m;
-
-	if (!t->cancel)
-		return false;
-	return sip_msg_decode(&m, (const char *)p->data.data, p->data.len,
-	                      &t->s->limits) == 0 &&
-	       pl_eq_str(&m.cseq_method, "CANCEL");
 }
 
 static void
@@ -263,19 +261,46 @@ timer_cb(rt_actor *a, void *arg)
 	event(a, t, TXN_EV_TIMER, 0, w, NULL);
 }
 
+/* Know the request, and be found by its branch. */
+static int
+file_branch(rt_actor *a, struct txc *t, const char *branch)
+{
+	struct txn_table *tab = t->s->clients[rt_self(a).worker];
+	struct sip_msg req;
+	int err;
+
+	if (sip_msg_decode(&req, (const char *)sent(t)->data.data,
+	                   sent(t)->data.len, &t->s->limits) != 0)
+		return EINVAL;
+	if (!pl_eq_str(&req.via.branch, branch))
+		return EINVAL;
+	if ((err = txn_sent_id_init(&t->id, &req)) != 0)
+		return err;
+	if (!tab)
+		return ENOENT; /* no SIP core on this worker */
+	if ((err = txn_table_put(tab, branch, strlen(branch), rt_self(a))) != 0)
+		return err;
+	t->filed = tab;
+	return 0;
+}
+
 static int
 txc_init(rt_actor *a, void *arg)
 {
 	struct txc *t = rt_state(a);
 	struct txn_client_arg *ca = arg;
 	bool invite = txn_is_invite(ca->data, ca->len);
+	char branch[64];
+	int err;
 
 	t->s = ca->s;
 	t->tu = ca->tu;
-	t->dest = with_via(ca->s, rt_self(a), ca);
+	t->dest = with_via(ca->s, rt_self(a), ca, branch);
 	txn_client_arg_free(ca);
 	if (!t->dest)
 		return EINVAL;
+	if ((err = file_branch(a, t, branch)) != 0)
+		return err;
 	txn_fsm_init(&t->fsm, invite ? TXN_ICT : TXN_NICT,
 	             sent(t)->flow->transport != SIP_FLOW_UDP, t->s->t1,
 	             t->s->t2, t->s->t4);
@@ -288,15 +313,32 @@ txc_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct txc *t = rt_state(a);
 	const Pbx__SipPacket *p;
+	struct sip_msg rsp;
+	const char *why;
 	uint16_t code;
 
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_SIP_PACKET:
 		p = env->sip_packet;
-		code = txn_status_code(p->data.data, p->data.len);
-		if (code < 100 || code > 699)
+		if (sip_msg_decode(&rsp, (const char *)p->data.data,
+		                   p->data.len, &t->s->limits) != 0 ||
+		    rsp.req)
 			break;
-		if (is_cancel_response(t, p)) {
+		code = rsp.scode;
+		if ((why = txn_response_check(&t->id, sent(t)->flow, &rsp,
+		                              p->flow)) != NULL) {
+			char ft[160];
+
+			atomic_fetch_add_explicit(&t->s->n_bad, 1,
+			                          memory_order_relaxed);
+			sip_flow_text(ft, sizeof(ft), p->flow);
+			SIP_WARN_LIMITED("response %u from %s to a transaction "
+			                 "of ours dropped: its %s does not "
+			                 "match",
+			                 code, ft, why);
+			break;
+		}
+		if (t->cancel && pl_eq_str(&rsp.cseq_method, "CANCEL")) {
 			if (code >= 200 && t->cancel_timer) {
 				rt_timer_cancel(a, t->cancel_timer);
 				t->cancel_timer = 0;
@@ -336,6 +378,9 @@ txc_fini(rt_actor *a, int reason)
 {
 	struct txc *t = rt_state(a);
 
+	if (t->filed && t->filed == t->s->clients[rt_self(a).worker])
+		txn_table_drop(t->filed, rt_self(a));
+	txn_sent_id_fini(&t->id);
 	rt_msg_free(t->dest);
 	free(t->cancel);
 	free(t->cancel_reason);

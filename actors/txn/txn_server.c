@@ -55,14 +55,17 @@ send_100(rt_actor *a, struct txs *t)
 	const Pbx__SipPacket *p = request(t);
 	struct sip_msg msg;
 	struct sip_buf b;
-	char out[4096];
+	char buf[4096], *out, *heap;
+	size_t n = sizeof(buf);
 
 	if (sip_msg_decode(&msg, (const char *)p->data.data, p->data.len,
-	                   &t->s->limits) != 0)
+	                   &t->s->limits) != 0 ||
+	    !(out = sip_answer_room(&msg, buf, &n, &heap)))
 		return;
-	sip_buf_init(&b, out, sizeof(out));
+	sip_buf_init(&b, out, n);
 	if (sip_reply_simple(&b, &msg, p->flow, 100, NULL, NULL) == 0)
 		sip_send_response(t->s, a, p->flow, out, b.pos);
+	free(heap);
 }
 
 /* A completed non-INVITE transaction only resends its response: keep the
@@ -109,25 +112,29 @@ answer_alone(rt_actor *a, struct txs *t, uint16_t code)
 	const Pbx__SipPacket *p = request(t);
 	struct sip_msg msg;
 	struct sip_buf b;
-	char out[4096], tag[24];
+	char buf[4096], tag[24], *out, *heap = NULL;
+	size_t n = sizeof(buf);
 	struct pl totag;
 
 	if (t->fsm.state != TXN_PROCEEDING && t->fsm.state != TXN_TRYING)
 		return;
 	if (sip_msg_decode(&msg, (const char *)p->data.data, p->data.len,
-	                   &t->s->limits) != 0)
-		return;
+	                   &t->s->limits) != 0 ||
+	    !(out = sip_answer_room(&msg, buf, &n, &heap)))
+		goto out;
 	sip_make_tag(tag, sizeof(tag), rt_self(a), msg.cseq);
 	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
+	sip_buf_init(&b, out, n);
 	if (sip_reply_simple(&b, &msg, p->flow, code, NULL, &totag) != 0)
-		return;
+		goto out;
 	free(t->resp);
 	if (!(t->resp = malloc(b.pos)))
-		return;
+		goto out;
 	memcpy(t->resp, out, b.pos);
 	t->resp_len = b.pos;
 	event(a, t, TXN_EV_TU_RESPONSE, code, 0, NULL);
+out:
+	free(heap);
 }
 
 static void

@@ -164,12 +164,52 @@ START_TEST(test_bad_uris)
 		"sip:ho st",
 		"tel:",
 		"sip:a@b;lr>",
+		"sip:1001@[2001:db8::10:5070",
 	};
 	struct sip_uri u;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(uri(&u, bad[i]) == EBADMSG, "accepted %s",
 		              bad[i]);
+}
+END_TEST
+
+/* A refused sip: URI names its problem; a good one or another scheme has
+ * none (the UAS answers 400 naming it, or 416). */
+START_TEST(test_uri_problem)
+{
+	static const struct {
+		const char *uri, *why;
+	} t[] = {
+		{ "sip:1001@[2001:db8::10:5070", "unclosed IPv6 bracket" },
+		{ "sip:[2001:db8::1", "unclosed IPv6 bracket" },
+		{ "sips:1001@[::1;transport=tcp", "unclosed IPv6 bracket" },
+		{ "sip:1001@[]:5060", "empty IPv6 reference" },
+		{ "sip:[2001:db8::g]", "bad IPv6 reference" },
+		{ "sip:host:65536", "bad port" },
+		{ "sip:@host", "empty user" },
+		{ "sip:host;;lr", "bad parameter" },
+		{ "sip:", "nothing after the scheme" },
+		{ "sip:1001@[2001:db8::10]:5070", NULL },
+		{ "sip:1001@127.0.0.1", NULL },
+		{ "nobodyKnowsThisScheme:totally opaque", NULL },
+		{ "tel:", NULL },
+	};
+	struct sip_uri u;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct pl p = pls(t[i].uri);
+		const char *why = sip_uri_problem(&p);
+
+		if (t[i].why) {
+			ck_assert_int_eq(uri(&u, t[i].uri), EBADMSG);
+			ck_assert_msg(why && strcmp(why, t[i].why) == 0,
+			              "%s: got %s, want %s", t[i].uri,
+			              why ? why : "(none)", t[i].why);
+		} else {
+			ck_assert_msg(!why, "%s: got %s", t[i].uri, why);
+		}
+	}
 }
 END_TEST
 
@@ -304,6 +344,7 @@ add(TCase *tc)
 	tcase_add_test(tc, test_unescape);
 	tcase_add_test(tc, test_tel_and_other);
 	tcase_add_test(tc, test_bad_uris);
+	tcase_add_test(tc, test_uri_problem);
 	tcase_add_test(tc, test_addr);
 	tcase_add_test(tc, test_bad_addr);
 	tcase_add_test(tc, test_params);

@@ -126,6 +126,12 @@ sed -E 's/^(Call-ID: .*)\r$/\1\r\nCall-ID: second@x\r/' "$req" >"$WORK/m11.req" 
 	bad two-call-ids 'call-id' "$WORK/m11.req"
 sed -E 's/^(Content-Length: .*)\r$/\1\r\nContent-Length: 0\r/' "$req" >"$WORK/m12.req" &&
 	bad two-content-lengths 'content-length' "$WORK/m12.req"
+# an unclosed IPv6 bracket in the Request-URI is malformed (400), not an
+# unsupported scheme (416)
+sip_req "$WORK/u1.req" OPTIONS "sip:1001@[2001:db8::10:5070" &&
+	bad unclosed-bracket 'request-uri.*bracket' "$WORK/u1.req"
+sip_req "$WORK/u2.req" INVITE "sip:1001@[2001:db8::10:5070" &&
+	bad unclosed-bracket-invite 'request-uri.*bracket' "$WORK/u2.req"
 
 # -- a merged request (RFC 3261 8.2.2.2): same From tag, Call-ID and CSeq as
 # an earlier request, another branch, no To tag: 482. The PBX answers

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #define MAX_LISTEN 8
+#define MAX_MATCH  4
 #define MAX_MSG    (1 << 20)
 
 static void
@@ -33,7 +34,11 @@ usage(void)
 	fprintf(
 	    stderr,
 	    "usage: udpsend [options] HOST:PORT [FILE]\n"
+	    "       udpsend -F [-b PORT] HOST:PORT FILE...\n"
 	    "  FILE      the message, sent byte for byte (default: stdin)\n"
+	    "  -F        send each FILE once, in order, as one datagram, and "
+	    "take\n"
+	    "            no replies (many messages from one process, fast)\n"
 	    "  -t        over TCP (one connection) instead of one datagram\n"
 	    "  -b PORT   send from this local port (default: any free one)\n"
 	    "  -a ADDR   send from this local address (default: any)\n"
@@ -46,7 +51,8 @@ usage(void)
 	    "100)\n"
 	    "  -w MS     give up MS after the last send (default 1000)\n"
 	    "  -m TEXT   count only the replies that contain TEXT (say, the\n"
-	    "            Call-ID); the others are only noted on stderr\n"
+	    "            Call-ID); the others are only noted on stderr;\n"
+	    "            repeatable: a reply must contain every TEXT\n"
 	    "  -o PREFIX write reply K whole to PREFIX.K\n");
 	exit(2);
 }
@@ -156,7 +162,8 @@ local_port(int fd)
 }
 
 static int nreplies;
-static const char *prefix, *match;
+static const char *prefix, *match[MAX_MATCH];
+static int nmatch;
 
 static void
 report(const char *msg, size_t len, int port,
@@ -168,11 +175,12 @@ report(const char *msg, size_t len, int port,
 	            NI_NUMERICHOST | NI_NUMERICSERV);
 	for (i = 0; i < len && msg[i] != '\r' && msg[i] != '\n'; i++)
 		;
-	if (match && !memmem(msg, len, match, strlen(match))) {
-		fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n", match,
-		        port, h, s, (int)i, msg);
-		return;
-	}
+	for (int k = 0; k < nmatch; k++)
+		if (!memmem(msg, len, match[k], strlen(match[k]))) {
+			fprintf(stderr, "ignored (no \"%s\"): %d %s:%s %.*s\n",
+			        match[k], port, h, s, (int)i, msg);
+			return;
+		}
 	nreplies++;
 	printf("%d %d %s:%s %.*s\n", nreplies, port, h, s, (int)i, msg);
 	fflush(stdout);
@@ -225,7 +233,8 @@ stream_message(const char *buf, size_t len)
 int
 main(int argc, char **argv)
 {
-	int tcp = 0, bind_port = 0, count = 1, interval = 200, want = 1;
+	int tcp = 0, bind_port = 0, count = 1, interval = 200, want = 1,
+	    all = 0;
 	int settle = 100, wait_ms = 1000, nlisten = 0, listen_port[MAX_LISTEN];
 	int fds[MAX_LISTEN + 1], ports[MAX_LISTEN + 1], nfds, sent = 0, c, i;
 	/* static: what lives until exit stays reachable, so LeakSanitizer
@@ -237,8 +246,11 @@ main(int argc, char **argv)
 	struct addrinfo hints;
 	long next_send, deadline = 0, settle_end = 0;
 
-	while ((c = getopt(argc, argv, "ta:b:l:c:i:n:s:w:m:o:h")) != -1) {
+	while ((c = getopt(argc, argv, "Fta:b:l:c:i:n:s:w:m:o:h")) != -1) {
 		switch (c) {
+		case 'F':
+			all = 1;
+			break;
 		case 't':
 			tcp = 1;
 			break;
@@ -269,7 +281,9 @@ main(int argc, char **argv)
 			wait_ms = num(optarg, 0, 600000);
 			break;
 		case 'm':
-			match = optarg;
+			if (nmatch == MAX_MATCH)
+				usage();
+			match[nmatch++] = optarg;
 			break;
 		case 'o':
 			prefix = optarg;
@@ -278,7 +292,8 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind >= argc || argc - optind > 2)
+	if (optind >= argc || (!all && argc - optind > 2) ||
+	    (all && (tcp || argc - optind < 2)))
 		usage();
 	host = strdup(argv[optind]);
 	colon = strrchr(host, ':');
@@ -289,7 +304,9 @@ main(int argc, char **argv)
 		colon[-1] = '\0';
 		host++;
 	}
-	msg = read_all(optind + 1 < argc ? argv[optind + 1] : NULL, &len);
+	if (!all)
+		msg =
+		    read_all(optind + 1 < argc ? argv[optind + 1] : NULL, &len);
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -301,6 +318,20 @@ main(int argc, char **argv)
 	}
 
 	fds[0] = bound_socket(ai->ai_family, ai->ai_socktype, bind_port);
+	for (i = optind + 1; all && i < argc; i++) {
+		char *m = read_all(argv[i], &len);
+		ssize_t w =
+		    sendto(fds[0], m, len, 0, ai->ai_addr, ai->ai_addrlen);
+
+		if (w < 0 || (size_t)w != len) {
+			fprintf(stderr, "udpsend: send %s: %s\n", argv[i],
+			        w < 0 ? strerror(errno) : "short write");
+			return 2;
+		}
+		free(m);
+	}
+	if (all)
+		return 0;
 	/* UDP is not connected: a reply from another source port counts too */
 	if (tcp && connect(fds[0], ai->ai_addr, ai->ai_addrlen) < 0) {
 		fprintf(stderr, "udpsend: connect %s: %s\n", argv[optind],
