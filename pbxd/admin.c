@@ -16,19 +16,15 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "q850.h"
 #include "registrar.h"
 #include "sip_ping.h"
 #include "store.h"
-#include "sip_stack.h"
+#include "sip_start.h"
 
 #define PING_TIMEOUT_MS 2000
 #define MAX_PEERS       64
 
-/* The call router's local id on every worker (actors/call_router.h has the
- * same constant; admin does not depend on the call actors' headers). */
-#ifndef CALL_ID_ROUTER
-#define CALL_ID_ROUTER 10
-#endif
 #define CALLS_TIMEOUT_MS 1000
 #define CDR_DEFAULT      20
 #define CDR_MAX          1000 /* about 300 KB: under nng's 1 MB receive limit */
@@ -568,7 +564,7 @@ fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
 		st->fans->prev = op;
 	st->fans = op;
 	for (uint32_t w = 0; w < nw; w++) {
-		rt_addr to = { rt_node_id(ctx->rt), w, CALL_ID_ROUTER };
+		rt_addr to = { rt_node_id(ctx->rt), w, SIP_ID_CALLS };
 		Pbx__CallHangup *h;
 		rt_msg *m;
 
@@ -606,7 +602,8 @@ do_hangup(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
 		respond_error(ctx, corr, EINVAL, "which call? (its id)");
 		return;
 	}
-	fan_out(a, ctx, corr, q->id, q->cause ? q->cause : 16);
+	fan_out(a, ctx, corr, q->id,
+	        q->cause ? q->cause : Q850_NORMAL_CLEARING);
 }
 
 struct cdr_acc {

@@ -177,7 +177,6 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 		return;
 	}
 	ca->g = g;
-	ca->a_leg = true;
 	ca->profile = pi;
 	caller_id(ca, &m);
 	{
