@@ -58,7 +58,7 @@ respond(rt_actor *a, const Pbx__SipRequest *r, const struct sip_msg *msg,
         int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
 {
 	rt_addr txn = rt_addr_from_pb(r->txn);
-	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	struct pl totag;
 	Pbx__SipResponse *resp;
 	struct sip_buf b;
 	char out[8192], tag[24];
@@ -67,9 +67,14 @@ respond(rt_actor *a, const Pbx__SipRequest *r, const struct sip_msg *msg,
 	sip_make_tag(tag, sizeof(tag), txn, msg->cseq);
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, msg, r->flow, code, reason, &totag) != 0 ||
-	    sip_buf_pl(&b, &ex) != 0 || (hdrs && hdrs(&b, arg) != 0) ||
-	    sip_build_end(&b, NULL, NULL) != 0)
+	if (sip_reply_build(&b, &(struct sip_reply){ .req = msg,
+	                                             .flow = r->flow,
+	                                             .code = code,
+	                                             .reason = reason,
+	                                             .totag = &totag,
+	                                             .extra = extra,
+	                                             .hdrs = hdrs,
+	                                             .arg = arg }) != 0)
 		return;
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, b.pos, &resp);
 	if (!m)
@@ -211,16 +216,19 @@ reply_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
                 const Pbx__SipFlow *flow, uint16_t code, const char *reason,
                 int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
 {
-	char out[8192], tag[24];
-	struct sip_buf b;
+	char tag[24];
 	struct pl totag;
 
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, msg, flow, code, reason, &totag) == 0 &&
-	    (!hdrs || hdrs(&b, arg) == 0) && sip_build_end(&b, NULL, NULL) == 0)
-		sip_send_response(s, a, flow, out, b.pos);
+	sip_reply_send(s, a,
+	               &(struct sip_reply){ .req = msg,
+	                                    .flow = flow,
+	                                    .code = code,
+	                                    .reason = reason,
+	                                    .totag = &totag,
+	                                    .hdrs = hdrs,
+	                                    .arg = arg });
 }
 
 bool

@@ -100,15 +100,20 @@ registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
 {
 	char tag[24];
 	struct sip_buf b;
-	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	struct pl totag;
 	int err;
 
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, n);
-	if ((err = sip_reply_start(&b, msg, flow, code, reason, &totag)) ||
-	    (err = sip_buf_pl(&b, &ex)) || (hdrs && (err = hdrs(&b, arg))) ||
-	    (err = sip_build_end(&b, NULL, NULL)))
+	if ((err = sip_reply_build(&b, &(struct sip_reply){ .req = msg,
+	                                                    .flow = flow,
+	                                                    .code = code,
+	                                                    .reason = reason,
+	                                                    .totag = &totag,
+	                                                    .extra = extra,
+	                                                    .hdrs = hdrs,
+	                                                    .arg = arg })))
 		return err;
 	*len = b.pos;
 	return 0;

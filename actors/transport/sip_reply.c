@@ -5,6 +5,7 @@
  * tag), Call-ID and CSeq.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,13 +143,43 @@ sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
 }
 
 int
+sip_reply_build(struct sip_buf *b, const struct sip_reply *r)
+{
+	int err =
+	    sip_reply_start(b, r->req, r->flow, r->code, r->reason, r->totag);
+
+	if (!err && r->extra)
+		err = sip_buf_str(b, r->extra);
+	if (!err && r->hdrs)
+		err = r->hdrs(b, r->arg);
+	return err ? err : sip_build_end(b, r->body ? r->ctype : NULL, r->body);
+}
+
+int
+sip_reply_send(struct sip_stack *s, rt_actor *a, const struct sip_reply *r)
+{
+	char out[16384];
+	struct sip_buf b;
+	int err;
+
+	if (!sip_msg_hdr(r->req, SIP_HDR_VIA))
+		return EBADMSG; /* nowhere to send it */
+	sip_buf_init(&b, out, sizeof(out));
+	if ((err = sip_reply_build(&b, r)))
+		return err;
+	return sip_send_response(s, a, r->flow, out, b.pos);
+}
+
+int
 sip_reply_simple(struct sip_buf *b, const struct sip_msg *req,
                  const Pbx__SipFlow *f, uint16_t code, const char *reason,
                  const struct pl *totag)
 {
-	int err = sip_reply_start(b, req, f, code, reason, totag);
-
-	return err ? err : sip_build_end(b, NULL, NULL);
+	return sip_reply_build(b, &(struct sip_reply){ .req = req,
+	                                               .flow = f,
+	                                               .code = code,
+	                                               .reason = reason,
+	                                               .totag = totag });
 }
 
 void
