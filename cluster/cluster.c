@@ -5,12 +5,12 @@
 #include <time.h>
 
 #include "cluster_int.h"
+#include "pbx_clock.h"
 
 int
 cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
-	struct timespec ts;
 	int err;
 
 	if (!c)
@@ -23,9 +23,7 @@ cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 	snprintf(c->listen, sizeof(c->listen), "%s", cfg->listen);
 	c->hb_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : 1000;
 	c->dead_after = cfg->dead_after ? cfg->dead_after : 3;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	c->incarnation =
-	    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	c->incarnation = pbx_wall_ns();
 	pthread_mutex_init(&c->mu, NULL);
 	if ((err = cluster_links_open(c, cfg)) != 0) {
 		cluster_links_close(c);

@@ -16,6 +16,7 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "pbx_clock.h"
 #include "q850.h"
 #include "registrar.h"
 #include "sip_ping.h"
@@ -44,19 +45,10 @@ struct ping_op {
 	uint64_t rtt[32];
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t
 admin_mono_ms(void)
 {
-	return mono_ns() / 1000000u;
+	return pbx_mono_ms();
 }
 
 static void
@@ -384,7 +376,7 @@ pong_cb(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
 		ping_finish(a, op, err);
 		return;
 	}
-	op->rtt[op->done++] = mono_ns() - reply->pong->sent_ns;
+	op->rtt[op->done++] = pbx_mono_ns() - reply->pong->sent_ns;
 	if (op->done == op->count)
 		ping_finish(a, op, 0);
 	else
@@ -404,7 +396,7 @@ ping_next(rt_actor *a, struct ping_op *op)
 		return;
 	}
 	p->seq = op->done;
-	p->sent_ns = mono_ns();
+	p->sent_ns = pbx_mono_ns();
 	err = rt_request(a, to, m, PING_TIMEOUT_MS, pong_cb, op);
 	if (err) {
 		rt_msg_free(m);

@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "conf.h"
 #include "log.h"
+#include "pbx_fnv.h"
 #include "rt.h"
 #include "directory.h"
 #include "calls.h"
@@ -219,10 +220,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 static uint32_t
 id_from_name(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = pbx_fnv32_str(PBX_FNV32_INIT, s);
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
 	return (h & 0x7fffffffu) | 1u;
 }
 

@@ -10,6 +10,7 @@
 
 #include "calls.h"
 #include "log.h"
+#include "pbx_clock.h"
 
 int
 calls_init(struct calls *g, struct store *store, const struct directory *dir,
@@ -122,8 +123,5 @@ calls_make_call_id(rt *r, uint32_t worker, const char *host, char *out,
 uint64_t
 calls_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return pbx_wall_ms();
 }

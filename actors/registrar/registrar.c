@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pbx_clock.h"
 #include "registrar.h"
 #include "sip_reply.h"
 #include "sip_uas.h"
@@ -21,10 +22,7 @@ struct regw {
 uint64_t
 registrar_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return pbx_wall_ms();
 }
 
 int
