@@ -8,6 +8,7 @@
 
 #include "cluster_int.h"
 #include "log.h"
+#include "pbx_clock.h"
 
 /* Known to anyone who reads this file: only for nodes that talk over
  * loopback, and said so in the log at start. */
@@ -56,7 +57,6 @@ int
 cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
-	struct timespec ts;
 	int err;
 
 	if (!c)
@@ -75,9 +75,7 @@ cluster_start(struct cluster **out, rt *r, const struct cluster_config *cfg)
 	snprintf(c->listen, sizeof(c->listen), "%s", cfg->listen);
 	c->hb_ms = cfg->heartbeat_ms ? cfg->heartbeat_ms : 1000;
 	c->dead_after = cfg->dead_after ? cfg->dead_after : 3;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	c->incarnation =
-	    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	c->incarnation = pbx_wall_ns();
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_mutex_init(&c->drop_mu, NULL);
 	if ((err = cluster_links_open(c, cfg)) != 0) {

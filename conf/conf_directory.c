@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "conf_int.h"
+#include "pbx_fnv.h"
 
 #define MAX_ID    64
 #define MAX_TEXT  128 /* passwords, display names, variable values */
@@ -78,15 +79,15 @@ origin_of(const struct dir_check *k, size_t user)
 static uint64_t
 user_hash(const struct conf_user *u)
 {
-	uint64_t h = 1469598103934665603u;
+	uint64_t h = PBX_FNV64_INIT;
 	const char *p;
 
 	for (p = u->id; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211u;
-	h = (h ^ '@') * 1099511628211u;
+		h = pbx_fnv64_byte(h, (unsigned char)*p);
+	h = pbx_fnv64_byte(h, '@');
 	for (p = u->domain; *p != '\0'; p++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*p)) *
-		    1099511628211u;
+		h = pbx_fnv64_byte(h,
+		                   (unsigned char)tolower((unsigned char)*p));
 	/* FNV-1a leaves sequential ids clustered in the low bits that index
 	 * the table; this mixing step (MurmurHash3's) spreads them. */
 	h ^= h >> 33;

@@ -16,19 +16,16 @@
 #include "admin.h"
 #include "admin_server.h"
 #include "log.h"
+#include "pbx_clock.h"
+#include "q850.h"
 #include "registrar.h"
 #include "sip_ping.h"
 #include "store.h"
-#include "sip_stack.h"
+#include "sip_start.h"
 
 #define PING_TIMEOUT_MS 2000
 #define MAX_PEERS       64
 
-/* The call router's local id on every worker (actors/call_router.h has the
- * same constant; admin does not depend on the call actors' headers). */
-#ifndef CALL_ID_ROUTER
-#define CALL_ID_ROUTER 10
-#endif
 #define CALLS_TIMEOUT_MS 1000
 #define CDR_DEFAULT      20
 #define CDR_MAX          1000 /* about 300 KB: under nng's 1 MB receive limit */
@@ -48,19 +45,10 @@ struct ping_op {
 	uint64_t rtt[32];
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t
 admin_mono_ms(void)
 {
-	return mono_ns() / 1000000u;
+	return pbx_mono_ms();
 }
 
 static void
@@ -388,7 +376,7 @@ pong_cb(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
 		ping_finish(a, op, err);
 		return;
 	}
-	op->rtt[op->done++] = mono_ns() - reply->pong->sent_ns;
+	op->rtt[op->done++] = pbx_mono_ns() - reply->pong->sent_ns;
 	if (op->done == op->count)
 		ping_finish(a, op, 0);
 	else
@@ -408,7 +396,7 @@ ping_next(rt_actor *a, struct ping_op *op)
 		return;
 	}
 	p->seq = op->done;
-	p->sent_ns = mono_ns();
+	p->sent_ns = pbx_mono_ns();
 	err = rt_request(a, to, m, PING_TIMEOUT_MS, pong_cb, op);
 	if (err) {
 		rt_msg_free(m);
@@ -568,7 +556,7 @@ fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
 		st->fans->prev = op;
 	st->fans = op;
 	for (uint32_t w = 0; w < nw; w++) {
-		rt_addr to = { rt_node_id(ctx->rt), w, CALL_ID_ROUTER };
+		rt_addr to = { rt_node_id(ctx->rt), w, SIP_ID_CALLS };
 		Pbx__CallHangup *h;
 		rt_msg *m;
 
@@ -606,7 +594,8 @@ do_hangup(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
 		respond_error(ctx, corr, EINVAL, "which call? (its id)");
 		return;
 	}
-	fan_out(a, ctx, corr, q->id, q->cause ? q->cause : 16);
+	fan_out(a, ctx, corr, q->id,
+	        q->cause ? q->cause : Q850_NORMAL_CLEARING);
 }
 
 struct cdr_acc {

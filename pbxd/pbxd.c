@@ -21,11 +21,12 @@
 #include "cluster.h"
 #include "conf.h"
 #include "log.h"
+#include "pbx_fnv.h"
 #include "rt.h"
 #include "directory.h"
 #include "calls.h"
 #include "registrar.h"
-#include "sip_stack.h"
+#include "sip_start.h"
 #include "store.h"
 
 #define MAX_PEER_FLAGS 64
@@ -219,10 +220,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 static uint32_t
 id_from_name(const char *s)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = pbx_fnv32_str(PBX_FNV32_INIT, s);
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
 	return (h & 0x7fffffffu) | 1u;
 }
 
@@ -457,16 +456,21 @@ main(int argc, char **argv)
 	if ((e = directory_build(&dir, &cf->directory)) != 0 ||
 	    (e = registrar_init(&reg, store, dir, cf)) != 0)
 		goto out;
-	if ((e = sip_stack_start(&sip, r, &cf->sip, listen, n_listen, &reg)) !=
-	    0)
+	/* the stack's sockets first; what its actors read is all set before
+	 * sip_stack_run spawns them (sip_start.h), the registrars and call
+	 * routers they hand requests to are running by then */
+	if ((e = sip_stack_open(&sip, r, &cf->sip, listen, n_listen)) != 0)
 		goto out;
 	for (size_t i = 0; i < SIP_MAX_LISTEN; i++)
 		sip->profile[i] = i < n_listen ? profile_of[i] : sip_profile;
 	reg.s = sip;
+	sip->registrar = &reg;
 	if ((e = registrar_start(&reg, r)) != 0)
 		goto out;
 	if ((e = calls_init(&calls, store, dir, cf, &reg.auth)) != 0 ||
 	    (e = calls_start(&calls, sip, r)) != 0)
+		goto out;
+	if ((e = sip_stack_run(sip)) != 0)
 		goto out;
 	rt_info("directory: %zu users; registrar realm %s",
 	        directory_count(dir), cf->registrar.realm);

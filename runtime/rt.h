@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "envelope.pb-c.h"
+#include "pbx_fnv.h"
 
 typedef struct rt rt;
 typedef struct rt_actor rt_actor;
@@ -91,7 +92,7 @@ int rt_call(rt *r, uint32_t worker, void (*fn)(void *arg), void *arg);
 uint32_t rt_worker_of(const rt *r, const void *key, size_t len);
 /* FNV-1a of len bytes, continuing from h (start with RT_HASH_INIT): the hash
  * rt_worker_of uses, for any table or key that wants one. */
-#define RT_HASH_INIT 1469598103934665603ull
+#define RT_HASH_INIT PBX_FNV64_INIT
 uint64_t rt_hash(uint64_t h, const void *p, size_t len);
 
 /* --- actors ------------------------------------------------------------ */

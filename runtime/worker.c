@@ -415,11 +415,7 @@ rt_now_ms(rt *r, uint32_t worker)
 uint64_t
 rt_hash(uint64_t h, const void *p, size_t len)
 {
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
+	return pbx_fnv64(h, p, len);
 }
 
 uint32_t

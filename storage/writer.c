@@ -11,19 +11,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "pbx_clock.h"
 #include "store_int.h"
 
 #define MAP_SIZE_MAX ((size_t)1 << 36)
 #define ALIGN8(n)    (((n) + 7) & ~(size_t)7)
-
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static bool
 binding_ok(const Pbx__Binding *b, size_t maxkey)
@@ -134,7 +126,7 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 		s->queued++;
 		if (reply_to.id && !s->urgent) {
 			s->urgent = true;
-			s->urgent_since_us = mono_us();
+			s->urgent_since_us = pbx_mono_us();
 		}
 		/* the writer sleeps on an empty queue, or lets non-urgent
 		 * appends gather: wake it only when that changes */
@@ -318,20 +310,11 @@ out:
 	return;
 }
 
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Commit the appends [first, end), answer them, free them. */
 static void
 commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 {
-	struct batch b = { first, end, s->next_seq, wall_ms() };
+	struct batch b = { first, end, s->next_seq, pbx_wall_ms() };
 	struct store_item *it, *next;
 	uint64_t count = 0, max;
 	int rc, err;
@@ -352,7 +335,7 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 		for (it = first; it != end; it = it->next)
 			store_log_lost(s, it, mdb_strerror(rc));
 		store_set_failing(s, true, mdb_strerror(rc));
-		s->probe_at_us = mono_us() + STORE_PROBE_MS * 1000u;
+		s->probe_at_us = pbx_mono_us() + STORE_PROBE_MS * 1000u;
 	} else {
 		store_set_failing(s, false, NULL);
 		atomic_fetch_add(&s->commits, 1);
@@ -410,7 +393,7 @@ wait_until(struct store *s, uint64_t until_us)
 	struct timespec ts = { (time_t)(until_us / 1000000u),
 		               (long)(until_us % 1000000u) * 1000L };
 
-	if (mono_us() >= until_us)
+	if (pbx_mono_us() >= until_us)
 		return false;
 	/* work_cv waits on CLOCK_MONOTONIC (store_open) */
 	pthread_cond_timedwait(&s->work_cv, &s->mu, &ts);
@@ -460,7 +443,7 @@ writer_main(void *arg)
 				store_probe(s);
 				pthread_mutex_lock(&s->mu);
 				s->probe_at_us =
-				    mono_us() + STORE_PROBE_MS * 1000u;
+				    pbx_mono_us() + STORE_PROBE_MS * 1000u;
 			}
 		}
 		if (!s->head)
@@ -475,7 +458,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		process(s, list);
 		pthread_mutex_lock(&s->mu);
-		s->last_commit_us = mono_us();
+		s->last_commit_us = pbx_mono_us();
 	}
 	pthread_mutex_unlock(&s->mu);
 	return NULL;

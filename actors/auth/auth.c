@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "pbx_clock.h"
 
 /* 16 hex of time, 16 hex of salt, 32 hex of HMAC: the salt makes every
  * challenge's nonce its own, so two devices of one AOR challenged in the
@@ -230,11 +231,7 @@ salt_next(void)
 
 	if (!seeded) {
 		if (RAND_bytes((unsigned char *)&state, sizeof(state)) != 1) {
-			struct timespec t;
-
-			clock_gettime(CLOCK_REALTIME, &t);
-			state = (uint64_t)t.tv_sec * 1000000000u +
-			        (uint64_t)t.tv_nsec;
+			state = pbx_wall_ns();
 			state ^= (uint64_t)(uintptr_t)&state << 16;
 		}
 		seeded = true;

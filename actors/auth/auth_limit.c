@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "pbx_fnv.h"
 
 #define SHARDS    16u   /* a power of two */
 #define SHARD_CAP 1024u /* entries per shard, a power of two */
@@ -83,17 +84,6 @@ auth_limits_free(struct auth_limits *l)
 	free(l);
 }
 
-/* FNV-1a over p, continuing from h. */
-static uint64_t
-fnv(uint64_t h, const void *p, size_t l)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 /* The key of a table: FNV-1a, mixed (MurmurHash3's finaliser) so that the
  * shard (top bits) and the slot (low bits) both depend on every byte; 0
  * is no key. */
@@ -117,30 +107,30 @@ src_key(const struct sockaddr *sa)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
 		                            0, 0, 0, 0, 0xff, 0xff };
-	uint64_t h = fnv(HASH_INIT, "s", 1);
+	uint64_t h = pbx_fnv64(HASH_INIT, "s", 1);
 
 	if (sa->sa_family == AF_INET6) {
 		const uint8_t *b =
 		    ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 
 		if (memcmp(b, mapped, 12) == 0)
-			return nonzero(fnv(h, b + 12, 4));
-		return nonzero(fnv(fnv(h, "6", 1), b, 8));
+			return nonzero(pbx_fnv64(h, b + 12, 4));
+		return nonzero(pbx_fnv64(pbx_fnv64(h, "6", 1), b, 8));
 	}
 	if (sa->sa_family == AF_INET)
-		return nonzero(
-		    fnv(h, &((const struct sockaddr_in *)sa)->sin_addr, 4));
+		return nonzero(pbx_fnv64(
+		    h, &((const struct sockaddr_in *)sa)->sin_addr, 4));
 	return 1;
 }
 
 static uint64_t
 user_key(const struct pl *user, const struct pl *realm)
 {
-	uint64_t h = fnv(HASH_INIT, "u", 1);
+	uint64_t h = pbx_fnv64(HASH_INIT, "u", 1);
 
-	h = fnv(h, user->p, user->l);
-	h = fnv(h, "@", 1);
-	return nonzero(fnv(h, realm->p, realm->l));
+	h = pbx_fnv64(h, user->p, user->l);
+	h = pbx_fnv64(h, "@", 1);
+	return nonzero(pbx_fnv64(h, realm->p, realm->l));
 }
 
 static void

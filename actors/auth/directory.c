@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "directory.h"
+#include "pbx_fnv.h"
 
 struct directory {
 	const struct conf_user **slots; /* open addressing */
@@ -16,8 +17,7 @@ hash_pl(uint64_t h, const char *p, size_t l, bool fold)
 	for (size_t i = 0; i < l; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		h = (h ^ (fold ? (unsigned char)tolower(c) : c)) *
-		    1099511628211ull;
+		h = pbx_fnv64_byte(h, fold ? (unsigned char)tolower(c) : c);
 	}
 	return h;
 }
@@ -25,9 +25,9 @@ hash_pl(uint64_t h, const char *p, size_t l, bool fold)
 static uint64_t
 key(const char *u, size_t ul, const char *d, size_t dl)
 {
-	uint64_t h = hash_pl(1469598103934665603ull, u, ul, false);
+	uint64_t h = hash_pl(PBX_FNV64_INIT, u, ul, false);
 
-	h = (h ^ '@') * 1099511628211ull;
+	h = pbx_fnv64_byte(h, '@');
 	return hash_pl(h, d, dl, true);
 }
 

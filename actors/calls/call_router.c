@@ -58,26 +58,43 @@ respond(rt_actor *a, const Pbx__SipRequest *r, const struct sip_msg *msg,
         int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
 {
 	rt_addr txn = rt_addr_from_pb(r->txn);
-	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	struct pl totag;
 	Pbx__SipResponse *resp;
 	struct sip_buf b;
-	char out[8192], tag[24];
+	char buf[8192], *out, *heap, tag[24];
+	size_t n = sizeof(buf);
+	struct sip_reply rp;
 	rt_msg *m;
+	int err = ENOMEM;
 
 	sip_make_tag(tag, sizeof(tag), txn, msg->cseq);
 	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, msg, r->flow, code, reason, &totag) != 0 ||
-	    sip_buf_pl(&b, &ex) != 0 || (hdrs && hdrs(&b, arg) != 0) ||
-	    sip_build_end(&b, NULL, NULL) != 0)
+	rp = (struct sip_reply){ .req = msg,
+		                 .flow = r->flow,
+		                 .code = code,
+		                 .reason = reason,
+		                 .totag = &totag,
+		                 .extra = extra,
+		                 .hdrs = hdrs,
+		                 .arg = arg };
+	/* an answer repeats the request's headers: room for a large one */
+	if ((out = sip_answer_room(msg, buf, &n, &heap))) {
+		sip_buf_init(&b, out, n);
+		err = sip_reply_build(&b, &rp);
+	}
+	if (err) {
+		sip_reply_cannot(&rp, err);
+		free(heap);
 		return;
+	}
 	m = rt_msg_new(PBX__ENVELOPE__BODY_SIP_RESPONSE, b.pos, &resp);
-	if (!m)
-		return;
-	resp->data.data = rt_msg_memdup(m, out, b.pos);
-	resp->data.len = b.pos;
-	if (rt_send(a, txn, m) != 0)
-		rt_msg_free(m);
+	if (m) {
+		resp->data.data = rt_msg_memdup(m, out, b.pos);
+		resp->data.len = b.pos;
+		if (rt_send(a, txn, m) != 0)
+			rt_msg_free(m);
+	}
+	free(heap);
 }
 
 static bool
@@ -186,7 +203,6 @@ on_invite(rt_actor *a, struct router *w, const Pbx__Envelope *env)
 		return;
 	}
 	ca->g = g;
-	ca->a_leg = true;
 	ca->profile = pi;
 	caller_id(ca, &m);
 	{
@@ -221,16 +237,19 @@ reply_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
                 const Pbx__SipFlow *flow, uint16_t code, const char *reason,
                 int (*hdrs)(struct sip_buf *b, void *arg), void *arg)
 {
-	char out[8192], tag[24];
-	struct sip_buf b;
+	char tag[24];
 	struct pl totag;
 
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
-	sip_buf_init(&b, out, sizeof(out));
-	if (sip_reply_start(&b, msg, flow, code, reason, &totag) == 0 &&
-	    (!hdrs || hdrs(&b, arg) == 0) && sip_build_end(&b, NULL, NULL) == 0)
-		sip_send_response(s, a, flow, out, b.pos);
+	sip_reply_send(s, a,
+	               &(struct sip_reply){ .req = msg,
+	                                    .flow = flow,
+	                                    .code = code,
+	                                    .reason = reason,
+	                                    .totag = &totag,
+	                                    .hdrs = hdrs,
+	                                    .arg = arg });
 }
 
 bool

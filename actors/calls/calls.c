@@ -10,6 +10,7 @@
 
 #include "calls.h"
 #include "log.h"
+#include "pbx_clock.h"
 
 int
 calls_init(struct calls *g, struct store *store, const struct directory *dir,
@@ -27,7 +28,11 @@ calls_init(struct calls *g, struct store *store, const struct directory *dir,
 int
 calls_start(struct calls *g, struct sip_stack *s, rt *r)
 {
+	/* the stack's actors read these: set before sip_stack_run spawns
+	 * them (sip_start.h) */
 	g->s = s;
+	s->invite_stateless = calls_stateless;
+	s->calls = g;
 	for (uint32_t w = 0; w < rt_workers(r); w++) {
 		rt_addr at;
 		int err = rt_spawn_named(r, &call_router_kind, w, SIP_ID_CALLS,
@@ -36,8 +41,6 @@ calls_start(struct calls *g, struct sip_stack *s, rt *r)
 		if (err)
 			return err;
 	}
-	s->invite_stateless = calls_stateless;
-	s->calls = g;
 	rt_info("calls: %zu profile(s), media %s, no-answer timeout %u s",
 	        g->cf->profile_count, g->media->name, g->cf->calls.timeout);
 	return 0;
@@ -120,8 +123,5 @@ calls_make_call_id(rt *r, uint32_t worker, const char *host, char *out,
 uint64_t
 calls_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return pbx_wall_ms();
 }

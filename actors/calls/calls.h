@@ -56,7 +56,8 @@ struct calls {
 int calls_init(struct calls *g, struct store *store,
                const struct directory *dir, const struct conf *cf,
                struct auth *auth);
-/* Spawn the call routers (after sip_stack_start; sets s->calls). */
+/* Set s->calls and s->invite_stateless, spawn the call routers: between
+ * sip_stack_open and sip_stack_run (sip_start.h). */
 int calls_start(struct calls *g, struct sip_stack *s, rt *r);
 
 void call_list_add(struct call_list *l, struct call_entry *e);
@@ -80,7 +81,6 @@ extern const rt_kind channel_b_kind; /* a B leg (channel_b.c) */
  * channel). */
 struct chan_a_arg {
 	struct calls *g;
-	bool a_leg;  /* true; read by nobody since each leg has its kind */
 	rt_msg *req; /* the SipRequest of the INVITE (data, flow, txn) */
 	unsigned profile;
 	const struct conf_user *user; /* authenticated caller, or NULL */

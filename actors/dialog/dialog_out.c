@@ -84,6 +84,37 @@ body_end(struct sip_buf *b, const uint8_t *sdp, size_t len)
 	                     len ? &body : NULL);
 }
 
+/* What a dialog adds to a response (sip_reply_build's hdrs). */
+struct dlg_hdrs {
+	struct dlg *d;
+	const Pbx__SipRequest *r;
+	const struct sip_msg *msg;
+	uint16_t code;
+	const char *extra;
+};
+
+static int
+dlg_hdrs(struct sip_buf *b, void *arg)
+{
+	const struct dlg_hdrs *h = arg;
+	bool invite = h->msg->meth == SIP_METHOD_INVITE;
+	bool ok = h->code >= 200 && h->code < 300;
+	bool early_or_ok = h->code > 100 && h->code < 300;
+	int err = 0;
+
+	if (invite && early_or_ok && h->d->rroutes && h->r->txn &&
+	    rt_addr_eq(rt_addr_from_pb(h->r->txn), h->d->inv_txn))
+		err = sip_buf_str(b, h->d->rroutes);
+	if (!err && early_or_ok &&
+	    (invite || h->msg->meth == SIP_METHOD_UPDATE))
+		err = sip_build_hdrf(b, "Contact", "%s", h->d->contact);
+	if (!err && ok && invite)
+		err = sip_build_hdrf(b, "Allow", "%s", SIP_ALLOW);
+	if (!err && h->extra)
+		err = sip_buf_str(b, h->extra);
+	return err;
+}
+
 int
 dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
             const char *reason, const char *extra, const uint8_t *sdp,
@@ -91,6 +122,8 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 {
 	struct sip_msg msg;
 	struct pl totag = pl_from_str(d->local_tag);
+	struct pl body = { (const char *)sdp, sdp_len };
+	struct dlg_hdrs h = { d, r, &msg, code, extra };
 	struct sip_buf b;
 	char out[OUT_MAX];
 	bool invite;
@@ -101,18 +134,16 @@ dlg_respond(rt_actor *a, struct dlg *d, const Pbx__SipRequest *r, uint16_t code,
 		return EBADMSG;
 	invite = msg.meth == SIP_METHOD_INVITE;
 	sip_buf_init(&b, out, OUT_MAX);
-	err = sip_reply_start(&b, &msg, r->flow, code, reason, &totag);
-	if (!err && invite && code > 100 && code < 300 && d->rroutes &&
-	    r->txn && rt_addr_eq(rt_addr_from_pb(r->txn), d->inv_txn))
-		err = sip_buf_str(&b, d->rroutes);
-	if (!err && code > 100 && code < 300 &&
-	    (invite || msg.meth == SIP_METHOD_UPDATE))
-		err = sip_build_hdrf(&b, "Contact", "%s", d->contact);
-	if (!err && code >= 200 && code < 300 && invite)
-		err = sip_build_hdrf(&b, "Allow", "%s", SIP_ALLOW);
-	if (!err && extra)
-		err = sip_buf_str(&b, extra);
-	err = err ? err : body_end(&b, sdp, sdp_len);
+	err = sip_reply_build(
+	    &b, &(struct sip_reply){ .req = &msg,
+	                             .flow = r->flow,
+	                             .code = code,
+	                             .reason = reason,
+	                             .totag = &totag,
+	                             .hdrs = dlg_hdrs,
+	                             .arg = &h,
+	                             .ctype = "application/sdp",
+	                             .body = sdp_len ? &body : NULL });
 	if (err)
 		return err;
 	to_txn(a, rt_addr_from_pb(r->txn), out, b.pos);

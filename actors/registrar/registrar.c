@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pbx_clock.h"
 #include "registrar.h"
 #include "sip_reply.h"
 #include "sip_uas.h"
@@ -21,10 +22,7 @@ struct regw {
 uint64_t
 registrar_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return pbx_wall_ms();
 }
 
 int
@@ -100,15 +98,20 @@ registrar_build(rt_actor *a, char *out, size_t n, size_t *len,
 {
 	char tag[24];
 	struct sip_buf b;
-	struct pl totag, ex = pl_from_str(extra ? extra : "");
+	struct pl totag;
 	int err;
 
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
 	sip_buf_init(&b, out, n);
-	if ((err = sip_reply_start(&b, msg, flow, code, reason, &totag)) ||
-	    (err = sip_buf_pl(&b, &ex)) || (hdrs && (err = hdrs(&b, arg))) ||
-	    (err = sip_build_end(&b, NULL, NULL)))
+	if ((err = sip_reply_build(&b, &(struct sip_reply){ .req = msg,
+	                                                    .flow = flow,
+	                                                    .code = code,
+	                                                    .reason = reason,
+	                                                    .totag = &totag,
+	                                                    .extra = extra,
+	                                                    .hdrs = hdrs,
+	                                                    .arg = arg })))
 		return err;
 	*len = b.pos;
 	return 0;

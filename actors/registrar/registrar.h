@@ -45,7 +45,7 @@ int registrar_init(struct registrar *g, struct store *store,
                    const struct directory *dir, const struct conf *cf);
 /* After rt_shutdown; harmless on a zeroed struct that init never saw. */
 void registrar_fini(struct registrar *g);
-/* Spawn the registrar actors (after sip_stack_start set g->s); they
+/* Spawn the registrar actors (after sip_stack_open, g->s set); they
  * restore the registration actors of stored bindings. */
 int registrar_start(struct registrar *g, rt *r);
 

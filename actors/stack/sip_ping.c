@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pbx_clock.h"
 #include "sip_ping.h"
 #include "sip_reply.h"
 #include "txn.h"
@@ -29,15 +30,6 @@ struct ping_arg {
 	char uri[512];
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 report(rt_actor *a, struct ping *p, uint32_t code, const char *reason,
        const struct pl *server)
@@ -48,7 +40,7 @@ report(rt_actor *a, struct ping *p, uint32_t code, const char *reason,
 	if (m) {
 		r->code = code;
 		r->reason = rt_msg_strdup(m, reason);
-		r->rtt_ns = mono_ns() - p->t0;
+		r->rtt_ns = pbx_mono_ns() - p->t0;
 		if (server && server->l) {
 			char *sv = rt_msg_alloc(m, server->l + 1);
 
@@ -111,7 +103,7 @@ ping_init(rt_actor *a, void *arg)
 	p->s = pa->s;
 	p->requester = pa->requester;
 	p->corr = pa->corr;
-	p->t0 = mono_ns();
+	p->t0 = pbx_mono_ns();
 	err = target(&ss, pa->uri);
 	if (err) {
 		free(pa);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sip_stack.h"
+#include "sip_start.h"
 
 extern const rt_kind sip_core_kind;
 extern const rt_kind sip_udp_kind;
@@ -156,13 +156,11 @@ close_fds(struct sip_stack *s)
 }
 
 int
-sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
-                const struct conf_addr *listen, size_t n_listen,
-                void *registrar)
+sip_stack_open(struct sip_stack **out, rt *r, const struct conf_sip *cf,
+               const struct conf_addr *listen, size_t n_listen)
 {
 	struct sip_stack *s = calloc(1, sizeof(*s));
 	uint32_t nw = rt_workers(r);
-	rt_addr x;
 	int err = 0;
 
 	if (!s)
@@ -176,7 +174,6 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 		return EINVAL;
 	}
 	s->rt = r;
-	s->registrar = registrar;
 	sip_limits_default(&s->limits);
 	s->limits.max_size = cf->max_message_size;
 	s->t1 = cf->timers.t1;
@@ -215,6 +212,18 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 	}
 	s->tcp = cf->tcp;
 	s->tcp_max_conns = sip_tcp_max_conns(&cf->tcp);
+	*out = s;
+	return 0;
+}
+
+int
+sip_stack_run(struct sip_stack *s)
+{
+	rt *r = s->rt;
+	uint32_t nw = rt_workers(r);
+	rt_addr x;
+	int err = 0;
+
 	for (uint32_t w = 0; w < nw && !err; w++)
 		err = rt_spawn_named(r, &sip_core_kind, w, SIP_ID_CORE, s, &x);
 	for (size_t i = 0; i < s->n_listen && !err; i++) {
@@ -237,13 +246,9 @@ sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
 		rt_info("sip: listening on %s (%s)", l->text,
 		        l->tls ? "tls" : "udp, tcp");
 	}
-	if (err) {
-		close_fds(s);
-		*out = s; /* actors use it: free after rt_shutdown */
-		return err;
-	}
-	*out = s;
-	return 0;
+	if (err)
+		close_fds(s); /* actors use s: freed after rt_shutdown */
+	return err;
 }
 
 void

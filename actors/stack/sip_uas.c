@@ -222,42 +222,22 @@ decide(const struct sip_msg *msg, struct answer *an, bool calls)
 	snprintf(an->extra, sizeof(an->extra), "Allow: " SIP_ALLOW "\r\n");
 }
 
-/* An answer that could not be built: say so, since the sender waits. */
-static void
-cannot_build(const struct sip_msg *msg, const Pbx__SipFlow *f, uint16_t code,
-             const char *why)
-{
-	char ft[160];
-
-	sip_flow_text(ft, sizeof(ft), f);
-	SIP_WARN_LIMITED("answer %u to %.*s from %s (%zu bytes) cannot be "
-	                 "built: %s",
-	                 code, PL_ARG(msg->method), ft, msg->raw.l, why);
-}
-
 void
 sip_uas_reply(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
               const Pbx__SipFlow *f, uint16_t code, const char *reason)
 {
-	struct sip_buf b;
-	char buf[8192], tag[24], *out, *heap;
-	size_t n = sizeof(buf);
+	char tag[24];
 	struct pl totag;
 
-	if (!sip_msg_hdr(msg, SIP_HDR_VIA))
-		return; /* nowhere to send it */
 	sip_make_tag(tag, sizeof(tag), rt_self(a), msg->cseq);
 	totag = pl_from_str(tag);
-	if (!(out = sip_answer_room(msg, buf, &n, &heap))) {
-		cannot_build(msg, f, code, "out of memory");
-		return;
-	}
-	sip_buf_init(&b, out, n);
-	if (sip_reply_simple(&b, msg, f, code, reason, &totag) == 0)
-		sip_send_response(s, a, f, out, b.pos);
-	else
-		cannot_build(msg, f, code, "too big");
-	free(heap);
+	/* not to a request without a Via: nowhere to send it */
+	sip_reply_send(s, a,
+	               &(struct sip_reply){ .req = msg,
+	                                    .flow = f,
+	                                    .code = code,
+	                                    .reason = reason,
+	                                    .totag = &totag });
 }
 
 /* 400 to a request that did not parse, with the parser's reason. When the
@@ -320,10 +300,8 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
                   const Pbx__SipFlow *flow)
 {
 	struct answer an = { 0 };
-	struct sip_buf b;
-	char buf[8192], tag[24], *out, *heap;
-	size_t n = sizeof(buf);
-	struct pl totag, extra;
+	char tag[24];
+	struct pl totag;
 
 	decide(msg, &an, s->calls != NULL);
 	if (an.code == 0 && msg->meth == SIP_METHOD_REGISTER && !s->registrar) {
@@ -337,17 +315,12 @@ sip_uas_stateless(rt_actor *a, struct sip_stack *s, const struct sip_msg *msg,
 		return false; /* the registrar, or a transaction (calls) */
 	sip_stable_tag(tag, sizeof(tag), rt_self(a).node, msg);
 	totag = pl_from_str(tag);
-	extra = pl_from_str(an.extra);
-	if (!(out = sip_answer_room(msg, buf, &n, &heap))) {
-		cannot_build(msg, flow, an.code, "out of memory");
-		return true;
-	}
-	sip_buf_init(&b, out, n);
-	if (sip_reply_start(&b, msg, flow, an.code, an.reason, &totag) == 0 &&
-	    sip_buf_pl(&b, &extra) == 0 && sip_build_end(&b, NULL, NULL) == 0)
-		sip_send_response(s, a, flow, out, b.pos);
-	else
-		cannot_build(msg, flow, an.code, "too big");
-	free(heap);
+	sip_reply_send(s, a,
+	               &(struct sip_reply){ .req = msg,
+	                                    .flow = flow,
+	                                    .code = an.code,
+	                                    .reason = an.reason,
+	                                    .totag = &totag,
+	                                    .extra = an.extra });
 	return true;
 }

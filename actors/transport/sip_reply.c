@@ -5,7 +5,9 @@
  * tag), Call-ID and CSeq.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sip_reply.h"
@@ -142,13 +144,66 @@ sip_reply_start(struct sip_buf *b, const struct sip_msg *req,
 }
 
 int
+sip_reply_build(struct sip_buf *b, const struct sip_reply *r)
+{
+	int err =
+	    sip_reply_start(b, r->req, r->flow, r->code, r->reason, r->totag);
+
+	if (!err && r->extra)
+		err = sip_buf_str(b, r->extra);
+	if (!err && r->hdrs)
+		err = r->hdrs(b, r->arg);
+	return err ? err : sip_build_end(b, r->body ? r->ctype : NULL, r->body);
+}
+
+void
+sip_reply_cannot(const struct sip_reply *r, int err)
+{
+	char ft[160];
+
+	/* the sender waits for an answer it will not get: say why */
+	sip_flow_text(ft, sizeof(ft), r->flow);
+	SIP_WARN_LIMITED("answer %u to %.*s from %s (%zu bytes) cannot be "
+	                 "built: %s",
+	                 r->code, PL_ARG(r->req->method), ft, r->req->raw.l,
+	                 strerror(err));
+}
+
+int
+sip_reply_send(struct sip_stack *s, rt_actor *a, const struct sip_reply *r)
+{
+	char buf[16384], *out, *heap;
+	size_t n = sizeof(buf);
+	struct sip_buf b;
+	int err = ENOMEM;
+
+	if (!sip_msg_hdr(r->req, SIP_HDR_VIA))
+		return EBADMSG; /* nowhere to send it */
+	/* an answer repeats the request's headers: room for a large one */
+	if ((out = sip_answer_room(r->req, buf, &n, &heap))) {
+		sip_buf_init(&b, out, n);
+		if ((err = sip_reply_build(&b, r)) == 0) {
+			/* a failed send is logged where it failed */
+			err = sip_send_response(s, a, r->flow, out, b.pos);
+			free(heap);
+			return err;
+		}
+		free(heap);
+	}
+	sip_reply_cannot(r, err);
+	return err;
+}
+
+int
 sip_reply_simple(struct sip_buf *b, const struct sip_msg *req,
                  const Pbx__SipFlow *f, uint16_t code, const char *reason,
                  const struct pl *totag)
 {
-	int err = sip_reply_start(b, req, f, code, reason, totag);
-
-	return err ? err : sip_build_end(b, NULL, NULL);
+	return sip_reply_build(b, &(struct sip_reply){ .req = req,
+	                                               .flow = f,
+	                                               .code = code,
+	                                               .reason = reason,
+	                                               .totag = totag });
 }
 
 void

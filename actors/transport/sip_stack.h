@@ -40,6 +40,8 @@ enum sip_flow_tp {
 
 struct udp_sock;
 struct txn_table;
+struct registrar; /* actors/registrar */
+struct calls;     /* actors/calls */
 
 struct sip_listener {
 	struct sockaddr_storage ss;
@@ -68,8 +70,11 @@ struct sip_stack {
 	size_t n_listen;
 	struct sip_listener listen[SIP_MAX_LISTEN];
 	_Atomic int trace; /* enum sip_trace_level */
-	void *registrar;   /* struct registrar: REGISTERs go there when set */
-	void *calls;       /* struct calls: INVITEs and dialogs, when set */
+	/* What the modules above add, set between sip_stack_open and
+	 * sip_stack_run (sip_start.h), before any actor reads them, and never
+	 * changed after: the workers read them without synchronisation. */
+	struct registrar *registrar; /* REGISTERs go there when set */
+	struct calls *calls;         /* INVITEs and dialogs, when set */
 	/* the calls module's answer to a new INVITE without a transaction
 	 * (calls_stateless, called by the SIP core); true: answered or
 	 * dropped */
@@ -92,20 +97,6 @@ struct sip_stack {
 	_Atomic uint32_t tcp_conns;
 	_Atomic uint64_t tcp_buffered;
 };
-
-/* Bind every listening socket (refusing an address already in use), then
- * spawn the SIP core and the transports on every worker. Call after
- * rt_start. `listen` replaces cf->listen when n_listen > 0. On an error
- * after actors were spawned, *out is still set: free it after rt_shutdown. */
-int sip_stack_start(struct sip_stack **out, rt *r, const struct conf_sip *cf,
-                    const struct conf_addr *listen, size_t n_listen,
-                    void *registrar);
-/* "127.0.0.1:5060" or "[::1]:5060" into a listen address. */
-int sip_listen_parse(struct conf_addr *a, const char *text);
-/* After rt_shutdown: close what the actors did not. */
-void sip_stack_free(struct sip_stack *s);
-
-void sip_trace_set(struct sip_stack *s, enum sip_trace_level l);
 
 /* --- shared by the stack's actors ------------------------------------- */
 
@@ -206,7 +197,7 @@ bool sip_ratelim_ok(struct sip_ratelim *r, uint64_t *skipped);
 char *sip_answer_room(const struct sip_msg *req, char *buf, size_t *n,
                       char **heap);
 
-/* The call router of a worker takes new INVITEs (actors/calls.h). */
+/* The call router of a worker takes new INVITEs (actors/calls/calls.h). */
 #define SIP_ID_CALLS 10
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The UDP transport actor: one per worker and listening address, each on a
- * socket of its own bound with SO_REUSEPORT (bound by sip_stack_start, so a
+ * socket of its own bound with SO_REUSEPORT (bound by sip_stack_open, so a
  * busy port fails the start). Datagrams are read on the loop, wrapped in a
  * SipPacket with their flow, and handed to the actor sip_route_in names: the
  * SIP core of the worker their Call-ID belongs to, or, for a REGISTER, the

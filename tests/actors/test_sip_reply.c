@@ -1,6 +1,7 @@
-/* sip_reply_start: the top Via of a reply names where the request really
- * came from (RFC 3581 rport, RFC 3261 received), for IPv4 addresses of every
- * digit count and for IPv6; the stable To tag. */
+/* sip_reply_build, the one builder of responses; sip_reply_start: the top Via
+ * of a reply names where the request really came from (RFC 3581 rport, RFC 3261
+ * received), for IPv4 addresses of every digit count and for IPv6; the stable
+ * To tag. */
 #include <arpa/inet.h>
 
 #include "sip_reply.h"
@@ -91,12 +92,67 @@ START_TEST(stable_tag_follows_request)
 }
 END_TEST
 
+static int
+add_x(struct sip_buf *b, void *arg)
+{
+	return sip_build_hdrf(b, "X-Hdrs", "%s", (const char *)arg);
+}
+
+/* The one builder: every part in its place, the request's headers copied,
+ * our tag on a To without one, extra before hdrs, then the body. */
+START_TEST(build_whole_response)
+{
+	static const char sdp[] = "v=0\r\n";
+	struct pl tag = pl_from_str("t1"), body = pl_from_str(sdp);
+	struct sip_msg msg;
+	struct sip_buf b;
+	char buf[2048];
+
+	ck_assert_int_eq(sip_msg_decode(&msg, req, sizeof(req) - 1, NULL), 0);
+	sip_buf_init(&b, buf, sizeof(buf));
+	ck_assert_int_eq(
+	    sip_reply_build(&b, &(struct sip_reply){ .req = &msg,
+	                                             .code = 403,
+	                                             .reason = "No Way",
+	                                             .totag = &tag,
+	                                             .extra = "X-Extra: 1\r\n",
+	                                             .hdrs = add_x,
+	                                             .arg = "2",
+	                                             .ctype = "application/sdp",
+	                                             .body = &body }),
+	    0);
+	ck_assert_uint_lt(b.pos, sizeof(buf));
+	buf[b.pos] = '\0';
+	ck_assert_str_eq(buf,
+	                 "SIP/2.0 403 No Way\r\n"
+	                 "Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bK-r1;"
+	                 "rport\r\n"
+	                 "From: <sip:1000@127.0.0.1>;tag=f1\r\n"
+	                 "To: <sip:1000@127.0.0.1>;tag=t1\r\n"
+	                 "Call-ID: reply-test@x\r\n"
+	                 "CSeq: 2 REGISTER\r\n"
+	                 "Server: " SIP_SERVER_NAME "\r\n"
+	                 "X-Extra: 1\r\n"
+	                 "X-Hdrs: 2\r\n"
+	                 "Content-Type: application/sdp\r\n"
+	                 "Content-Length: 5\r\n\r\n"
+	                 "v=0\r\n");
+	/* too small a buffer: an error, not a cut response */
+	sip_buf_init(&b, buf, 64);
+	ck_assert_int_ne(
+	    sip_reply_build(&b,
+	                    &(struct sip_reply){ .req = &msg, .code = 200 }),
+	    0);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
 	tcase_add_test(tc, received_ipv4);
 	tcase_add_test(tc, received_ipv6);
 	tcase_add_test(tc, stable_tag_follows_request);
+	tcase_add_test(tc, build_whole_response);
 }
 
 int

@@ -24,6 +24,7 @@
 
 #include "cluster.h"
 #include "log.h"
+#include "pbx_clock.h"
 #include "rt.h"
 
 struct pinger {
@@ -32,15 +33,6 @@ struct pinger {
 	uint64_t t0, t1;
 	volatile int *done;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static const uint8_t payload[32] = "a small protobuf payload, 32 B.";
 
@@ -65,7 +57,7 @@ pinger_init(rt_actor *a, void *arg)
 	struct pinger *p = arg;
 
 	*(struct pinger **)rt_state(a) = p;
-	p->t0 = now_ns();
+	p->t0 = pbx_mono_ns();
 	for (long i = 0; i < p->window && p->sent < p->n; i++)
 		ping(a, p);
 	return 0;
@@ -81,7 +73,7 @@ pinger_handle(rt_actor *a, const Pbx__Envelope *env)
 		exit(1);
 	}
 	if (++p->got == p->n) {
-		p->t1 = now_ns();
+		p->t1 = pbx_mono_ns();
 		__atomic_store_n(p->done, 1, __ATOMIC_RELEASE);
 		return;
 	}
@@ -136,7 +128,7 @@ static void
 member_fini(rt_actor *a, int reason)
 {
 	if (++C.stopped == C.n) {
-		C.t1 = now_ns();
+		C.t1 = pbx_mono_ns();
 		__atomic_store_n(C.done, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -154,11 +146,11 @@ spawn_all(void *arg)
 	rt *r = arg;
 	rt_addr x;
 
-	C.t0 = now_ns();
+	C.t0 = pbx_mono_ns();
 	for (long i = 0; i < C.n; i++)
 		rt_spawn(r, &member_kind, 0, NULL, &x);
 	if (!C.stop_at_once) {
-		C.t1 = now_ns();
+		C.t1 = pbx_mono_ns();
 		__atomic_store_n(C.done, 1, __ATOMIC_RELEASE);
 	}
 }
