@@ -756,13 +756,19 @@ main(int argc, char **argv)
 				printf("removed %u binding%s\n",
 				       r->unregister->removed,
 				       r->unregister->removed == 1 ? "" : "s");
-		} else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
-			printf("sip trace %s\n", !r->trace->on ? "off"
-			                         : r->trace->full
-			                             ? "on (full messages)"
-			                             : "on");
-		else if (r->result_case ==
-		         PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_TRACE) {
+			if (c.json)
+				printf("{\"on\":%s,\"full\":%s}\n",
+				       r->trace->on ? "true" : "false",
+				       r->trace->full ? "true" : "false");
+			else
+				printf("sip trace %s\n",
+				       !r->trace->on    ? "off"
+				       : r->trace->full ? "on (full messages)"
+				                        : "on");
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
 			if (c.json) {
 				struct json j;
 
