@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "conf.h"
 #include "log.h"
+#include "nofile.h"
 #include "rt.h"
 #include "directory.h"
 #include "calls.h"
@@ -400,6 +401,7 @@ main(int argc, char **argv)
 	rt_log_set_node(cf->node.name);
 	rt_log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
+	pbxd_raise_nofile(); /* before the TCP transport sizes its limits */
 	/* keep freed memory in the workers' arenas: trimming and growing
 	 * them again costs a system call per burst of short-lived actors */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
