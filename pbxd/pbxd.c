@@ -401,7 +401,6 @@ main(int argc, char **argv)
 	rt_log_set_node(cf->node.name);
 	rt_log_set_level(lvl);
 	signal(SIGPIPE, SIG_IGN);
-	pbxd_raise_nofile(); /* before the TCP transport sizes its limits */
 	/* keep freed memory in the workers' arenas: trimming and growing
 	 * them again costs a system call per burst of short-lived actors */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
@@ -422,6 +421,9 @@ main(int argc, char **argv)
 		rt_err("data directory %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
 	}
+	/* once the configuration is accepted (a refusal stays one line), before
+	 * the TCP transport sizes its limits */
+	pbxd_raise_nofile();
 	rc_cfg = (struct rt_config){ .node_id = cf->node.id,
 		                     .node_name = cf->node.name,
 		                     .workers = cf->node.workers };
