@@ -101,6 +101,17 @@ do_status(struct admin_ctx *ctx, uint64_t corr)
 	}
 	st.n_peers = np;
 	st.peers = pp;
+	if (ctx->cluster) {
+		struct cluster_stats cs;
+
+		cluster_stats(ctx->cluster, &cs);
+		st.cluster_malformed = cs.malformed;
+		st.cluster_bad_mac = cs.bad_mac;
+		st.cluster_unauthenticated = cs.unauthenticated;
+		st.cluster_replayed = cs.replayed;
+		st.cluster_refused = cs.refused;
+		st.cluster_peers_full = cs.peers_full;
+	}
 	if (ctx->store) {
 		struct store_stats ss;
 

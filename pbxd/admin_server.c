@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -32,6 +34,10 @@ struct admin_server {
 	_Atomic bool closing;
 	bool has_token;
 	unsigned char token_md[32]; /* SHA-256 of admin.token */
+	/* refusals logged at most once a second: a flood of bad tokens must
+	 * not flood the log; the lines left out are counted in the next one */
+	_Atomic int64_t refused_logged_ms; /* monotonic; 0: never logged */
+	_Atomic uint64_t refused_unlogged;
 };
 
 /* Turn the packed AdminRequest into an Envelope with that body: the same
@@ -68,6 +74,40 @@ send_error(struct slot *sl, int err, const char *text)
 	r.error = err;
 	r.message = (char *)text;
 	admin_server_respond(sl->s, sl->index + 1, &r);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Several slots may refuse at once on nng's threads: the slot that wins
+ * the compare-and-swap on the last log time writes the line and takes the
+ * count of the others left out until then. */
+static void
+log_refused(struct admin_server *s)
+{
+	int64_t now = now_ms();
+	int64_t last = atomic_load(&s->refused_logged_ms);
+	uint64_t left_out;
+
+	if ((last != 0 && now - last < 1000) ||
+	    !atomic_compare_exchange_strong(&s->refused_logged_ms, &last,
+	                                    now)) {
+		atomic_fetch_add(&s->refused_unlogged, 1);
+		return;
+	}
+	left_out = atomic_exchange(&s->refused_unlogged, 0);
+	if (left_out)
+		rt_warn("admin: request refused: admin token missing or wrong "
+		        "(%llu more refused since the last line, not logged)",
+		        (unsigned long long)left_out);
+	else
+		rt_warn("admin: request refused: admin token missing or wrong");
 }
 
 /* Compared as SHA-256 digests with CRYPTO_memcmp: the time taken says
@@ -116,7 +156,7 @@ slot_cb(void *arg)
 	if (!token_ok(s, nng_msg_body(nm), nng_msg_len(nm))) {
 		nng_msg_free(nm);
 		atomic_store(&sl->state, SLOT_WAIT);
-		rt_warn("admin: request refused: admin token missing or wrong");
+		log_refused(s);
 		send_error(sl, EACCES, "admin token missing or wrong");
 		return;
 	}

@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "conf.h"
 #include "log.h"
+#include "nofile.h"
 #include "pbx_fnv.h"
 #include "rt.h"
 #include "directory.h"
@@ -419,6 +420,9 @@ main(int argc, char **argv)
 		rt_err("data directory %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
 	}
+	/* once the configuration is accepted (a refusal stays one line), before
+	 * the TCP transport sizes its limits */
+	pbxd_raise_nofile();
 	rc_cfg = (struct rt_config){ .node_id = cf->node.id,
 		                     .node_name = cf->node.name,
 		                     .workers = cf->node.workers };

@@ -7,7 +7,7 @@
 # the same messages (refused by the allow-list) and a replayed frame; then
 # hellos from more nodes than the peer table holds, which are forgotten when
 # silent. After each: pbxd alive, its admin actor answering, the binding
-# still there, the drop logged. pbxd refuses cluster URLs off loopback
+# still there, the drop logged and counted in pbxctl status. pbxd refuses cluster URLs off loopback
 # without cluster.secret.
 source "$(dirname "$0")/../registrar/lib.sh"
 FORGE=$BUILD/tests/cluster_forge
@@ -45,15 +45,28 @@ whole() {
 	[ "$(nbindings 1000)" = 1 ] || fail "$1: binding of 1000 gone: $(bindings 1000)"
 }
 logged() { wait_for 5 grep -q -- "$1" "$WORK/pbxd.log"; }
+# dropped KEY: pbxctl status --json's count of frames dropped for KEY
+dropped() { ctl --json status | jq -e ".cluster_dropped.$1"; }
+# counted KEY MIN: that count reaches MIN
+counted() {
+	local k=$1 min=$2
+	atleast() { [ "$(dropped "$k")" -ge "$min" ]; }
+	wait_for 5 atleast || fail "pbxctl status: cluster_dropped.$k is $(dropped "$k"), expected >= $min"
+}
+for k in malformed bad_mac unauthenticated replayed refused peers_full; do
+	[ "$(dropped $k)" = 0 ] || fail "before any attack: cluster_dropped.$k is $(dropped $k): $(ctl --json status)"
+done
 
 "$FORGE" "$CLUSTER" 1 legacy "$AOR" || fail "forge legacy"
 logged "dropped (malformed): .*not a cluster frame" || fail "unframed message not logged"
 whole "unframed Unregister, Exit, SipRequest without flow"
+counted malformed 1
 pass "unframed messages without a hello: dropped, logged"
 
 "$FORGE" "$CLUSTER" 1 badmac "$AOR" || fail "forge badmac"
 logged "dropped (bad MAC)" || fail "wrong MAC not logged"
 whole "wrong MAC"
+counted bad_mac 1
 [ "$(npeers)" = 0 ] || fail "a hello under a wrong MAC made a peer: $(ctl status)"
 pass "wrong MAC: dropped, logged, no peer learned"
 
@@ -66,6 +79,7 @@ pass "100 forged hellos: no peer learned"
 logged "dropped (unauthenticated): unregister from node 4242 before its hello" ||
 	fail "messages before a hello not logged"
 whole "the right key, no hello"
+counted unauthenticated 1
 pass "the right key without a hello: nothing delivered"
 
 out=$("$FORGE" "$CLUSTER" 1 authed "$AOR" "$SECRET" "$ME") || fail "forge authed: $out"
@@ -77,6 +91,8 @@ logged "dropped (replayed): frame [0-9]* from node 4242" || fail "replayed frame
 logged "dropped (replayed): hello of an ended session of node 4242" ||
 	fail "the hello of an ended session was not refused"
 whole "Unregister, Exit, SipRequest from an authenticated peer"
+counted refused 3
+counted replayed 1
 pass "authenticated peer: Ping answered; Unregister, Exit, SipRequest refused; replays dropped"
 
 "$FORGE" "$CLUSTER" 1 learn 70 "$SECRET" || fail "forge learn"
@@ -84,6 +100,11 @@ logged "dropped (peer table full)" || fail "a full peer table not logged"
 n=$(npeers)
 [ "$n" -le 64 ] || fail "$n peers"
 whole "70 hellos with the right key"
+counted peers_full 1
+out=$(ctl status)
+grep -qE "^cluster +dropped [1-9][0-9]* malformed, [1-9][0-9]* bad MAC, [1-9][0-9]* unauthenticated, [1-9][0-9]* replayed, [1-9][0-9]* refused, [1-9][0-9]* peers full$" <<<"$out" ||
+	fail "pbxctl status table: no cluster drop counters: $out"
+pass "pbxctl status counts each drop: $(grep '^cluster ' <<<"$out")"
 pass "70 nodes say hello: table bounded at $n peers, logged"
 
 # learned peers that never answer are forgotten after 3 dead times (9 s)

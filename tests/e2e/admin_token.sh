@@ -3,7 +3,8 @@
 # non-loopback admin URL without one (flag or file, exit 2, one line); with
 # one, pbxctl without it or with another is refused (exit 1, nothing done),
 # with it (--token, --token-file, PBX_ADMIN_TOKEN) it works. An ipc://
-# admin socket is a file only its owner may use (0600).
+# admin socket is a file only its owner may use (0600). Refusals are logged
+# at most once a second, with the count of those left out.
 source "$(dirname "$0")/lib.sh"
 B=$(port_base)
 B=$((B + 30))
@@ -64,6 +65,22 @@ out=$("$BIN/pbxctl" -s "$A" --token "$TOKEN" log-level) || fail "log-level with 
 grep -q "log level info" <<<"$out" || fail "a refused request changed the log level: $out"
 grep -q "admin: request refused: admin token missing or wrong" "$WORK/pbxd.log" || fail "no log line for a refusal"
 pass "pbxctl without the token or with another: refused, nothing done"
+
+# -- a flood of refusals: at most one log line a second, each counting the
+# lines left out since the previous one, so lines + counts = refusals
+for i in $(seq 30); do
+	"$BIN/pbxctl" -s "$A" --token "wrong-token-$i-0123456789" status >/dev/null 2>&1
+	[ $? = 1 ] || fail "bad token $i not refused"
+done
+sleep 1.2 # so the next refusal is logged, with the count of the flood
+"$BIN/pbxctl" -s "$A" status >/dev/null 2>&1
+[ $? = 1 ] || fail "request without a token not refused"
+lines=$(grep -c "admin: request refused" "$WORK/pbxd.log")
+left=$(grep -o "([0-9]* more refused since the last line, not logged)" "$WORK/pbxd.log" |
+	awk '{ sub(/^\(/, ""); n += $1 } END { print n + 0 }')
+[ "$lines" -lt 35 ] || fail "35 refusals logged $lines lines: no rate limit"
+[ $((lines + ${left:-0})) = 35 ] || fail "35 refusals: $lines lines + ${left:-0} left out"
+pass "35 refusals: $lines log lines, $left counted as left out"
 
 out=$("$BIN/pbxctl" -s "$A" --token "$TOKEN" status) && grep -q "^node  *pbx1" <<<"$out" ||
 	fail "status with --token: $out"

@@ -158,6 +158,14 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 		json_u64(&j, "sip_in", s->sip_in);
 		json_u64(&j, "sip_out", s->sip_out);
 		json_u64(&j, "sip_bad", s->sip_bad);
+		json_obj(&j, "cluster_dropped");
+		json_u64(&j, "malformed", s->cluster_malformed);
+		json_u64(&j, "bad_mac", s->cluster_bad_mac);
+		json_u64(&j, "unauthenticated", s->cluster_unauthenticated);
+		json_u64(&j, "replayed", s->cluster_replayed);
+		json_u64(&j, "refused", s->cluster_refused);
+		json_u64(&j, "peers_full", s->cluster_peers_full);
+		json_end_obj(&j);
 		json_arr(&j, "workers");
 		for (size_t i = 0; i < s->n_workers; i++) {
 			json_obj(&j, NULL);
@@ -196,9 +204,18 @@ print_status(const struct ctl *c, const Pbx__StatusResponse *s)
 	printf("storage    %llu events, %llu commits%s\n",
 	       (unsigned long long)s->events, (unsigned long long)s->commits,
 	       s->store_failing ? "; COMMITS FAIL: new calls get 503" : "");
-	printf("sip        %llu in, %llu out, %llu malformed\n\n",
+	printf("sip        %llu in, %llu out, %llu malformed\n",
 	       (unsigned long long)s->sip_in, (unsigned long long)s->sip_out,
 	       (unsigned long long)s->sip_bad);
+	printf(
+	    "cluster    dropped %llu malformed, %llu bad MAC, %llu "
+	    "unauthenticated, %llu replayed, %llu refused, %llu peers full\n\n",
+	    (unsigned long long)s->cluster_malformed,
+	    (unsigned long long)s->cluster_bad_mac,
+	    (unsigned long long)s->cluster_unauthenticated,
+	    (unsigned long long)s->cluster_replayed,
+	    (unsigned long long)s->cluster_refused,
+	    (unsigned long long)s->cluster_peers_full);
 	table_init(&t, 3, "WORKER", "ACTORS", "MESSAGES");
 	for (size_t i = 0; i < s->n_workers; i++) {
 		snprintf(num[0], sizeof(num[0]), "%u", s->workers[i]->index);
@@ -739,13 +756,19 @@ main(int argc, char **argv)
 				printf("removed %u binding%s\n",
 				       r->unregister->removed,
 				       r->unregister->removed == 1 ? "" : "s");
-		} else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_TRACE)
-			printf("sip trace %s\n", !r->trace->on ? "off"
-			                         : r->trace->full
-			                             ? "on (full messages)"
-			                             : "on");
-		else if (r->result_case ==
-		         PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_TRACE) {
+			if (c.json)
+				printf("{\"on\":%s,\"full\":%s}\n",
+				       r->trace->on ? "true" : "false",
+				       r->trace->full ? "true" : "false");
+			else
+				printf("sip trace %s\n",
+				       !r->trace->on    ? "off"
+				       : r->trace->full ? "on (full messages)"
+				                        : "on");
+		} else if (r->result_case ==
+		           PBX__ADMIN_RESPONSE__RESULT_LOG_LEVEL) {
 			if (c.json) {
 				struct json j;
 
