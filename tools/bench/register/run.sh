@@ -58,7 +58,7 @@ need_pkg() {
 		die "cannot install $2 (see $WORK/apt-$2.log)"
 }
 need_pkg sipp sip-tester
-need_pkg kamailio kamailio
+[ "${ONLY:-}" = pbxd ] || need_pkg kamailio kamailio
 [ -x "$PBXD_BIN" ] || die "no $PBXD_BIN: build first (cmake --build ...) or set BUILD"
 
 # -- ports: a block of 10 free-looking ports
