@@ -9,6 +9,7 @@
 #include "../runtime/harness.h"
 #include "calls.h"
 #include "sip_stack.h"
+#include "../check_run.h"
 
 static struct probe P;
 static struct sip_stack stack;
@@ -80,19 +81,14 @@ START_TEST(request_without_flow_dropped)
 }
 END_TEST
 
+static void
+add_tests(TCase *tc)
+{
+	tcase_add_test(tc, request_without_flow_dropped);
+}
+
 int
 main(void)
 {
-	Suite *s = suite_create("call_router");
-	TCase *tc = tcase_create("input");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, request_without_flow_dropped);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("call_router", add_tests);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sip_stack.h"
+#include "../check_run.h"
 
 static char out[4096];
 
@@ -98,22 +99,17 @@ START_TEST(output_cut_at_cap)
 }
 END_TEST
 
-int
-main(void)
+static void
+add_tests(TCase *tc)
 {
-	Suite *s = suite_create("sip_trace");
-	TCase *tc = tcase_create("mask");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, digest_secrets_masked);
 	tcase_add_test(tc, proxy_authorization_any_case_folded_unquoted);
 	tcase_add_test(tc, other_schemes_and_bare_values_masked);
 	tcase_add_test(tc, output_cut_at_cap);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+main(void)
+{
+	return run_suite("sip_trace", add_tests);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../cluster/cluster_int.h"
+#include "../check_run.h"
 
 static const struct cluster_frame F = { .node = 7,
 	                                .nonce = 0x1122334455667788ull,
@@ -115,21 +116,16 @@ START_TEST(replay_window)
 }
 END_TEST
 
-int
-main(void)
+static void
+add_tests(TCase *tc)
 {
-	Suite *s = suite_create("frame");
-	TCase *tc = tcase_create("frame");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, seal_then_open);
 	tcase_add_test(tc, tampered_short_or_foreign_refused);
 	tcase_add_test(tc, replay_window);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+main(void)
+{
+	return run_suite("frame", add_tests);
 }

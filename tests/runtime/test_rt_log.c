@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "../check_run.h"
 
 static void
 escaped(const char *in, size_t n, const char *want)
@@ -111,21 +112,16 @@ START_TEST(a_line_is_one_line)
 }
 END_TEST
 
-int
-main(void)
+static void
+add_tests(TCase *tc)
 {
-	Suite *s = suite_create("rt_log");
-	TCase *tc = tcase_create("log");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, escape_controls_and_bad_utf8);
 	tcase_add_test(tc, escape_stops_at_a_whole_character);
 	tcase_add_test(tc, a_line_is_one_line);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int
+main(void)
+{
+	return run_suite("rt_log", add_tests);
 }

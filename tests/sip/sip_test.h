@@ -3,6 +3,8 @@
 #define TESTS_SIP_TEST_H
 
 #include <check.h>
+
+#include "../check_run.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,24 +24,6 @@ static inline struct pl
 pls(const char *s)
 {
 	return pl_from_str(s);
-}
-
-/* One suite of the given test functions, run, exit status. */
-static inline int
-run_suite(const char *name, void (*add)(TCase *tc))
-{
-	Suite *s = suite_create(name);
-	TCase *tc = tcase_create(name);
-	SRunner *sr;
-	int failed;
-
-	add(tc);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }
 
 #endif
