@@ -7,7 +7,9 @@
  * `calls` (test_store_prune checks the bytes).
  *
  * On the writer thread, between batches; the events are walked in chunks of
- * their own transactions, so no transaction grows with the log.
+ * their own transactions, so no transaction grows with the log, and the
+ * appends queued meanwhile are committed between two chunks (a REGISTER
+ * waits for one chunk, not for the whole prune).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -385,6 +387,7 @@ store_prune_run(struct store *s, struct store_prune_req *q)
 				q->st.events = at;
 				return rc;
 			}
+			store_writer_yield(s);
 		}
 	}
 	if ((rc = store_with_txn(s, prune_calls, q)))
