@@ -415,11 +415,12 @@ store_prune(struct store *s, uint64_t age_ms,
 	err = store_run_item(s, &it);
 	kept_free(&q.kept);
 	if (!err) {
-		rt_info("store: pruned %llu events, %llu calls, %llu "
-		        "tombstones",
-		        (unsigned long long)q.st.events,
-		        (unsigned long long)q.st.calls,
-		        (unsigned long long)q.st.tombs);
+		/* debug: the caller (retention) logs what went, if anything */
+		rt_debug("store: pruned %llu events, %llu calls, %llu "
+		         "tombstones",
+		         (unsigned long long)q.st.events,
+		         (unsigned long long)q.st.calls,
+		         (unsigned long long)q.st.tombs);
 		if (st)
 			*st = q.st;
 	}
