@@ -266,6 +266,48 @@ START_TEST(long_run_stays_bounded)
 }
 END_TEST
 
+/* The walk skips the young rest of an origin, and goes on with the next
+ * one: origin 5's old superseded events go although origin 1 is young. */
+START_TEST(prune_walks_every_origin)
+{
+	char *dir = tmpdir_new(), left[256] = "";
+	uint64_t now = pbx_wall_ms(), old = now - 600000;
+	rt_addr none = { 0, 0, 0 };
+	struct store_prune_stats ps;
+	struct store *s;
+	struct tev t;
+
+	ck_assert_int_eq(store_open(&s, NULL, dir, 1), 0);
+	at(s, tev_set(&t, false, "a@x", "sip:a", NULL, 0, now, 1), now);
+	at(s, tev_set(&t, false, "a@x", "sip:a", NULL, 0, now + 1, 2), now);
+	for (uint64_t i = 1; i <= 3; i++) {
+		Pbx__Event *ev = tev_set(&t, i > 1, "z@x", "sip:z", NULL, 0,
+		                         old + i, (uint32_t)i);
+		ProtobufCBinaryData d;
+
+		ev->origin = 5;
+		ev->seq = i;
+		ev->at_ms = old + i;
+		d.len = pbx__event__get_packed_size(ev);
+		d.data = malloc(d.len);
+		pbx__event__pack(ev, d.data);
+		ck_assert_int_eq(
+		    store_append_remote(s, none, 0, 5, i - 1, i, &d, 1), 0);
+		free(d.data);
+	}
+	ck_assert_int_eq(store_sync(s), 0);
+	ck_assert_int_eq(store_prune(s, 60000, NULL, 0, &ps), 0);
+	ck_assert_uint_eq(ps.events, 2);
+	ck_assert_int_eq(store_events_each(s, 5, 0, seq_of, left), 0);
+	ck_assert_str_eq(left, "3 ");
+	left[0] = '\0';
+	ck_assert_int_eq(store_events_each(s, 1, 0, seq_of, left), 0);
+	ck_assert_str_eq(left, "1 2 "); /* young: not looked at */
+	store_close(s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 TCase *
 store_tc_prune(void)
 {
@@ -274,5 +316,6 @@ store_tc_prune(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, prune_keeps_what_matters);
 	tcase_add_test(tc, long_run_stays_bounded);
+	tcase_add_test(tc, prune_walks_every_origin);
 	return tc;
 }
