@@ -378,9 +378,26 @@ repl_free(struct repl *r)
 	free(r);
 }
 
+static void
+lag_ms(struct repl *r, struct repl_origin_info *oi, uint64_t now)
+{
+	Pbx__Event *ev;
+
+	oi->lag_ms = 0;
+	if (!oi->lag_events)
+		return;
+	if (store_event_get(r->store, oi->origin, oi->seq + 1, &ev) == 0) {
+		oi->lag_ms = now > ev->at_ms ? now - ev->at_ms : 0;
+		pbx__event__free_unpacked(ev, NULL);
+	} else if (oi->end_at_ms > oi->at_ms && oi->at_ms) {
+		oi->lag_ms = oi->end_at_ms - oi->at_ms;
+	}
+}
+
 size_t
 repl_peers(struct repl *r, struct repl_peer_info *out, size_t max)
 {
+	uint64_t now = pbx_wall_ms();
 	size_t k = 0;
 
 	pthread_mutex_lock(&r->mu);
@@ -400,6 +417,7 @@ repl_peers(struct repl *r, struct repl_peer_info *out, size_t max)
 
 			memset(oi, 0, sizeof(*oi));
 			oi->origin = end->origin;
+			oi->end_at_ms = end->at_ms;
 			if (ro) {
 				oi->seq =
 				    ro->have > ro->acked ? ro->have : ro->acked;
@@ -409,12 +427,14 @@ repl_peers(struct repl *r, struct repl_peer_info *out, size_t max)
 				continue; /* its own: it is the reference */
 			oi->lag_events =
 			    end->seq > oi->seq ? end->seq - oi->seq : 0;
-			oi->lag_ms = oi->lag_events && end->at_ms > oi->at_ms
-			                 ? end->at_ms - oi->at_ms
-			                 : 0;
 		}
 	}
 	pthread_mutex_unlock(&r->mu);
+	/* how long the oldest event a peer lacks has waited: read outside
+	 * the lock (a pruned one: the difference of the two ends) */
+	for (size_t i = 0; i < k; i++)
+		for (size_t e = 0; e < out[i].n; e++)
+			lag_ms(r, &out[i].o[e], now);
 	return k;
 }
 

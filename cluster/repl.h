@@ -48,7 +48,10 @@ void repl_free(struct repl *r);
 struct repl_origin_info {
 	uint32_t origin;
 	uint64_t seq, at_ms;
-	uint64_t lag_events, lag_ms; /* a peer's: our end minus its held */
+	/* a peer's: what we hold beyond it, and how long the oldest event
+	 * it lacks has waited (ms) */
+	uint64_t lag_events, lag_ms;
+	uint64_t end_at_ms; /* ours */
 };
 
 struct repl_peer_info {

@@ -63,6 +63,12 @@ struct repl_pending {
 	uint64_t *at_ms; /* live batches: each event's at_ms, for the lag */
 };
 
+/* The events of one batch being read (repl_send.c): offsets into buf. */
+struct repl_read {
+	size_t n;
+	size_t off[REPL_BATCH_EVENTS], len[REPL_BATCH_EVENTS];
+};
+
 struct repl_pruner {
 	pthread_t thread;
 	bool running;
@@ -97,6 +103,9 @@ struct repl {
 	struct repl_pending pending[REPL_MAX_PENDING];
 	uint8_t *buf; /* events read for one batch */
 	size_t buf_len, buf_cap;
+	struct repl_read rd;
+	uint64_t warned_ms; /* the last refused batch logged (rate limit) */
+	uint64_t quiet;     /* refused batches not logged since */
 	struct repl_pruner pruner;
 	_Atomic uint64_t batches_sent, batches_received, skipped;
 	_Atomic uint64_t prune_runs, pruned_events, pruned_calls, pruned_tombs;

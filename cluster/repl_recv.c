@@ -48,6 +48,25 @@ held_of(struct repl *r, uint32_t origin)
 	return 0;
 }
 
+/* A peer's batch we could not take, logged at most once a second (a peer
+ * that keeps sending a bad range must not flood the log). */
+static void
+refused(struct repl *r, uint32_t node, const Pbx__ReplEvents *e, int err)
+{
+	uint64_t now = pbx_mono_ms();
+
+	if (r->warned_ms && now - r->warned_ms < 1000) {
+		r->quiet++;
+		return;
+	}
+	rt_warn("repl: events of origin %" PRIu32 " (%" PRIu64 ", %" PRIu64
+	        "] from node %" PRIu32 " refused: %s; %" PRIu64
+	        " more refused batches not logged",
+	        e->origin, e->after, e->upto, node, strerror(err), r->quiet);
+	r->warned_ms = now;
+	r->quiet = 0;
+}
+
 static struct repl_pending *
 pending_new(struct repl *r)
 {
@@ -88,9 +107,7 @@ repl_on_events(struct repl *r, rt_actor *a, uint32_t node,
 
 	atomic_fetch_add(&r->batches_received, 1);
 	if (!node || e->origin == rt_node_id(r->rt) || !e->origin) {
-		rt_warn("repl: node %" PRIu32 " sent events of origin %" PRIu32
-		        ": ignored",
-		        node, e->origin);
+		refused(r, node, e, EINVAL); /* our own events, or none */
 		return;
 	}
 	if (!(p = pending_new(r))) {
@@ -111,9 +128,7 @@ repl_on_events(struct repl *r, rt_actor *a, uint32_t node,
 	err = store_append_remote(r->store, r->self, p->corr, e->origin,
 	                          e->after, e->upto, e->events, e->n_events);
 	if (err) {
-		rt_warn("repl: events of origin %" PRIu32 " (%" PRIu64
-		        ", %" PRIu64 "] from node %" PRIu32 " refused: %s",
-		        e->origin, e->after, e->upto, node, strerror(err));
+		refused(r, node, e, err);
 		free(p->at_ms);
 		p->at_ms = NULL;
 		p->corr = 0;

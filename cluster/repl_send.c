@@ -22,17 +22,11 @@
 #include "pbx_clock.h"
 #include "repl_int.h"
 
-struct range_read {
-	struct repl *r;
-	size_t n;
-	size_t off[REPL_BATCH_EVENTS], len[REPL_BATCH_EVENTS];
-};
-
 static int
 range_cb(void *arg, uint64_t seq, const uint8_t *p, size_t n)
 {
-	struct range_read *rd = arg;
-	struct repl *r = rd->r;
+	struct repl *r = arg;
+	struct repl_read *rd = &r->rd;
 
 	(void)seq;
 	if (rd->n == REPL_BATCH_EVENTS)
@@ -74,19 +68,18 @@ repl_may_send(struct repl *r, struct repl_peer *p, struct repl_out *o)
 static bool
 send_batch(struct repl *r, rt_actor *a, struct repl_peer *p, struct repl_out *o)
 {
-	static struct range_read rd; /* the actor's, on worker 0 */
+	struct repl_read *rd = &r->rd;
 	rt_addr to = { p->node, 0, RT_ID_REPL };
 	Pbx__ReplEvents *ev;
 	uint64_t upto = 0;
 	rt_msg *m;
 	int err;
 
-	rd.r = r;
-	rd.n = 0;
+	rd->n = 0;
 	r->buf_len = 0;
 	err =
 	    store_events_range(r->store, o->origin, o->sent, REPL_BATCH_EVENTS,
-	                       REPL_BATCH_BYTES, &upto, range_cb, &rd);
+	                       REPL_BATCH_BYTES, &upto, range_cb, r);
 	if (err) {
 		rt_warn("repl: reading origin %" PRIu32 " after %" PRIu64
 		        ": %s",
@@ -96,7 +89,7 @@ send_batch(struct repl *r, rt_actor *a, struct repl_peer *p, struct repl_out *o)
 	if (upto <= o->sent)
 		return false;
 	m = rt_msg_new(PBX__ENVELOPE__BODY_REPL_EVENTS,
-	               r->buf_len + rd.n * sizeof(ProtobufCBinaryData), &ev);
+	               r->buf_len + rd->n * sizeof(ProtobufCBinaryData), &ev);
 	if (!m)
 		return false;
 	ev->origin = o->origin;
@@ -104,12 +97,12 @@ send_batch(struct repl *r, rt_actor *a, struct repl_peer *p, struct repl_out *o)
 	ev->upto = upto;
 	ev->batch = ++r->next_batch;
 	ev->live = o->live;
-	ev->n_events = rd.n;
-	ev->events = rt_msg_alloc(m, rd.n * sizeof(*ev->events));
-	for (size_t i = 0; i < rd.n; i++) {
-		ev->events[i].len = rd.len[i];
+	ev->n_events = rd->n;
+	ev->events = rt_msg_alloc(m, rd->n * sizeof(*ev->events));
+	for (size_t i = 0; i < rd->n; i++) {
+		ev->events[i].len = rd->len[i];
 		ev->events[i].data =
-		    rt_msg_memdup(m, r->buf + rd.off[i], rd.len[i]);
+		    rt_msg_memdup(m, r->buf + rd->off[i], rd->len[i]);
 	}
 	if (rt_send(a, to, m) != 0) {
 		rt_msg_free(m); /* the link is down: its PeerLink follows */

@@ -19,6 +19,11 @@ pass "node 3 stopped: the others see its link down"
 LPK=1 load side1 1 1010 1029 60 30 || problem "node 1 did not serve during the partition: sipp exit $?"
 LPK=2 load side2 2 1030 1049 60 30 || problem "node 2 did not serve during the partition: sipp exit $?"
 pass "nodes 1 and 2 served $(sipp_stat side1 "SuccessfulCall(C)") and $(sipp_stat side2 "SuccessfulCall(C)") registrations meanwhile"
+# pbxctl cluster on node 1 shows node 3 behind on node 1's origin
+behind=$(nctl 1 cluster --json | jq -c '.peers[] | select(.node == 3) | .origins[] | select(.origin == 1)')
+jq -e '.lag_events > 0 and .lag_ms > 0' <<<"$behind" >/dev/null ||
+	problem "node 1 does not show node 3 behind: $behind"
+echo "node 1's view of node 3 during the partition: $behind"
 kill -CONT "${NPID[3]}"
 LPK=4 load after 3 1050 1059 10 20 || problem "node 3 did not serve right after the partition: sipp exit $?"
 pass "node 3 resumed and served at once"
@@ -30,6 +35,10 @@ for i in 1 2 3; do
 done
 wait_for 60 same_digest 1 2 3 || problem "digests differ after healing: $(for i in 1 2 3; do digest "$i"; done | tr '\n' ' ')"
 pass "converged after the partition: $(digest 1)"
+caught_up() {
+	nctl 1 cluster --json | jq -e '.peers[] | select(.node == 3) | .origins | all(.lag_events == 0)' >/dev/null
+}
+wait_for 20 caught_up || problem "node 1 still shows node 3 behind: $(nctl 1 cluster --json | jq -c '.peers[] | select(.node == 3)')"
 show_lag 1 2 3
 stop_nodes
 finish
