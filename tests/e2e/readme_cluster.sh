@@ -20,7 +20,7 @@ block=$(awk '/^## A cluster on one machine/ { on = 1; next }
 cmds=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' <<<"$block" | sed -e 's/[[:space:]]*#.*$//' -e 's/[[:space:]]*$//')
 adapt() { sed -e "s|build/bin/|$BIN/|g" -e "s|conf/pbx.yaml|$SRC/conf/pbx.yaml|g" <<<"$1"; }
 
-status_out= ping_out= n=0
+status_out= ping_out= cluster_out= n=0
 while IFS= read -r c; do
 	[ -n "${c// /}" ] || continue
 	c=$(adapt "$c")
@@ -38,6 +38,9 @@ while IFS= read -r c; do
 	*"pbxctl ping"*)
 		ping_out=$(eval "$c") || fail "README \"$c\": $ping_out"
 		;;
+	*"pbxctl cluster"*)
+		cluster_out=$(eval "$c") || fail "README \"$c\": $cluster_out"
+		;;
 	*) fail "README command this test does not know: $c" ;;
 	esac
 done <<<"$cmds"
@@ -49,6 +52,9 @@ pass "README: two nodes start, pbxctl status shows pbx2 up"
 [ "$(grep -c 'reply from pbx2 (node 2)' <<<"$ping_out")" = 3 ] || fail "README ping: $ping_out"
 pass "README: pbxctl ping pbx2 -n 3 gets 3 replies"
 grep -q "demo secret" "$WORK/node1.log" || fail "the demo secret is not logged"
+grep -qE '^node pbx1 \(1\): .* digest [0-9a-f]{64}$' <<<"$cluster_out" &&
+	grep -qE '^pbx2 \(2\) +up ' <<<"$cluster_out" || fail "README cluster: $cluster_out"
+pass "README: pbxctl cluster shows the digest and pbx2 up"
 
 kill -TERM "${PIDS[@]}"
 for p in "${PIDS[@]}"; do wait "$p" || fail "a README pbxd did not stop cleanly"; done
