@@ -57,6 +57,7 @@ registrar_init(struct registrar *g, struct store *store,
 		        "this node only (set the same secret on every node)");
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
+	g->auth.node = cf->node.id;
 	g->auth.algs = cf->registrar.digest;
 	g->auth.log = auth_log;
 	lim =

@@ -1,7 +1,8 @@
 /* Digest authentication (actors/auth/auth.c): the nonce's MAC is HMAC-SHA256 of
- * time, salt and realm under the secret (checked against OpenSSL's HMAC()),
- * with several secrets in one thread and from several threads, salts that
- * do not repeat, and auth_check's verdicts on a REGISTER. */
+ * time, node, salt and realm under the secret (checked against OpenSSL's
+ * HMAC()), with several secrets in one thread and from several threads, salts
+ * that do not repeat, and auth_check's verdicts on a REGISTER (another node's
+ * nonce: AUTH_FOREIGN). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <openssl/evp.h>
@@ -17,17 +18,18 @@
 #define NONCE_LEN 64
 
 static uint64_t
-hex_u64(const char *p)
+hex_get(const char *p, int n)
 {
 	char tmp[17];
 
-	memcpy(tmp, p, 16);
-	tmp[16] = '\0';
+	memcpy(tmp, p, (size_t)n);
+	tmp[n] = '\0';
 	return strtoull(tmp, NULL, 16);
 }
 
-/* Whether the nonce is time, salt and the first half of HMAC-SHA256(secret,
- * time|salt|realm) as OpenSSL's one-shot HMAC() computes it; the salt out. */
+/* Whether the nonce is time, node, salt and the first half of
+ * HMAC-SHA256(secret, time|node|salt|realm) (time and node 32 bits, salt
+ * 64, big-endian) as OpenSSL's one-shot HMAC() computes it; the salt out. */
 static bool
 nonce_is_hmac(const struct auth *a, const char *nonce, uint64_t now,
               uint64_t *salt)
@@ -36,20 +38,25 @@ nonce_is_hmac(const struct auth *a, const char *nonce, uint64_t now,
 	unsigned char in[16 + sizeof(a->realm)], md[32];
 	unsigned int ml = sizeof(md);
 	size_t rl = strlen(a->realm);
-	uint64_t ts = hex_u64(nonce), s = hex_u64(nonce + 16);
+	uint64_t ts = hex_get(nonce, 8), node = hex_get(nonce + 8, 8),
+	         s = hex_get(nonce + 16, 16);
 	char want[NONCE_LEN + 1];
 
-	if (strlen(nonce) != NONCE_LEN || ts != now)
+	if (strlen(nonce) != NONCE_LEN || ts != (uint32_t)now ||
+	    node != a->node)
 		return false;
-	for (int i = 0; i < 8; i++) {
-		in[i] = (unsigned char)(ts >> (56 - 8 * i));
-		in[8 + i] = (unsigned char)(s >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++) {
+		in[i] = (unsigned char)(ts >> (24 - 8 * i));
+		in[4 + i] = (unsigned char)(node >> (24 - 8 * i));
 	}
+	for (int i = 0; i < 8; i++)
+		in[8 + i] = (unsigned char)(s >> (56 - 8 * i));
 	memcpy(in + 16, a->realm, rl);
 	if (!HMAC(EVP_sha256(), a->secret, sizeof(a->secret), in, 16 + rl, md,
 	          &ml))
 		return false;
-	snprintf(want, sizeof(want), "%016llx%016llx", (unsigned long long)ts,
+	snprintf(want, sizeof(want), "%08llx%08llx%016llx",
+	         (unsigned long long)ts, (unsigned long long)node,
 	         (unsigned long long)s);
 	for (int i = 0; i < 16; i++) {
 		want[32 + 2 * i] = hex[md[i] >> 4];
@@ -66,21 +73,23 @@ START_TEST(nonce_mac_is_hmac_sha256)
 	static const struct {
 		const char *realm, *secret;
 		uint64_t now;
+		uint32_t node;
 	} v[] = {
-		{ "example.com", "cluster-secret", 1700000000 },
-		{ "example.com", "another secret", 1700000000 },
-		{ "pbx.example.org", "cluster-secret", 0 },
-		{ "x", "", 0xffffffffffffffffull },
+		{ "example.com", "cluster-secret", 1700000000, 1 },
+		{ "example.com", "another secret", 1700000000, 2 },
+		{ "pbx.example.org", "cluster-secret", 0, 0xffffffffu },
+		{ "x", "", 0xfffffff0u, 0 },
 		{ "a.realm.of.some.length.to.take.more.than.one.sha256."
 		  "block.with.the.sixteen.bytes.of.time.and.salt.example.net",
-		  "k", 1234567890 },
-		{ "random.example.com", NULL, 42 },
+		  "k", 1234567890, 7 },
+		{ "random.example.com", NULL, 42, 3 },
 	};
 	struct auth a;
 	char nonce[NONCE_LEN + 1];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		auth_init(&a, v[i].realm, v[i].secret, 300);
+		a.node = v[i].node;
 		for (int k = 0; k < 4; k++) {
 			auth_nonce(&a, nonce, sizeof(nonce), v[i].now + k);
 			ck_assert_msg(
@@ -117,8 +126,9 @@ START_TEST(short_buffer_is_terminated)
 
 	auth_init(&a, "example.com", "s", 300);
 	memset(buf, 'X', sizeof(buf));
+	a.node = 2;
 	auth_nonce(&a, buf, 17, 1);
-	ck_assert_str_eq(buf, "0000000000000001");
+	ck_assert_str_eq(buf, "0000000100000002");
 	auth_nonce(&a, full, sizeof(full), 1);
 	ck_assert_uint_eq(strlen(full), NONCE_LEN);
 }
@@ -269,19 +279,30 @@ check(const struct auth *a, const char *user, const char *password,
 
 START_TEST(check_verdicts)
 {
-	struct auth a, b, other;
+	struct auth a, b, same, other;
 	char nonce[NONCE_LEN + 1], bad[NONCE_LEN + 1];
 	uint64_t now = 1700000000;
 
 	auth_init(&a, "example.com", "cluster-secret", 300);
 	auth_init(&b, "example.com", "cluster-secret", 300); /* another node */
+	auth_init(&same, "example.com", "cluster-secret", 300); /* this one */
 	auth_init(&other, "example.com", "not ours", 300);
+	a.node = same.node = 1;
+	b.node = 2;
+	other.node = 1;
 	auth_nonce(&a, nonce, sizeof(nonce), now);
 	for (int alg = SIP_DIGEST_MD5; alg <= SIP_DIGEST_SHA256; alg++) {
 		ck_assert_int_eq(check(&a, "1000", "1234", nonce, alg, now + 5),
 		                 AUTH_OK);
-		ck_assert_int_eq(check(&b, "1000", "1234", nonce, alg, now),
+		ck_assert_int_eq(check(&same, "1000", "1234", nonce, alg, now),
 		                 AUTH_OK);
+		/* another node knows the nonce (same secret) but not its
+		 * counts: stale, so the client asks it for one of its own;
+		 * a wrong password is still wrong there */
+		ck_assert_int_eq(check(&b, "1000", "1234", nonce, alg, now),
+		                 AUTH_FOREIGN);
+		ck_assert_int_eq(check(&b, "1000", "4321", nonce, alg, now),
+		                 AUTH_WRONG);
 		ck_assert_int_eq(check(&a, "1000", "4321", nonce, alg, now),
 		                 AUTH_WRONG);
 		ck_assert_int_eq(check(&a, "2000", "1234", nonce, alg, now),
