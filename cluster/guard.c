@@ -114,6 +114,13 @@ cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
 		if (!e->pong || !answer_target(to))
 			break;
 		return 0;
+	case PBX__ENVELOPE__BODY_AUTH_FAILURES:
+		/* a peer's wrong-password counts: to worker 0's registrar
+		 * only, never a reply (actors/registrar/registrar_share.c) */
+		if (!e->auth_failures || e->reply || e->correlation ||
+		    to->id != RT_ID_REGISTRAR || to->worker != 0)
+			break;
+		return 0;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
 		/* a bounce of our request: completes it at once */
 		if (!e->undeliverable || !e->correlation || !answer_target(to))

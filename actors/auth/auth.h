@@ -152,6 +152,23 @@ uint64_t auth_limits_user(struct auth_limits *l, const struct pl *user,
 void auth_limits_failed(struct auth_limits *l, const struct pl *user,
                         const struct pl *realm, const struct sockaddr *src,
                         uint64_t now_ms);
+/* Sharing with the cluster's other nodes: with on, each local failure is
+ * also kept, aggregated per source and per user, for auth_limits_take. */
+struct auth_failure {
+	uint8_t ip[16];
+	uint8_t ip_len; /* 4 or 16: a source's failures; 0: a user's */
+	char user[128], realm[128];
+	uint32_t count;
+};
+void auth_limits_share(struct auth_limits *l, bool on);
+/* Take (and forget) at most max of the failures kept since the last take:
+ * how many were written. Any thread. */
+size_t auth_limits_take(struct auth_limits *l, struct auth_failure *out,
+                        size_t max);
+/* Count a peer's failures here (not kept for sharing: nothing echoes); a
+ * log line when a backoff starts. */
+void auth_limits_remote(struct auth_limits *l, const struct auth_failure *f,
+                        uint64_t now_ms);
 /* A success: src is a source of user's from now on. */
 void auth_limits_passed(struct auth_limits *l, const struct pl *user,
                         const struct pl *realm, const struct sockaddr *src,

@@ -416,6 +416,7 @@ regw_init(rt_actor *a, void *arg)
 	 * again, and expire what expired meanwhile */
 	if (w->g->store)
 		store_locations_each(w->g->store, restore_one, a);
+	registrar_share_start(a, w->g);
 	return 0;
 }
 
@@ -430,6 +431,10 @@ regw_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, w, env);
+		break;
+	case PBX__ENVELOPE__BODY_AUTH_FAILURES:
+		if (rt_self(a).worker == 0)
+			registrar_share_in(a, w->g, env);
 		break;
 	case PBX__ENVELOPE__BODY_DOWN:
 		pthread_mutex_lock(&w->g->aors_mu);

@@ -573,6 +573,68 @@ START_TEST(failures_back_off_exponentially)
 }
 END_TEST
 
+/* Sharing with peers: local failures kept aggregated per source and per
+ * user, taken once; a peer's counts start the backoff here and are not
+ * kept for sharing again (nothing echoes). */
+START_TEST(failures_are_shared_once_and_counted_remotely)
+{
+	const struct auth_limit_conf c = { 10, 60, 2, 8, 4 };
+	struct auth_limits *l, *peer;
+	struct auth_failure f[8];
+	struct sockaddr_in x = sin_of("192.0.2.1");
+	struct sockaddr *sx = (struct sockaddr *)&x;
+	struct pl user = pl_from_str("1000"),
+	          realm = pl_from_str("example.com");
+	uint64_t t = 1000000;
+	size_t n;
+
+	ck_assert_int_eq(auth_limits_alloc(&l, &c, NULL), 0);
+	ck_assert_int_eq(auth_limits_alloc(&peer, &c, NULL), 0);
+	auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_take(l, f, 8), 0); /* sharing off */
+	auth_limits_share(l, true);
+	auth_limits_share(peer, true);
+	for (int i = 0; i < 6; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	n = auth_limits_take(l, f, 8);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(f[i].count, 6);
+		if (f[i].ip_len) {
+			ck_assert_uint_eq(f[i].ip_len, 4);
+			ck_assert_mem_eq(f[i].ip, &x.sin_addr, 4);
+		} else {
+			ck_assert_str_eq(f[i].user, "1000");
+			ck_assert_str_eq(f[i].realm, "example.com");
+		}
+		auth_limits_remote(peer, &f[i], t);
+	}
+	ck_assert_uint_eq(auth_limits_take(l, f, 8), 0);    /* taken once */
+	ck_assert_uint_eq(auth_limits_take(peer, f, 8), 0); /* no echo */
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 0);
+	/* 6 there and 4 here: the 10th starts the backoff here */
+	for (int i = 0; i < 3; i++)
+		auth_limits_failed(peer, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 0);
+	auth_limits_failed(peer, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 2000);
+	ck_assert_uint_eq(auth_limits_user(peer, &user, &realm, NULL, t), 2000);
+	/* a peer's huge count is bounded, and starts one backoff */
+	{
+		struct sockaddr_in z = sin_of("192.0.2.9");
+
+		f[0] =
+		    (struct auth_failure){ .ip_len = 4, .count = 4000000000u };
+		memcpy(f[0].ip, &z.sin_addr, 4);
+		auth_limits_remote(l, &f[0], t);
+		ck_assert_uint_eq(
+		    auth_limits_source(l, (struct sockaddr *)&z, t), 2000);
+	}
+	auth_limits_free(l);
+	auth_limits_free(peer);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -585,6 +647,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, accepted_counts_are_not_accepted_again);
 	tcase_add_test(tc, a_full_table_forgets_safely);
 	tcase_add_test(tc, failures_back_off_exponentially);
+	tcase_add_test(tc, failures_are_shared_once_and_counted_remotely);
 }
 
 int
