@@ -196,6 +196,20 @@ registration_of(rt_actor *a, struct registrar *g, const char *aor)
 	return x;
 }
 
+bool
+registrar_ensure(rt_actor *a, struct registrar *g, const char *aor)
+{
+	rt_addr x;
+	bool had;
+
+	pthread_mutex_lock(&g->aors_mu);
+	had = txn_table_get(&g->aors, aor, strlen(aor), &x) == 0;
+	if (!had)
+		x = registration_of(a, g, aor);
+	pthread_mutex_unlock(&g->aors_mu);
+	return !had && x.id != 0;
+}
+
 /* Pass the packet being handled on, uncopied. */
 static void
 forward(rt_actor *a, rt_addr to)
@@ -389,13 +403,28 @@ on_unregister(rt_actor *a, struct regw *w, const Pbx__Envelope *env)
 		rt_msg_free(m);
 }
 
+/* Whether this node keeps an actor for the AOR after a start: it holds
+ * the flow of one of its bindings, or wrote one (contract §6). The others
+ * belong to other nodes, which expire them; a dead node's are expired by
+ * the sweep (registrar_sweep.c). */
+static bool
+ours(const Pbx__AorBindings *b, uint32_t self)
+{
+	for (size_t i = 0; i < b->n_bindings; i++)
+		if (b->bindings[i]->node == self ||
+		    b->bindings[i]->origin == self || !b->bindings[i]->origin)
+			return true;
+	return false;
+}
+
 static int
 restore_one(void *arg, const Pbx__AorBindings *b)
 {
 	rt_actor *a = arg;
 	struct regw *w = rt_state(a);
 
-	if (!b->n_bindings || !b->bindings[0]->aor)
+	if (!b->n_bindings || !b->bindings[0]->aor ||
+	    !ours(b, rt_self(a).node))
 		return 0;
 	if (rt_worker_of(rt_of(a), b->bindings[0]->aor,
 	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker) {
@@ -417,6 +446,7 @@ regw_init(rt_actor *a, void *arg)
 	if (w->g->store)
 		store_locations_each(w->g->store, restore_one, a);
 	registrar_share_start(a, w->g);
+	registrar_sweep_start(a, w->g);
 	return 0;
 }
 
