@@ -115,10 +115,20 @@ cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
 			break;
 		return 0;
 	case PBX__ENVELOPE__BODY_AUTH_FAILURES:
-		/* a peer's wrong-password counts: to worker 0's registrar
-		 * only, never a reply (actors/registrar/registrar_share.c) */
+		/* a peer's wrong-password counts: between the registrars of
+		 * worker 0 only, never a reply
+		 * (actors/registrar/registrar_share.c) */
 		if (!e->auth_failures || e->reply || e->correlation ||
-		    to->id != RT_ID_REGISTRAR || to->worker != 0)
+		    to->id != RT_ID_REGISTRAR || to->worker != 0 ||
+		    from->id != RT_ID_REGISTRAR)
+			break;
+		return 0;
+	case PBX__ENVELOPE__BODY_REPL_HAVE:
+	case PBX__ENVELOPE__BODY_REPL_EVENTS:
+	case PBX__ENVELOPE__BODY_REPL_ACK:
+		/* log replication: only between the replication actors, from
+		 * theirs (an ack names the batch, it is not a reply) */
+		if (e->reply || to->id != RT_ID_REPL || from->id != RT_ID_REPL)
 			break;
 		return 0;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
