@@ -196,18 +196,19 @@ registration_of(rt_actor *a, struct registrar *g, const char *aor)
 	return x;
 }
 
-bool
-registrar_ensure(rt_actor *a, struct registrar *g, const char *aor)
+rt_addr
+registrar_ensure(rt_actor *a, struct registrar *g, const char *aor,
+                 bool *spawned)
 {
 	rt_addr x;
-	bool had;
 
 	pthread_mutex_lock(&g->aors_mu);
-	had = txn_table_get(&g->aors, aor, strlen(aor), &x) == 0;
-	if (!had)
+	*spawned = txn_table_get(&g->aors, aor, strlen(aor), &x) != 0;
+	if (*spawned)
 		x = registration_of(a, g, aor);
 	pthread_mutex_unlock(&g->aors_mu);
-	return !had && x.id != 0;
+	*spawned = *spawned && x.id != 0;
+	return x;
 }
 
 /* Pass the packet being handled on, uncopied. */
@@ -423,8 +424,7 @@ restore_one(void *arg, const Pbx__AorBindings *b)
 	rt_actor *a = arg;
 	struct regw *w = rt_state(a);
 
-	if (!b->n_bindings || !b->bindings[0]->aor ||
-	    !ours(b, rt_self(a).node))
+	if (!b->n_bindings || !b->bindings[0]->aor || !ours(b, rt_self(a).node))
 		return 0;
 	if (rt_worker_of(rt_of(a), b->bindings[0]->aor,
 	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker) {

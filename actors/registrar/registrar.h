@@ -104,9 +104,10 @@ void registrar_share_in(rt_actor *a, struct registrar *g,
 /* The expiry of a dead node's bindings (registrar_sweep.c), in worker 0's
  * registrar actor. */
 void registrar_sweep_start(rt_actor *a, struct registrar *g);
-/* Spawn aor's registration actor here unless it has one: true when it was
- * spawned. */
-bool registrar_ensure(rt_actor *a, struct registrar *g, const char *aor);
+/* aor's registration actor, spawned here if it has none (*spawned then);
+ * zero without memory. */
+rt_addr registrar_ensure(rt_actor *a, struct registrar *g, const char *aor,
+                         bool *spawned);
 
 extern const rt_kind registrar_kind;
 extern const rt_kind registration_kind;

@@ -478,6 +478,10 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, r, env);
 		break;
+	case PBX__ENVELOPE__BODY_REGISTRATION_SYNC:
+		reg_sync(a, r);
+		reg_expire(a, r);
+		break;
 	case PBX__ENVELOPE__BODY_STORE_COMMITTED:
 		on_committed(a, r, env->correlation, true);
 		if (r->stale && !r->npend)
