@@ -62,7 +62,7 @@ repl_out_reset(struct repl_out *o, uint64_t from)
 {
 	o->n_fl = 0;
 	o->acked = o->sent = from;
-	o->restart = o->paused = o->live = false;
+	o->restart = o->paused = o->live = o->had_have = false;
 }
 
 /* Our log's end per origin moves on (never back). */

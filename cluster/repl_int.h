@@ -34,7 +34,7 @@ struct repl_out {
 	uint64_t sent;  /* the end of what is in flight; acked when none */
 	uint64_t have;  /* the peer's held seq as its last ReplHave said */
 	uint64_t have_at_ms;
-	uint64_t prev_have; /* the one before: is it moving? */
+	bool had_have; /* have is from a have of the peer: is it moving? */
 	struct repl_flight fl[REPL_WINDOW];
 	unsigned n_fl;
 	bool restart; /* an ack said the peer holds another seq: start from

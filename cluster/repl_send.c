@@ -191,10 +191,14 @@ have_one(struct repl *r, struct repl_peer *p, uint32_t origin,
 {
 	struct repl_out *o = repl_out_get(p, origin, true);
 	const Pbx__StoreCursor *end;
+	bool moved;
 
 	if (!o)
 		return;
-	o->prev_have = o->have;
+	/* the first have after a (re)start says nothing of progress */
+	moved = !o->had_have || (c ? c->seq : 0) != o->have;
+
+	o->had_have = true;
 	o->have = c ? c->seq : 0;
 	o->have_at_ms = c ? c->at_ms : 0;
 	if (o->n_fl == 0) {
@@ -203,8 +207,7 @@ have_one(struct repl *r, struct repl_peer *p, uint32_t origin,
 	}
 	end = repl_end(r, origin);
 	if (origin != rt_node_id(r->rt) && origin != p->node)
-		o->gossip =
-		    end && o->have < end->seq && o->have == o->prev_have;
+		o->gossip = end && o->have < end->seq && !moved;
 }
 
 void

@@ -7,7 +7,9 @@
  * `calls` (test_store_prune checks the bytes).
  *
  * On the writer thread, between batches; the events are walked in chunks of
- * their own transactions, so no transaction grows with the log.
+ * their own transactions, so no transaction grows with the log, and the
+ * appends queued meanwhile are committed between two chunks (a REGISTER
+ * waits for one chunk, not for the whole prune).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -112,6 +114,7 @@ struct store_prune_req {
 	struct kept kept;
 	uint8_t resume[STORE_KEY_LEN]; /* the next event to look at */
 	bool done;
+	bool mark; /* the first pass: only note the calls to keep */
 };
 
 /* Every peer holds (origin, seq). */
@@ -238,8 +241,9 @@ call_of(const Pbx__Event *ev)
 }
 
 /* A call event goes when its call ended before the cutoff (or has no
- * record left) and every peer holds it; one a peer lacks keeps its
- * call's record. */
+ * record left) and every peer holds every old event of that call: a first
+ * pass (q->mark) notes the calls one of whose events a peer lacks, whose
+ * events and record then all stay (a replay must make the same record). */
 static int
 call_matters(struct store *s, MDB_txn *txn, struct store_prune_req *q,
              const MDB_val *v, const struct store_wire_event *e, bool *keep)
@@ -262,11 +266,11 @@ call_matters(struct store *s, MDB_txn *txn, struct store_prune_req *q,
 		pbx__call_record__free_unpacked(r, NULL);
 	if (!over)
 		return 0;
-	if (held(q, e->origin, e->seq)) {
-		*keep = false;
-		return 0;
-	}
-	return kept_add(&q->kept, call);
+	if (q->mark)
+		return held(q, e->origin, e->seq) ? 0
+		                                  : kept_add(&q->kept, call);
+	*keep = kept_has(&q->kept, call);
+	return 0;
 }
 
 /* One chunk of the events from q->resume on. */
@@ -296,7 +300,9 @@ prune_events(struct store *s, MDB_txn *txn, void *arg)
 		    store_wire_event(v.mv_data, v.mv_size, &e) == 0 &&
 		    e.at_ms < q->cutoff) {
 			if (e.kind >= 16 && e.kind <= 19)
-				rc = binding_matters(s, txn, &e, &keep);
+				rc = q->mark
+				         ? 0
+				         : binding_matters(s, txn, &e, &keep);
 			else
 				rc = call_matters(s, txn, q, &v, &e, &keep);
 		}
@@ -367,16 +373,21 @@ store_prune_run(struct store *s, struct store_prune_req *q)
 	uint64_t before = q->st.events;
 	int rc;
 
-	memset(q->resume, 0, sizeof(q->resume));
 	if ((rc = store_with_txn(s, prune_tombs, q)))
 		return rc;
-	while (!q->done) {
-		uint64_t at = q->st.events;
+	for (int pass = 0; pass < 2; pass++) {
+		memset(q->resume, 0, sizeof(q->resume));
+		q->done = false;
+		q->mark = pass == 0;
+		while (!q->done) {
+			uint64_t at = q->st.events;
 
-		rc = store_with_txn(s, prune_events, q);
-		if (rc) {
-			q->st.events = at;
-			return rc;
+			rc = store_with_txn(s, prune_events, q);
+			if (rc) {
+				q->st.events = at;
+				return rc;
+			}
+			store_writer_yield(s);
 		}
 	}
 	if ((rc = store_with_txn(s, prune_calls, q)))

@@ -170,6 +170,9 @@ int store_writer_start(struct store *s);
  * when it is full (writer thread). 0, an MDB_* code or a positive errno. */
 int store_with_txn(struct store *s,
                    int (*fn)(struct store *, MDB_txn *, void *), void *arg);
+/* Between two transactions of a long job (a prune): commit the appends
+ * queued meanwhile, so they wait for one chunk, not the whole job. */
+void store_writer_yield(struct store *s);
 /* Queue a rebuild or prune item and wait until the writer did it. */
 int store_run_item(struct store *s, struct store_item *it);
 void store_writer_stop(struct store *s);

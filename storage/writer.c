@@ -448,6 +448,29 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void
+store_writer_yield(struct store *s)
+{
+	struct store_item *first, **pp;
+
+	pthread_mutex_lock(&s->mu);
+	first = s->head;
+	for (pp = &s->head; *pp && ((*pp)->kind == STORE_ITEM_APPEND ||
+	                            (*pp)->kind == STORE_ITEM_REMOTE);
+	     pp = &(*pp)->next)
+		;
+	if (pp == &s->head) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	s->head = *pp; /* what is left: a rebuild or a prune first */
+	*pp = NULL;
+	if (!s->head)
+		s->tail = &s->head;
+	pthread_mutex_unlock(&s->mu);
+	commit_batch(s, first, NULL);
+}
+
 static void
 process(struct store *s, struct store_item *list)
 {

@@ -60,5 +60,26 @@ for i in 1 2 3; do
 done
 pass "no event applied twice: $(log_count 1) events on each node"
 show_lag 1 2 3
+
+# Gossip: node 3 away (stopped cleanly) while node 1 takes a registration,
+# then node 1 dies for good: node 3 back gets node 1's event from node 2
+kill -TERM "${NPID[3]}"
+wait "${NPID[3]}" || problem "node 3 did not stop cleanly"
+unset 'NPID[3]'
+PBX=127.0.0.1:$(sip_of 1) run_sipp g1099 "$SRC/tools/sipp/register.xml" -s 1099 -au 1099 -ap 1234 -m 1 -p "$(lport 5)" ||
+	fail "REGISTER 1099 on node 1: sipp exit $?"
+echo 1099 >"$WORK/g1099"
+wait_for 20 has_all 2 "$WORK/g1099" || problem "node 2 did not get 1099 from node 1"
+kill -9 "${NPID[1]}"
+wait "${NPID[1]}" 2>/dev/null
+unset 'NPID[1]'
+start_node 3 1 2
+if ! wait_for 30 has_all 3 "$WORK/g1099"; then
+	problem "node 3 did not get node 1's last event from node 2"
+elif ! wait_for 30 same_digest 2 3; then
+	problem "nodes 2 and 3 differ: $(digest 2) $(digest 3)"
+else
+	pass "node 1's last event reached node 3 through node 2 after node 1 died"
+fi
 stop_nodes
 finish

@@ -16,6 +16,7 @@
 #define SIPREG 9 /* a well-known service: the registrar */
 
 static struct cluster c;
+static uint64_t from_id = 100; /* the sender's actor */
 
 static void
 setup(void)
@@ -37,8 +38,6 @@ teardown(void)
 
 /* One envelope of kind body, from (PEER, 0, 100) to (to_node, worker,
  * to_id); the filter's verdict. */
-static uint64_t from_id = 100;
-
 static int
 verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
         uint64_t to_id, bool reply, uint64_t corr)

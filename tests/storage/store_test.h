@@ -196,5 +196,6 @@ TCase *store_tc_projection(void);
 TCase *store_tc_crash(void);
 TCase *store_tc_calls(void);
 TCase *store_tc_repl(void);
+TCase *store_tc_prune(void);
 
 #endif
