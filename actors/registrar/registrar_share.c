@@ -91,7 +91,7 @@ void
 registrar_share_in(rt_actor *a, struct registrar *g, const Pbx__Envelope *env)
 {
 	const Pbx__AuthFailures *af = env->auth_failures;
-	uint64_t now = registrar_now_ms(), total = 0;
+	uint64_t now = registrar_now_ms(), by_src = 0, by_user = 0;
 	struct auth_failure f;
 	size_t bad = 0;
 
@@ -113,11 +113,14 @@ registrar_share_in(rt_actor *a, struct registrar *g, const Pbx__Envelope *env)
 			memcpy(f.realm, x->realm, rl);
 		}
 		f.count = x->count;
-		total += x->count;
+		if (f.ip_len)
+			by_src += x->count;
+		else
+			by_user += x->count;
 		auth_limits_remote(g->auth.limits, &f, now);
 	}
-	rt_debug("auth: %llu failed authentications counted by node %u "
-	         "(%zu keys, %zu unusable)",
-	         (unsigned long long)total, env->from ? env->from->node : 0,
-	         af->n_failures - bad, bad);
+	rt_debug("auth: node %u reported failed authentications: %llu by "
+	         "source, %llu by user (%zu keys, %zu unusable)",
+	         env->from ? env->from->node : 0, (unsigned long long)by_src,
+	         (unsigned long long)by_user, af->n_failures - bad, bad);
 }
