@@ -114,6 +114,15 @@ cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
 		if (!e->pong || !answer_target(to))
 			break;
 		return 0;
+	case PBX__ENVELOPE__BODY_AUTH_FAILURES:
+		/* a peer's wrong-password counts: between the registrars of
+		 * worker 0 only, never a reply
+		 * (actors/registrar/registrar_share.c) */
+		if (!e->auth_failures || e->reply || e->correlation ||
+		    to->id != RT_ID_REGISTRAR || to->worker != 0 ||
+		    from->id != RT_ID_REGISTRAR)
+			break;
+		return 0;
 	case PBX__ENVELOPE__BODY_REPL_HAVE:
 	case PBX__ENVELOPE__BODY_REPL_EVENTS:
 	case PBX__ENVELOPE__BODY_REPL_ACK:

@@ -643,6 +643,10 @@ check_registrar(struct conf *c, const struct conf_raw_registrar *r,
 			                    "registrar.actor_idle",
 			                    r->actor_idle, 1, 86400);
 		if (!rc)
+			rc = conf_take_uint(&g->expiry_grace, d,
+			                    "registrar.expiry_grace",
+			                    r->expiry_grace, 1, 86400);
+		if (!rc)
 			rc = check_throttle(&g->throttle, r->throttle, d);
 		if (!rc && r->secret != NULL && *r->secret == '\0')
 			rc = conf_bad(d, "registrar.secret",
@@ -723,6 +727,7 @@ set_defaults(struct conf *c)
 	/* 64*T1: a client retransmits a REGISTER that long, so a stopped
 	 * actor never misses one it answered */
 	c->registrar.actor_idle = 32;
+	c->registrar.expiry_grace = 30;
 	c->registrar.throttle.failures = 10;
 	c->registrar.throttle.window = 60;
 	c->registrar.throttle.backoff = 30;

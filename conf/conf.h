@@ -129,6 +129,9 @@ struct conf_registrar {
 	                 set */
 	unsigned digest; /* CONF_DIGEST_* offered in challenges; default both */
 	uint32_t actor_idle; /* s, an AOR's actor without bindings stops; 32 */
+	/* s a binding written by another node stays expired before this node
+	 * expires it (that node expires its own on time); 30 */
+	uint32_t expiry_grace;
 	/* failed authentications (REGISTER and INVITE): per source and per
 	 * user, `failures` within `window` start a backoff of `backoff`,
 	 * doubled each time up to `max_backoff` (a source) or

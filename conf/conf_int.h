@@ -123,6 +123,7 @@ struct conf_raw_registrar {
 	char *secret;
 	char *digest;
 	char *actor_idle;
+	char *expiry_grace;
 	struct conf_raw_throttle *throttle;
 };
 

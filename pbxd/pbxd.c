@@ -260,6 +260,20 @@ close_cb(uv_handle_t *h, void *arg)
 	uv_close(h, NULL);
 }
 
+/* The registrar's peers to share wrong-password counts with: the
+ * cluster's nodes whose link is up. */
+static size_t
+up_peers(void *arg, uint32_t *nodes, size_t max)
+{
+	struct cluster_peer_info pi[64];
+	size_t n = cluster_peers(arg, pi, 64), k = 0;
+
+	for (size_t i = 0; i < n && k < max; i++)
+		if (pi[i].state == CLUSTER_UP && pi[i].node)
+			nodes[k++] = pi[i].node;
+	return k;
+}
+
 /* The profile that has sip.listen (the one naming no address of its
  * own); the TLS listener belongs to it too. */
 static unsigned sip_profile;
@@ -482,6 +496,8 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < SIP_MAX_LISTEN; i++)
 		sip->profile[i] = i < n_listen ? profile_of[i] : sip_profile;
 	reg.s = sip;
+	reg.peers = up_peers; /* wrong passwords counted cluster-wide */
+	reg.peers_arg = cl;
 	sip->registrar = &reg;
 	if ((e = registrar_start(&reg, r)) != 0)
 		goto out;

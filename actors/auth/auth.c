@@ -13,9 +13,12 @@
 #include "auth.h"
 #include "pbx_clock.h"
 
-/* 16 hex of time, 16 hex of salt, 32 hex of HMAC: the salt makes every
- * challenge's nonce its own, so two devices of one AOR challenged in the
- * same second do not share a nonce (and its nonce counts) */
+/* 8 hex of time (seconds), 8 hex of the issuing node, 16 hex of salt, 32
+ * hex of HMAC over the three: the salt makes every challenge's nonce its
+ * own, so two devices of one AOR challenged in the same second do not share
+ * a nonce (and its nonce counts); the node binds the nonce to the node that
+ * remembers its counts, so that no other node of the cluster (which holds
+ * the same secret but not those counts) takes a copy of it */
 #define NONCE_LEN 64
 
 /* HMAC-SHA256 keyed states per thread: struct auth is shared read-only by
@@ -179,13 +182,13 @@ hex_put(char *out, const unsigned char *p, size_t n)
 	}
 }
 
-/* 16 lowercase hex digits, as nonce_make writes them. */
+/* n (8 or 16) lowercase hex digits, as nonce_make writes them. */
 static bool
-hex_u64(const char *p, uint64_t *v)
+hex_get(const char *p, int n, uint64_t *v)
 {
 	uint64_t x = 0;
 
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < n; i++) {
 		unsigned d;
 
 		if (p[i] >= '0' && p[i] <= '9')
@@ -202,18 +205,21 @@ hex_u64(const char *p, uint64_t *v)
 
 /* The whole nonce, NONCE_LEN characters and a NUL, into out. */
 static void
-nonce_make(const struct auth *a, char *out, uint64_t ts, uint64_t salt)
+nonce_make(const struct auth *a, char *out, uint32_t ts, uint32_t node,
+           uint64_t salt)
 {
 	unsigned char in[16 + sizeof(a->realm)], m[32];
 	size_t rl = strlen(a->realm);
 
-	for (int i = 0; i < 8; i++) {
-		in[i] = (unsigned char)(ts >> (56 - 8 * i));
-		in[8 + i] = (unsigned char)(salt >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++) {
+		in[i] = (unsigned char)(ts >> (24 - 8 * i));
+		in[4 + i] = (unsigned char)(node >> (24 - 8 * i));
 	}
+	for (int i = 0; i < 8; i++)
+		in[8 + i] = (unsigned char)(salt >> (56 - 8 * i));
 	memcpy(in + 16, a->realm, rl);
 	hmac(a->secret, in, 16 + rl, m);
-	hex_put(out, in, 16); /* time and salt, big-endian */
+	hex_put(out, in, 16); /* time, node and salt, big-endian */
 	hex_put(out + 32, m, 16);
 	out[NONCE_LEN] = '\0';
 }
@@ -251,26 +257,28 @@ auth_nonce(const struct auth *a, char *out, size_t n, uint64_t now_s)
 	if (!n)
 		return;
 	l = n > NONCE_LEN ? NONCE_LEN : n - 1;
-	nonce_make(a, nonce, now_s, salt_next());
+	nonce_make(a, nonce, (uint32_t)now_s, a->node, salt_next());
 	memcpy(out, nonce, l);
 	out[l] = '\0';
 }
 
-/* 0 and the nonce's time and salt, or EINVAL if it is not one of ours. */
+/* 0 and the nonce's time, issuing node and salt, or EINVAL if it is not
+ * one of the cluster's (made under another secret or realm, or altered). */
 static int
 nonce_time(const struct auth *a, const struct pl *nonce, uint64_t *ts,
-           uint64_t *saltp)
+           uint32_t *node, uint64_t *saltp)
 {
 	char want[NONCE_LEN + 1];
-	uint64_t t, salt;
+	uint64_t t, n, salt;
 
-	if (nonce->l != NONCE_LEN || !hex_u64(nonce->p, &t) ||
-	    !hex_u64(nonce->p + 16, &salt))
+	if (nonce->l != NONCE_LEN || !hex_get(nonce->p, 8, &t) ||
+	    !hex_get(nonce->p + 8, 8, &n) || !hex_get(nonce->p + 16, 16, &salt))
 		return EINVAL;
-	nonce_make(a, want, t, salt);
+	nonce_make(a, want, (uint32_t)t, (uint32_t)n, salt);
 	if (CRYPTO_memcmp(want, nonce->p, NONCE_LEN) != 0)
 		return EINVAL;
 	*ts = t;
+	*node = (uint32_t)n;
 	*saltp = salt;
 	return 0;
 }
@@ -448,6 +456,7 @@ auth_verify(const struct auth *a, const struct sip_msg *msg, uint64_t now_s,
 	char want[SIP_DIGEST_HEX_MAX];
 	const struct conf_user *u;
 	struct auth_nonce_use use;
+	uint32_t node;
 
 	if (!h->username.l || !h->nonce.l || !h->uri.l || !h->response.l)
 		return AUTH_MALFORMED;
@@ -460,7 +469,7 @@ auth_verify(const struct auth *a, const struct sip_msg *msg, uint64_t now_s,
 	out->username = h->username;
 	if (!uri_matches(&h->uri, &msg->ruri))
 		return AUTH_URI;
-	if (nonce_time(a, &h->nonce, &use.ts, &use.salt) != 0)
+	if (nonce_time(a, &h->nonce, &use.ts, &node, &use.salt) != 0)
 		return AUTH_BAD_NONCE;
 	if (!(u = find(find_arg, &h->username)))
 		return AUTH_UNKNOWN;
@@ -472,6 +481,12 @@ auth_verify(const struct auth *a, const struct sip_msg *msg, uint64_t now_s,
 		return AUTH_WRONG;
 	if (now_s > use.ts + a->lifetime_s || use.ts > now_s + 60)
 		return AUTH_STALE;
+	/* another node's nonce: its counts are there, not here, so a copy
+	 * of a credential accepted there would pass here; the client gets
+	 * our nonce instead (stale: it knows the password, it just asks
+	 * again, once per node it moves to) */
+	if (node != a->node)
+		return AUTH_FOREIGN;
 	use.nc = out->nc;
 	if (a->nonces) {
 		switch (auth_nonces_use(a->nonces, &use, now_s)) {

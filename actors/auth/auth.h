@@ -28,6 +28,9 @@ struct auth {
 	unsigned char secret[32];
 	char realm[128];
 	uint32_t lifetime_s;
+	/* this node's id: named in the nonces it makes, and only such nonces
+	 * are accepted (set by the owner of the struct; auth_init: 0) */
+	uint32_t node;
 	unsigned algs; /* CONF_DIGEST_* to challenge with; 0 = both */
 	/* the node's memory, shared by every worker (set by the owner of the
 	 * struct; NULL: none kept) */
@@ -50,12 +53,14 @@ enum auth_result {
 	AUTH_MALFORMED, /* unusable header: 400 */
 	AUTH_URI,       /* digest uri is not the Request-URI: 400 */
 	AUTH_REPLAYED,  /* nonce count used before: challenge stale=true */
+	AUTH_FOREIGN,   /* right password, another node's nonce: stale=true */
 };
 
 /* secret may be NULL: a random one (a single node then). */
 void auth_init(struct auth *a, const char *realm, const char *secret,
                uint32_t lifetime_s);
-/* A fresh nonce (NUL-terminated, 64 characters) for time `now_s`. */
+/* A fresh nonce (NUL-terminated, 64 characters) for time `now_s`, naming
+ * a->node. */
 void auth_nonce(const struct auth *a, char *out, size_t n, uint64_t now_s);
 /* Append the challenge headers of a 401/407: MD5, then SHA-256. */
 int auth_challenge(const struct auth *a, struct sip_buf *b, bool proxy,
@@ -76,8 +81,9 @@ int auth_creds(const struct auth *a, const struct sip_msg *msg, bool proxy,
 /* Check the request's Authorization (or Proxy-Authorization) against the
  * directory entry that `find` returns for the username: qop=auth required
  * (an RFC 2069 answer gets AUTH_NONE, a fresh challenge), the digest uri
- * must be the Request-URI, the response is compared in constant time, and
- * with a->nonces a (nonce, nc) already accepted is AUTH_REPLAYED. */
+ * must be the Request-URI, the response is compared in constant time, a
+ * nonce another node made (same secret, another a->node) is AUTH_FOREIGN,
+ * and with a->nonces a (nonce, nc) already accepted is AUTH_REPLAYED. */
 enum auth_result auth_check(const struct auth *a, const struct sip_msg *msg,
                             bool proxy, uint64_t now_s,
                             const struct conf_user *(*find)(void *arg,
@@ -145,6 +151,23 @@ uint64_t auth_limits_user(struct auth_limits *l, const struct pl *user,
  * a backoff starts. */
 void auth_limits_failed(struct auth_limits *l, const struct pl *user,
                         const struct pl *realm, const struct sockaddr *src,
+                        uint64_t now_ms);
+/* Sharing with the cluster's other nodes: with on, each local failure is
+ * also kept, aggregated per source and per user, for auth_limits_take. */
+struct auth_failure {
+	uint8_t ip[16];
+	uint8_t ip_len; /* 4 or 16: a source's failures; 0: a user's */
+	char user[128], realm[128];
+	uint32_t count;
+};
+void auth_limits_share(struct auth_limits *l, bool on);
+/* Take (and forget) at most max of the failures kept since the last take:
+ * how many were written. Any thread. */
+size_t auth_limits_take(struct auth_limits *l, struct auth_failure *out,
+                        size_t max);
+/* Count a peer's failures here (not kept for sharing: nothing echoes); a
+ * log line when a backoff starts. */
+void auth_limits_remote(struct auth_limits *l, const struct auth_failure *f,
                         uint64_t now_ms);
 /* A success: src is a source of user's from now on. */
 void auth_limits_passed(struct auth_limits *l, const struct pl *user,

@@ -17,6 +17,14 @@
  * least recently failed (preferably one not backed off) is replaced, so
  * memory is bounded; a flood of sources can only make the table forget
  * old ones.
+ *
+ * In a cluster the failures count wherever they happen: with sharing on,
+ * every local failure is also added to an outbox (per source and per user,
+ * aggregated: one entry and a count per key), which the registrar takes
+ * every 100 ms and sends to its peers; a peer adds those counts to its own
+ * tables (auth_limits_remote) but not to its outbox, so nothing echoes.
+ * The outbox is bounded like the tables: a key that finds no room is not
+ * shared (it still counts here).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,10 +37,12 @@
 #include "auth.h"
 #include "pbx_fnv.h"
 
-#define SHARDS    16u   /* a power of two */
-#define SHARD_CAP 1024u /* entries per shard, a power of two */
-#define PROBE     8u
-#define GOOD      2u /* sources remembered per user */
+#define SHARDS     16u   /* a power of two */
+#define SHARD_CAP  1024u /* entries per shard, a power of two */
+#define PROBE      8u
+#define GOOD       2u    /* sources remembered per user */
+#define OUTBOX     512u  /* keys shared per report at most, a power of two */
+#define REMOTE_MAX 1000u /* failures of one key in one report, at most */
 
 struct lent {
 	uint64_t key;                    /* 0: free */
@@ -48,10 +58,19 @@ struct ltab {
 	} shard[SHARDS];
 };
 
+struct obox {
+	uint64_t key; /* 0: free */
+	struct auth_failure f;
+};
+
 struct auth_limits {
 	struct auth_limit_conf c;
 	auth_log_h log;
 	struct ltab src, user;
+	bool share;
+	pthread_mutex_t out_mu;
+	uint32_t out_n;
+	struct obox out[OUTBOX];
 };
 
 int
@@ -68,6 +87,7 @@ auth_limits_alloc(struct auth_limits **out, const struct auth_limit_conf *c,
 		pthread_mutex_init(&l->src.shard[i].mu, NULL);
 		pthread_mutex_init(&l->user.shard[i].mu, NULL);
 	}
+	pthread_mutex_init(&l->out_mu, NULL);
 	*out = l;
 	return 0;
 }
@@ -81,6 +101,7 @@ auth_limits_free(struct auth_limits *l)
 		pthread_mutex_destroy(&l->src.shard[i].mu);
 		pthread_mutex_destroy(&l->user.shard[i].mu);
 	}
+	pthread_mutex_destroy(&l->out_mu);
 	free(l);
 }
 
@@ -259,44 +280,172 @@ count(const struct auth_limit_conf *c, struct lent *e, uint32_t max_s,
 	return true;
 }
 
-void
-auth_limits_failed(struct auth_limits *l, const struct pl *user,
-                   const struct pl *realm, const struct sockaddr *src,
-                   uint64_t now_ms)
+/* One more failure (n more: a peer's report) of src and of user; a log
+ * line when a backoff starts. */
+static void
+failed_n(struct auth_limits *l, const struct pl *user, const struct pl *realm,
+         const struct sockaddr *src, uint64_t now_ms, uint32_t n,
+         const char *why)
 {
 	pthread_mutex_t *mu;
 	struct lent *e;
 	uint32_t secs;
-	bool start;
+	bool start = false;
 	char text[INET6_ADDRSTRLEN];
 
-	if (!l || !l->c.failures)
-		return;
 	if (src) {
 		e = find(&l->src, src_key(src), true, now_ms, &mu);
-		start = count(&l->c, e, l->c.max_backoff_s, now_ms, &secs);
+		/* the counts after a backoff started go with it */
+		for (uint32_t i = 0; i < n && !start; i++)
+			start =
+			    count(&l->c, e, l->c.max_backoff_s, now_ms, &secs);
 		pthread_mutex_unlock(mu);
 		if (start) {
 			src_text(text, sizeof(text), src);
 			auth_logf(
 			    l->log, true,
 			    "auth: source %s throttled for %u s: %u failed "
-			    "authentications within %u s (requests from "
+			    "authentications within %u s%s (requests from "
 			    "it are ignored)",
-			    text, secs, l->c.failures, l->c.window_s);
+			    text, secs, l->c.failures, l->c.window_s, why);
 		}
 	}
+	start = false;
 	if (user && user->l) {
 		e = find(&l->user, user_key(user, realm), true, now_ms, &mu);
-		start = count(&l->c, e, l->c.user_max_backoff_s, now_ms, &secs);
+		for (uint32_t i = 0; i < n && !start; i++)
+			start = count(&l->c, e, l->c.user_max_backoff_s, now_ms,
+			              &secs);
 		pthread_mutex_unlock(mu);
 		if (start)
 			auth_logf(l->log, true,
 			          "auth: user %.*s@%.*s throttled for %u s: %u "
-			          "failed authentications within %u s (503 to "
-			          "sources it has not authenticated from)",
+			          "failed authentications within %u s%s (503 "
+			          "to sources it has not authenticated from)",
 			          PL_ARG(*user), PL_ARG(*realm), secs,
-			          l->c.failures, l->c.window_s);
+			          l->c.failures, l->c.window_s, why);
+	}
+}
+
+/* One failure of key into the outbox (f: what names it for a peer). */
+static void
+share(struct auth_limits *l, uint64_t key, const struct auth_failure *f)
+{
+	uint32_t b = (uint32_t)key & (OUTBOX - 1);
+
+	pthread_mutex_lock(&l->out_mu);
+	for (uint32_t i = 0; i < PROBE; i++) {
+		struct obox *x = &l->out[(b + i) & (OUTBOX - 1)];
+
+		if (x->key == key) {
+			x->f.count++;
+			break;
+		}
+		if (!x->key) {
+			x->key = key;
+			x->f = *f;
+			x->f.count = 1;
+			l->out_n++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&l->out_mu);
+}
+
+static void
+share_failure(struct auth_limits *l, const struct pl *user,
+              const struct pl *realm, const struct sockaddr *src)
+{
+	struct auth_failure f;
+
+	if (src && (src->sa_family == AF_INET || src->sa_family == AF_INET6)) {
+		memset(&f, 0, sizeof(f));
+		if (src->sa_family == AF_INET) {
+			f.ip_len = 4;
+			memcpy(f.ip,
+			       &((const struct sockaddr_in *)src)->sin_addr, 4);
+		} else {
+			f.ip_len = 16;
+			memcpy(f.ip,
+			       &((const struct sockaddr_in6 *)src)->sin6_addr,
+			       16);
+		}
+		share(l, src_key(src), &f);
+	}
+	if (user && user->l && user->l < sizeof(f.user) && realm &&
+	    realm->l < sizeof(f.realm)) {
+		memset(&f, 0, sizeof(f));
+		memcpy(f.user, user->p, user->l);
+		memcpy(f.realm, realm->p, realm->l);
+		share(l, user_key(user, realm), &f);
+	}
+}
+
+void
+auth_limits_failed(struct auth_limits *l, const struct pl *user,
+                   const struct pl *realm, const struct sockaddr *src,
+                   uint64_t now_ms)
+{
+	if (!l || !l->c.failures)
+		return;
+	failed_n(l, user, realm, src, now_ms, 1, "");
+	if (l->share)
+		share_failure(l, user, realm, src);
+}
+
+void
+auth_limits_share(struct auth_limits *l, bool on)
+{
+	if (l)
+		l->share = on && l->c.failures;
+}
+
+size_t
+auth_limits_take(struct auth_limits *l, struct auth_failure *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!l || !l->share)
+		return 0;
+	pthread_mutex_lock(&l->out_mu);
+	for (uint32_t i = 0; i < OUTBOX && l->out_n && n < max; i++) {
+		if (!l->out[i].key)
+			continue;
+		out[n++] = l->out[i].f;
+		l->out[i].key = 0;
+		l->out_n--;
+	}
+	pthread_mutex_unlock(&l->out_mu);
+	return n;
+}
+
+void
+auth_limits_remote(struct auth_limits *l, const struct auth_failure *f,
+                   uint64_t now_ms)
+{
+	struct sockaddr_storage ss;
+	struct pl user, realm;
+	uint32_t n;
+
+	if (!l || !l->c.failures || !f->count)
+		return;
+	n = f->count < REMOTE_MAX ? f->count : REMOTE_MAX;
+	memset(&ss, 0, sizeof(ss));
+	if (f->ip_len == 4) {
+		ss.ss_family = AF_INET;
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, f->ip, 4);
+		failed_n(l, NULL, NULL, (struct sockaddr *)&ss, now_ms, n,
+		         " across the cluster");
+	} else if (f->ip_len == 16) {
+		ss.ss_family = AF_INET6;
+		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, f->ip, 16);
+		failed_n(l, NULL, NULL, (struct sockaddr *)&ss, now_ms, n,
+		         " across the cluster");
+	} else if (f->user[0]) {
+		user = pl_from_str(f->user);
+		realm = pl_from_str(f->realm);
+		failed_n(l, &user, &realm, NULL, now_ms, n,
+		         " across the cluster");
 	}
 }
 

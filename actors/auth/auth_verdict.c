@@ -103,6 +103,7 @@ auth_decide(struct auth *a, const struct sip_msg *msg, bool proxy,
 		v->action = AUTH_ACCEPT;
 		return;
 	case AUTH_STALE:
+	case AUTH_FOREIGN:
 	case AUTH_REPLAYED:
 		if (v->result == AUTH_REPLAYED) {
 			src_text(from, sizeof(from), src);

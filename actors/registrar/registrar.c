@@ -57,6 +57,7 @@ registrar_init(struct registrar *g, struct store *store,
 		        "this node only (set the same secret on every node)");
 	auth_init(&g->auth, cf->registrar.realm, cf->registrar.secret,
 	          cf->registrar.nonce_lifetime);
+	g->auth.node = cf->node.id;
 	g->auth.algs = cf->registrar.digest;
 	g->auth.log = auth_log;
 	lim =
@@ -192,6 +193,21 @@ registration_of(rt_actor *a, struct registrar *g, const char *aor)
 		return (rt_addr){ 0, 0, 0 };
 	}
 	rt_watch(a, x); /* its entry goes when it stops */
+	return x;
+}
+
+rt_addr
+registrar_ensure(rt_actor *a, struct registrar *g, const char *aor,
+                 bool *spawned)
+{
+	rt_addr x;
+
+	pthread_mutex_lock(&g->aors_mu);
+	*spawned = txn_table_get(&g->aors, aor, strlen(aor), &x) != 0;
+	if (*spawned)
+		x = registration_of(a, g, aor);
+	pthread_mutex_unlock(&g->aors_mu);
+	*spawned = *spawned && x.id != 0;
 	return x;
 }
 
@@ -388,13 +404,27 @@ on_unregister(rt_actor *a, struct regw *w, const Pbx__Envelope *env)
 		rt_msg_free(m);
 }
 
+/* Whether this node keeps an actor for the AOR after a start: it holds
+ * the flow of one of its bindings, or wrote one (contract §6). The others
+ * belong to other nodes, which expire them; a dead node's are expired by
+ * the sweep (registrar_sweep.c). */
+static bool
+ours(const Pbx__AorBindings *b, uint32_t self)
+{
+	for (size_t i = 0; i < b->n_bindings; i++)
+		if (b->bindings[i]->node == self ||
+		    b->bindings[i]->origin == self || !b->bindings[i]->origin)
+			return true;
+	return false;
+}
+
 static int
 restore_one(void *arg, const Pbx__AorBindings *b)
 {
 	rt_actor *a = arg;
 	struct regw *w = rt_state(a);
 
-	if (!b->n_bindings || !b->bindings[0]->aor)
+	if (!b->n_bindings || !b->bindings[0]->aor || !ours(b, rt_self(a).node))
 		return 0;
 	if (rt_worker_of(rt_of(a), b->bindings[0]->aor,
 	                 strlen(b->bindings[0]->aor)) == rt_self(a).worker) {
@@ -415,6 +445,8 @@ regw_init(rt_actor *a, void *arg)
 	 * again, and expire what expired meanwhile */
 	if (w->g->store)
 		store_locations_each(w->g->store, restore_one, a);
+	registrar_share_start(a, w->g);
+	registrar_sweep_start(a, w->g);
 	return 0;
 }
 
@@ -429,6 +461,10 @@ regw_handle(rt_actor *a, const Pbx__Envelope *env)
 		break;
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, w, env);
+		break;
+	case PBX__ENVELOPE__BODY_AUTH_FAILURES:
+		if (rt_self(a).worker == 0)
+			registrar_share_in(a, w->g, env);
 		break;
 	case PBX__ENVELOPE__BODY_DOWN:
 		pthread_mutex_lock(&w->g->aors_mu);

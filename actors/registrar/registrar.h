@@ -39,6 +39,11 @@ struct registrar {
 	bool aors_ready;
 	struct txn_table aors;
 	_Atomic uint64_t n_ok, n_challenged, n_refused;
+	/* the nodes to share wrong-password counts with (registrar_share.c):
+	 * pbxd gives the cluster's peers that are up; NULL: none (a single
+	 * node). Any thread. */
+	size_t (*peers)(void *arg, uint32_t *nodes, size_t max);
+	void *peers_arg;
 };
 
 int registrar_init(struct registrar *g, struct store *store,
@@ -88,6 +93,21 @@ bool registrar_admit(rt_actor *a, struct registrar *g, const Pbx__SipFlow *flow,
                      const struct sip_msg *msg, struct auth_creds *cr);
 /* Wall clock in ms. */
 uint64_t registrar_now_ms(void);
+
+/* Throttling across the cluster (registrar_share.c), in worker 0's
+ * registrar actor: start sending this node's failures to g->peers, and
+ * count an AuthFailures a peer sent. */
+void registrar_share_start(rt_actor *a, struct registrar *g);
+void registrar_share_in(rt_actor *a, struct registrar *g,
+                        const Pbx__Envelope *env);
+
+/* The expiry of a dead node's bindings (registrar_sweep.c), in worker 0's
+ * registrar actor. */
+void registrar_sweep_start(rt_actor *a, struct registrar *g);
+/* aor's registration actor, spawned here if it has none (*spawned then);
+ * zero without memory. */
+rt_addr registrar_ensure(rt_actor *a, struct registrar *g, const char *aor,
+                         bool *spawned);
 
 extern const rt_kind registrar_kind;
 extern const rt_kind registration_kind;

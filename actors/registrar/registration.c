@@ -28,123 +28,18 @@
 #include "log.h"
 #include "registration_int.h"
 
-#define RECENT   4
 #define GRACE_MS 2000 /* a retired actor passes on what was on its way */
 
-/* A REGISTER as accepted (see request_key). */
-struct req_key {
-	uint64_t merge, full;
-};
-
-/* An answer waiting for the commit: a 200 to send along the REGISTER's
- * flow, or (resp NULL) an UnregisterResult to an admin request. */
-struct pending {
-	uint64_t corr;
-	char *resp;
-	size_t len;
-	struct flowc flow;
-	struct req_key key;
-	uint32_t cseq;
-	rt_addr admin;     /* who asked (pbxctl unregister) */
-	uint64_t req_corr; /* the admin request's correlation */
-	uint32_t removed;
-};
-
-struct reg {
-	struct registrar *g;
-	char aor[256];
-	struct binding *b; /* n in use, alloc allocated, cap at most */
-	size_t n, alloc, cap;
-	/* the REGISTERs last accepted (see request_key) */
-	struct {
-		struct req_key key;
-		uint32_t cseq;
-	} recent[RECENT];
-	unsigned recent_next;
-	struct pending *pend;
-	size_t npend;
-	uint64_t next_corr;
-	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
-	uint64_t idle_timer;      /* set while it has nothing to do */
-	bool retired;             /* out of the table, about to stop */
-};
-
-/* Room for n bindings: an AOR holds what it uses, not max_bindings. */
-static int
-reserve(struct reg *r, size_t n)
-{
-	struct binding *b;
-
-	if (n <= r->alloc)
-		return 0;
-	if (!(b = realloc(r->b, n * sizeof(*b))))
-		return ENOMEM;
-	r->b = b;
-	r->alloc = n;
-	return 0;
-}
-
-/* --- expiry ------------------------------------------------------------- */
-
-static void expiry_cb(rt_actor *a, void *arg);
 static void idle_check(rt_actor *a, struct reg *r);
 
-static void
-arm(rt_actor *a, struct reg *r)
-{
-	uint64_t next = UINT64_MAX, now = registrar_now_ms();
-
-	for (size_t i = 0; i < r->n; i++)
-		if (r->b[i].expires_at < next)
-			next = r->b[i].expires_at;
-	/* a timer that fires no later than needed stays (a refresh moves the
-	 * earliest expiry later: it fires, finds nothing due, and is set
-	 * again), so a REGISTER seldom touches the loop's timer heap */
-	if (r->timer && r->timer_at <= next)
-		return;
-	if (r->timer)
-		rt_timer_cancel(a, r->timer);
-	r->timer = 0;
-	if (next != UINT64_MAX) {
-		r->timer_at = next > now ? next : now;
-		r->timer = rt_timer_start(a, next > now ? next - now : 0,
-		                          expiry_cb, NULL);
-	}
-}
-
-static void
-expire(rt_actor *a, struct reg *r)
-{
-	struct change_set *cs = reg_cs_new(r->n + 1);
-	uint64_t now = registrar_now_ms();
-	size_t k = 0;
-
-	if (!cs)
-		return;
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->b[i].expires_at <= now && cs->n < cs->cap) {
-			cs->c[cs->n].kind = EXPIRED;
-			cs->c[cs->n++].b = r->b[i];
-			rt_info("binding expired: %s -> %s", r->aor,
-			        r->b[i].contact);
-		} else {
-			r->b[k++] = r->b[i];
-		}
-	}
-	r->n = k;
-	if (cs->n)
-		reg_append(a, r->g->store, r->aor, cs, 0);
-	free(cs);
-	arm(a, r);
-}
-
-static void
-expiry_cb(rt_actor *a, void *arg)
+void
+reg_expiry_cb(rt_actor *a, void *arg)
 {
 	struct reg *r = rt_state(a);
 
 	r->timer = 0;
-	expire(a, r);
+	reg_sync(a, r);
+	reg_expire(a, r);
 	idle_check(a, r);
 }
 
@@ -251,6 +146,8 @@ ok_hdrs(struct sip_buf *b, void *arg)
 		                    ? (x->expires_at - o->now + 999) / 1000
 		                    : 0;
 
+		if (!left)
+			continue; /* another node's, expired, in its grace */
 		err = sip_buf_str(b, "Contact: <");
 		err = err ? err : sip_buf_str(b, x->contact);
 		err = err ? err : sip_buf_str(b, ">;expires=");
@@ -298,6 +195,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 
 	if (!registrar_screen(a, r->g, &msg, q))
 		return;
+	reg_sync(a, r); /* what other nodes did to the AOR */
 	key = request_key(&msg, q->flow);
 	switch (seen(r, &key, msg.cseq)) {
 	case 100:
@@ -332,7 +230,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 		refuse(a, r, q, &msg, 423, NULL, extra);
 		goto out;
 	}
-	if (!code && reserve(r, nn) != 0)
+	if (!code && reg_reserve(r, nn) != 0)
 		code = 500;
 	if (code) {
 		refuse(a, r, q, &msg, code, reason, NULL);
@@ -341,7 +239,7 @@ on_register(rt_actor *a, struct reg *r, const Pbx__SipPacket *q)
 	if (nn)
 		memcpy(r->b, nb, nn * sizeof(*nb));
 	r->n = nn;
-	arm(a, r);
+	reg_arm(a, r);
 	oa = (struct ok_arg){ r, registrar_now_ms(), false };
 	/* RFC 5626 §6: a client supporting outbound that registered with
 	 * reg-id gets "Require: outbound" back */
@@ -394,23 +292,15 @@ reg_init(rt_actor *a, void *arg)
 {
 	struct reg *r = rt_state(a);
 	struct registration_arg *ra = arg;
-	Pbx__AorBindings *ab = NULL;
+	int err;
 
 	r->g = ra->g;
 	snprintf(r->aor, sizeof(r->aor), "%s", ra->aor);
 	free(ra);
 	r->cap = r->g->cfg->max_bindings;
-	if (r->g->store && store_locations_get(r->g->store, r->aor, &ab) == 0) {
-		if (reserve(r, ab->n_bindings < r->cap ? ab->n_bindings
-		                                       : r->cap) != 0) {
-			pbx__aor_bindings__free_unpacked(ab, NULL);
-			return ENOMEM;
-		}
-		for (size_t i = 0; i < ab->n_bindings && r->n < r->cap; i++)
-			reg_binding_from_pb(&r->b[r->n++], ab->bindings[i]);
-		pbx__aor_bindings__free_unpacked(ab, NULL);
-	}
-	expire(a, r); /* what expired while we were down, and the timer */
+	if ((err = reg_load(r)) != 0)
+		return err;
+	reg_expire(a, r); /* what expired while we were down, and the timer */
 	idle_check(a, r);
 	return 0;
 }
@@ -483,7 +373,7 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 		}
 	}
 	r->n = k;
-	arm(a, r);
+	reg_arm(a, r);
 	p = realloc(r->pend, (r->npend + 1) * sizeof(*p));
 	if (p) {
 		r->pend = p;
@@ -588,11 +478,19 @@ reg_handle(rt_actor *a, const Pbx__Envelope *env)
 	case PBX__ENVELOPE__BODY_UNREGISTER:
 		on_unregister(a, r, env);
 		break;
+	case PBX__ENVELOPE__BODY_REGISTRATION_SYNC:
+		reg_sync(a, r);
+		reg_expire(a, r);
+		break;
 	case PBX__ENVELOPE__BODY_STORE_COMMITTED:
 		on_committed(a, r, env->correlation, true);
+		if (r->stale && !r->npend)
+			reg_sync(a, r); /* deferred while we were ahead */
 		break;
 	case PBX__ENVELOPE__BODY_STORE_FAILED:
 		on_committed(a, r, env->correlation, false);
+		if (r->stale && !r->npend)
+			reg_sync(a, r);
 		break;
 	default:
 		break;

@@ -50,6 +50,8 @@ reg_binding_from_pb(struct binding *b, const Pbx__Binding *p)
 	b->q = p->q;
 	reg_flow_in(&b->flow, p->flow);
 	b->node = p->node;
+	b->origin = p->origin;
+	b->seq = p->seq;
 	reg_cpy(b->ua, sizeof(b->ua), p->user_agent, strlen(p->user_agent));
 }
 
@@ -171,8 +173,18 @@ fill(struct binding *x, const struct sip_contact *c, const struct sip_msg *m,
 	x->q = c->has_q ? c->q : 1000;
 	reg_flow_in(&x->flow, flow);
 	x->node = node;
+	x->origin = node; /* this node writes the version */
+	x->seq = 0;
 	reg_cpy(x->ua, sizeof(x->ua), ua ? ua->val.p : NULL,
 	        ua ? ua->val.l : 0);
+}
+
+uint64_t
+reg_due(const struct binding *b, uint32_t self, uint64_t grace_ms)
+{
+	if (!b->origin || b->origin == self)
+		return b->expires_at;
+	return b->expires_at + grace_ms;
 }
 
 uint16_t

@@ -104,6 +104,9 @@ reg_append(rt_actor *a, struct store *store, const char *aor,
 			pbx__binding_expired__init(&x[i].ex);
 			x[i].ex.aor = (char *)aor;
 			x[i].ex.contact = (char *)cs->c[i].b.contact;
+			/* only this version goes: a refresh written
+			 * meanwhile on another node stays (contract §6) */
+			x[i].ex.updated_at_ms = cs->c[i].b.updated_at;
 			x[i].ev.body_case = PBX__EVENT__BODY_BINDING_EXPIRED;
 			x[i].ev.binding_expired = &x[i].ex;
 			break;

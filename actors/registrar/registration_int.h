@@ -24,6 +24,10 @@ struct binding {
 	uint32_t q;
 	struct flowc flow;
 	uint32_t node;
+	/* the version's writer: the node whose REGISTER made it (set by the
+	 * store on what it read back; this node's id on what it makes) */
+	uint32_t origin;
+	uint64_t seq;
 	char ua[96];
 };
 
@@ -39,6 +43,68 @@ struct change_set {
 	size_t n, cap;
 	struct change_entry c[];
 };
+
+/* --- the actor's state (registration.c) ------------------------------ */
+
+#define RECENT 4
+
+/* A REGISTER as accepted (see request_key). */
+struct req_key {
+	uint64_t merge, full;
+};
+
+/* An answer waiting for the commit: a 200 to send along the REGISTER's
+ * flow, or (resp NULL) an UnregisterResult to an admin request. */
+struct pending {
+	uint64_t corr;
+	char *resp;
+	size_t len;
+	struct flowc flow;
+	struct req_key key;
+	uint32_t cseq;
+	rt_addr admin;     /* who asked (pbxctl unregister) */
+	uint64_t req_corr; /* the admin request's correlation */
+	uint32_t removed;
+};
+
+struct reg {
+	struct registrar *g;
+	char aor[256];
+	struct binding *b; /* n in use, alloc allocated, cap at most */
+	size_t n, alloc, cap;
+	/* store_aor_epoch of the AOR when b was loaded from the store */
+	uint64_t epoch;
+	bool stale; /* the epoch moved while commits were pending */
+	/* the REGISTERs last accepted (see request_key) */
+	struct {
+		struct req_key key;
+		uint32_t cseq;
+	} recent[RECENT];
+	unsigned recent_next;
+	struct pending *pend;
+	size_t npend;
+	uint64_t next_corr;
+	uint64_t timer, timer_at; /* the expiry timer; when it fires (ms) */
+	uint64_t idle_timer;      /* set while it has nothing to do */
+	bool retired;             /* out of the table, about to stop */
+};
+
+/* --- registration_sync.c: the bindings against the store and the clock */
+
+/* Room for n bindings. */
+int reg_reserve(struct reg *r, size_t n);
+/* Load the AOR's bindings from the store (at most cap), noting the epoch
+ * first (a change during the read is seen next time). */
+int reg_load(struct reg *r);
+/* Reload when another node changed the AOR since the load (its epoch
+ * moved), unless commits of ours are pending (then after them). */
+void reg_sync(rt_actor *a, struct reg *r);
+/* Expire what is due (reg_due), as events; set the timer. */
+void reg_expire(rt_actor *a, struct reg *r);
+/* The expiry timer for the earliest due binding. */
+void reg_arm(rt_actor *a, struct reg *r);
+/* The actor's expiry timer callback (registration.c). */
+void reg_expiry_cb(rt_actor *a, void *arg);
 
 /* --- registration_event.c ------------------------------------------- */
 
@@ -89,6 +155,11 @@ struct reg_rules {
 	uint64_t now;
 	uint32_t node;
 };
+
+/* When binding b is due to expire, for node `self` (ms, wall clock): at
+ * its expiry if self wrote its version, grace_ms later if another node did
+ * (that node expires it on time; if it is down, the others do). */
+uint64_t reg_due(const struct binding *b, uint32_t self, uint64_t grace_ms);
 
 /* §10.3 steps 6-8 for REGISTER m (arrived along flow) on the AOR's
  * bindings nb[0..*nn): the new binding set in nb/nn and the changes in cs;

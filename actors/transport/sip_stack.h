@@ -25,7 +25,7 @@
 #include "sip.h"
 
 #define SIP_ID_CORE      8
-#define SIP_ID_REGISTRAR 9 /* registrar.h */
+#define SIP_ID_REGISTRAR RT_ID_REGISTRAR /* registrar.h */
 #define SIP_MAX_LISTEN   16
 #define SIP_ID_UDP(i)    (16 + (uint64_t)(i))
 #define SIP_ID_TCP(i)    (32 + (uint64_t)(i)) /* listeners, worker 0 */

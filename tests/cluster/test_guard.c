@@ -150,6 +150,32 @@ START_TEST(replication)
 }
 END_TEST
 
+/* Wrong-password counts (actors/registrar/registrar_share.c): from a
+ * peer's worker-0 registrar to ours only, never a reply; a registration
+ * actor's RegistrationSync never from a peer. */
+START_TEST(auth_failures)
+{
+	const Pbx__Envelope__BodyCase k = PBX__ENVELOPE__BODY_AUTH_FAILURES;
+
+	from_id = RT_ID_REGISTRAR;
+	ck_assert_int_eq(verdict(k, SELF, 0, RT_ID_REGISTRAR, false, 0), 0);
+	ck_assert_int_eq(verdict(k, SELF, 0, RT_ID_REGISTRAR, true, 1), EPERM);
+	ck_assert_int_eq(verdict(k, SELF, 0, RT_ID_REGISTRAR, false, 3), EPERM);
+	ck_assert_int_eq(verdict(k, SELF, 1, RT_ID_REGISTRAR, false, 0), EPERM);
+	ck_assert_int_eq(verdict(k, SELF, 0, ADMIN, false, 0), EPERM);
+	ck_assert_int_eq(verdict(k, SELF, 0, ACTOR, false, 0), EPERM);
+	from_id = 100;
+	ck_assert_int_eq(verdict(k, SELF, 0, RT_ID_REGISTRAR, false, 0), EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_REGISTRATION_SYNC, SELF, 0,
+	                         ACTOR, false, 0),
+	                 EPERM);
+	from_id = RT_ID_REGISTRAR;
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_REGISTRATION_SYNC, SELF, 0,
+	                         RT_ID_REGISTRAR, false, 0),
+	                 EPERM);
+}
+END_TEST
+
 START_TEST(addresses)
 {
 	Pbx__Envelope e = PBX__ENVELOPE__INIT;
@@ -236,6 +262,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, allow_list);
 	tcase_add_test(tc, replication);
+	tcase_add_test(tc, auth_failures);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, hello_fields);
 	suite_add_tcase(s, tc);

@@ -60,6 +60,7 @@ START_TEST(shipped_file_has_extensions_1000_to_1019)
 	ck_assert_uint_eq(c->registrar.nonce_lifetime, 300);
 	ck_assert_ptr_null(c->registrar.secret);
 	ck_assert_uint_eq(c->registrar.actor_idle, 32);
+	ck_assert_uint_eq(c->registrar.expiry_grace, 30);
 	ck_assert_uint_eq(c->registrar.throttle.failures, 10);
 	ck_assert_uint_eq(c->registrar.throttle.window, 60);
 	ck_assert_uint_eq(c->registrar.throttle.backoff, 30);
@@ -443,6 +444,7 @@ START_TEST(registrar_settings)
 	                                "  nonce_lifetime: 10\n"
 	                                "  secret: \"change-me\"\n"
 	                                "  actor_idle: 1\n"
+	                                "  expiry_grace: 2\n"
 	                                "  throttle:\n"
 	                                "    failures: 0\n"
 	                                "    window: 5\n"
@@ -458,6 +460,7 @@ START_TEST(registrar_settings)
 	ck_assert_uint_eq(c->registrar.nonce_lifetime, 10);
 	ck_assert_str_eq(c->registrar.secret, "change-me");
 	ck_assert_uint_eq(c->registrar.actor_idle, 1);
+	ck_assert_uint_eq(c->registrar.expiry_grace, 2);
 	ck_assert_uint_eq(c->registrar.throttle.failures, 0);
 	ck_assert_uint_eq(c->registrar.throttle.window, 5);
 	ck_assert_uint_eq(c->registrar.throttle.backoff, 2);
@@ -467,6 +470,8 @@ START_TEST(registrar_settings)
 
 	conf_refused("idle0", "registrar:\n  actor_idle: 0\n", 2, 15,
 	             "registrar.actor_idle: must be 1 to 86400, got 0", NULL);
+	conf_refused("grace0", "registrar:\n  expiry_grace: 0\n", 2, 17,
+	             "registrar.expiry_grace: must be 1 to 86400, got 0", NULL);
 	conf_refused("thrwin", "registrar:\n  throttle: {window: 0}\n", 2, 22,
 	             "registrar.throttle.window: must be 1 to 86400, got 0",
 	             NULL);

@@ -150,3 +150,58 @@ digest() {
 }
 # codes NAME: the status codes of the replies udpsend run NAME got, one a line
 codes() { awk '{print $5}' "$WORK/$1.out"; }
+
+# -- two nodes (reg_cluster_*.sh) ---------------------------------------------
+
+# Node 1 listens on $SIP, $ADMIN, $CLUSTER (as start_pbxd), node 2 on $SIP2,
+# $ADMIN2, $CLUSTER2; the clients keep $LP and P+7..P+19.
+SIP2=$((P + 4))
+ADMIN2=tcp://127.0.0.1:$((P + 5))
+CLUSTER2=tcp://127.0.0.1:$((P + 6))
+PBX2=127.0.0.1:$SIP2
+
+# cluster_conf FILE [SED-EXPR...]: make_conf with registrar.secret and
+# cluster.secret set (the same on both nodes).
+cluster_conf() {
+	local f=$1
+	shift
+	make_conf "$f" 's/^  # secret: "change-me"$/  secret: "regauth-test-nonce-key"/' \
+		's/^  # secret: "a long random string, the same on every node"$/  secret: "regauth-test-cluster-key-0123456789"/' "$@"
+	[ "$(grep -c '^  secret: "regauth-test' "$f")" = 2 ] || fail "cluster_conf: the secrets did not apply to $SRC/conf/pbx.yaml"
+}
+
+# start_node N CONF [ARGS...]: node N (1 or 2), named nN with id N, peer of
+# the other, log in $WORK/nN.log, data in $WORK/dataN; PBXDn is its pid.
+# Waits until it answers an OPTIONS.
+start_node() {
+	local n=$1 conf=$2 sip=$SIP admin=$ADMIN cl=$CLUSTER i
+	shift 2
+	[ "$n" = 2 ] && sip=$SIP2 admin=$ADMIN2 cl=$CLUSTER2
+	"$BIN/pbxd" -c "$conf" --node "n$n" --node-id "$n" --sip "127.0.0.1:$sip" \
+		--listen external=none --data "$WORK/data$n" --admin "$admin" \
+		--cluster-listen "$cl" --peer "$CLUSTER" --peer "$CLUSTER2" --workers 2 "$@" \
+		>>"$WORK/n$n.log" 2>&1 &
+	PIDS+=($!)
+	eval "PBXD$n=$!"
+	sip_req "$WORK/ping$n.req" OPTIONS "sip:127.0.0.1:$sip"
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$(eval echo "\$PBXD$n")" 2>/dev/null || fail "node $n exited"
+		"$UDPSEND" -w 200 "127.0.0.1:$sip" "$WORK/ping$n.req" >/dev/null 2>&1 && return 0
+	done
+	fail "node $n does not answer OPTIONS on udp 127.0.0.1:$sip"
+}
+
+# link_up ADMIN: that node sees its peer up
+link_up() { "$BIN/pbxctl" -s "$1" --json status | grep -q '"state":"up"'; }
+
+# finish_nodes: stop both nodes (SIGTERM: each must exit 0), then finish
+finish_nodes() {
+	local n
+	for n in 1 2; do
+		PBXD=$(eval echo "\${PBXD$n:-}")
+		[ -n "$PBXD" ] && kill -0 "$PBXD" 2>/dev/null || continue
+		term_pbxd 100 || problem "node $n did not stop cleanly on SIGTERM"
+	done
+	PBXD=
+	finish
+}

@@ -1,7 +1,8 @@
 /* Digest authentication (actors/auth/auth.c): the nonce's MAC is HMAC-SHA256 of
- * time, salt and realm under the secret (checked against OpenSSL's HMAC()),
- * with several secrets in one thread and from several threads, salts that
- * do not repeat, and auth_check's verdicts on a REGISTER. */
+ * time, node, salt and realm under the secret (checked against OpenSSL's
+ * HMAC()), with several secrets in one thread and from several threads, salts
+ * that do not repeat, and auth_check's verdicts on a REGISTER (another node's
+ * nonce: AUTH_FOREIGN). */
 #include <arpa/inet.h>
 #include <check.h>
 #include <openssl/evp.h>
@@ -17,17 +18,18 @@
 #define NONCE_LEN 64
 
 static uint64_t
-hex_u64(const char *p)
+hex_get(const char *p, int n)
 {
 	char tmp[17];
 
-	memcpy(tmp, p, 16);
-	tmp[16] = '\0';
+	memcpy(tmp, p, (size_t)n);
+	tmp[n] = '\0';
 	return strtoull(tmp, NULL, 16);
 }
 
-/* Whether the nonce is time, salt and the first half of HMAC-SHA256(secret,
- * time|salt|realm) as OpenSSL's one-shot HMAC() computes it; the salt out. */
+/* Whether the nonce is time, node, salt and the first half of
+ * HMAC-SHA256(secret, time|node|salt|realm) (time and node 32 bits, salt
+ * 64, big-endian) as OpenSSL's one-shot HMAC() computes it; the salt out. */
 static bool
 nonce_is_hmac(const struct auth *a, const char *nonce, uint64_t now,
               uint64_t *salt)
@@ -36,20 +38,25 @@ nonce_is_hmac(const struct auth *a, const char *nonce, uint64_t now,
 	unsigned char in[16 + sizeof(a->realm)], md[32];
 	unsigned int ml = sizeof(md);
 	size_t rl = strlen(a->realm);
-	uint64_t ts = hex_u64(nonce), s = hex_u64(nonce + 16);
+	uint64_t ts = hex_get(nonce, 8), node = hex_get(nonce + 8, 8),
+	         s = hex_get(nonce + 16, 16);
 	char want[NONCE_LEN + 1];
 
-	if (strlen(nonce) != NONCE_LEN || ts != now)
+	if (strlen(nonce) != NONCE_LEN || ts != (uint32_t)now ||
+	    node != a->node)
 		return false;
-	for (int i = 0; i < 8; i++) {
-		in[i] = (unsigned char)(ts >> (56 - 8 * i));
-		in[8 + i] = (unsigned char)(s >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++) {
+		in[i] = (unsigned char)(ts >> (24 - 8 * i));
+		in[4 + i] = (unsigned char)(node >> (24 - 8 * i));
 	}
+	for (int i = 0; i < 8; i++)
+		in[8 + i] = (unsigned char)(s >> (56 - 8 * i));
 	memcpy(in + 16, a->realm, rl);
 	if (!HMAC(EVP_sha256(), a->secret, sizeof(a->secret), in, 16 + rl, md,
 	          &ml))
 		return false;
-	snprintf(want, sizeof(want), "%016llx%016llx", (unsigned long long)ts,
+	snprintf(want, sizeof(want), "%08llx%08llx%016llx",
+	         (unsigned long long)ts, (unsigned long long)node,
 	         (unsigned long long)s);
 	for (int i = 0; i < 16; i++) {
 		want[32 + 2 * i] = hex[md[i] >> 4];
@@ -66,21 +73,23 @@ START_TEST(nonce_mac_is_hmac_sha256)
 	static const struct {
 		const char *realm, *secret;
 		uint64_t now;
+		uint32_t node;
 	} v[] = {
-		{ "example.com", "cluster-secret", 1700000000 },
-		{ "example.com", "another secret", 1700000000 },
-		{ "pbx.example.org", "cluster-secret", 0 },
-		{ "x", "", 0xffffffffffffffffull },
+		{ "example.com", "cluster-secret", 1700000000, 1 },
+		{ "example.com", "another secret", 1700000000, 2 },
+		{ "pbx.example.org", "cluster-secret", 0, 0xffffffffu },
+		{ "x", "", 0xfffffff0u, 0 },
 		{ "a.realm.of.some.length.to.take.more.than.one.sha256."
 		  "block.with.the.sixteen.bytes.of.time.and.salt.example.net",
-		  "k", 1234567890 },
-		{ "random.example.com", NULL, 42 },
+		  "k", 1234567890, 7 },
+		{ "random.example.com", NULL, 42, 3 },
 	};
 	struct auth a;
 	char nonce[NONCE_LEN + 1];
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		auth_init(&a, v[i].realm, v[i].secret, 300);
+		a.node = v[i].node;
 		for (int k = 0; k < 4; k++) {
 			auth_nonce(&a, nonce, sizeof(nonce), v[i].now + k);
 			ck_assert_msg(
@@ -117,8 +126,9 @@ START_TEST(short_buffer_is_terminated)
 
 	auth_init(&a, "example.com", "s", 300);
 	memset(buf, 'X', sizeof(buf));
+	a.node = 2;
 	auth_nonce(&a, buf, 17, 1);
-	ck_assert_str_eq(buf, "0000000000000001");
+	ck_assert_str_eq(buf, "0000000100000002");
 	auth_nonce(&a, full, sizeof(full), 1);
 	ck_assert_uint_eq(strlen(full), NONCE_LEN);
 }
@@ -269,19 +279,30 @@ check(const struct auth *a, const char *user, const char *password,
 
 START_TEST(check_verdicts)
 {
-	struct auth a, b, other;
+	struct auth a, b, same, other;
 	char nonce[NONCE_LEN + 1], bad[NONCE_LEN + 1];
 	uint64_t now = 1700000000;
 
 	auth_init(&a, "example.com", "cluster-secret", 300);
 	auth_init(&b, "example.com", "cluster-secret", 300); /* another node */
+	auth_init(&same, "example.com", "cluster-secret", 300); /* this one */
 	auth_init(&other, "example.com", "not ours", 300);
+	a.node = same.node = 1;
+	b.node = 2;
+	other.node = 1;
 	auth_nonce(&a, nonce, sizeof(nonce), now);
 	for (int alg = SIP_DIGEST_MD5; alg <= SIP_DIGEST_SHA256; alg++) {
 		ck_assert_int_eq(check(&a, "1000", "1234", nonce, alg, now + 5),
 		                 AUTH_OK);
-		ck_assert_int_eq(check(&b, "1000", "1234", nonce, alg, now),
+		ck_assert_int_eq(check(&same, "1000", "1234", nonce, alg, now),
 		                 AUTH_OK);
+		/* another node knows the nonce (same secret) but not its
+		 * counts: stale, so the client asks it for one of its own;
+		 * a wrong password is still wrong there */
+		ck_assert_int_eq(check(&b, "1000", "1234", nonce, alg, now),
+		                 AUTH_FOREIGN);
+		ck_assert_int_eq(check(&b, "1000", "4321", nonce, alg, now),
+		                 AUTH_WRONG);
 		ck_assert_int_eq(check(&a, "1000", "4321", nonce, alg, now),
 		                 AUTH_WRONG);
 		ck_assert_int_eq(check(&a, "2000", "1234", nonce, alg, now),
@@ -552,6 +573,68 @@ START_TEST(failures_back_off_exponentially)
 }
 END_TEST
 
+/* Sharing with peers: local failures kept aggregated per source and per
+ * user, taken once; a peer's counts start the backoff here and are not
+ * kept for sharing again (nothing echoes). */
+START_TEST(failures_are_shared_once_and_counted_remotely)
+{
+	const struct auth_limit_conf c = { 10, 60, 2, 8, 4 };
+	struct auth_limits *l, *peer;
+	struct auth_failure f[8];
+	struct sockaddr_in x = sin_of("192.0.2.1");
+	struct sockaddr *sx = (struct sockaddr *)&x;
+	struct pl user = pl_from_str("1000"),
+	          realm = pl_from_str("example.com");
+	uint64_t t = 1000000;
+	size_t n;
+
+	ck_assert_int_eq(auth_limits_alloc(&l, &c, NULL), 0);
+	ck_assert_int_eq(auth_limits_alloc(&peer, &c, NULL), 0);
+	auth_limits_failed(l, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_take(l, f, 8), 0); /* sharing off */
+	auth_limits_share(l, true);
+	auth_limits_share(peer, true);
+	for (int i = 0; i < 6; i++)
+		auth_limits_failed(l, &user, &realm, sx, t);
+	n = auth_limits_take(l, f, 8);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(f[i].count, 6);
+		if (f[i].ip_len) {
+			ck_assert_uint_eq(f[i].ip_len, 4);
+			ck_assert_mem_eq(f[i].ip, &x.sin_addr, 4);
+		} else {
+			ck_assert_str_eq(f[i].user, "1000");
+			ck_assert_str_eq(f[i].realm, "example.com");
+		}
+		auth_limits_remote(peer, &f[i], t);
+	}
+	ck_assert_uint_eq(auth_limits_take(l, f, 8), 0);    /* taken once */
+	ck_assert_uint_eq(auth_limits_take(peer, f, 8), 0); /* no echo */
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 0);
+	/* 6 there and 4 here: the 10th starts the backoff here */
+	for (int i = 0; i < 3; i++)
+		auth_limits_failed(peer, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 0);
+	auth_limits_failed(peer, &user, &realm, sx, t);
+	ck_assert_uint_eq(auth_limits_source(peer, sx, t), 2000);
+	ck_assert_uint_eq(auth_limits_user(peer, &user, &realm, NULL, t), 2000);
+	/* a peer's huge count is bounded, and starts one backoff */
+	{
+		struct sockaddr_in z = sin_of("192.0.2.9");
+
+		f[0] =
+		    (struct auth_failure){ .ip_len = 4, .count = 4000000000u };
+		memcpy(f[0].ip, &z.sin_addr, 4);
+		auth_limits_remote(l, &f[0], t);
+		ck_assert_uint_eq(
+		    auth_limits_source(l, (struct sockaddr *)&z, t), 2000);
+	}
+	auth_limits_free(l);
+	auth_limits_free(peer);
+}
+END_TEST
+
 static void
 add_tests(TCase *tc)
 {
@@ -564,6 +647,7 @@ add_tests(TCase *tc)
 	tcase_add_test(tc, accepted_counts_are_not_accepted_again);
 	tcase_add_test(tc, a_full_table_forgets_safely);
 	tcase_add_test(tc, failures_back_off_exponentially);
+	tcase_add_test(tc, failures_are_shared_once_and_counted_remotely);
 }
 
 int
