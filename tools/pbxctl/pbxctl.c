@@ -518,6 +518,7 @@ print_cdr(const struct ctl *c, const Pbx__CdrResponse *r)
 			json_u64(&j, "sip_code", cr->sip_code);
 			json_str(&j, "hangup_by", cr->hangup_by);
 			json_u64(&j, "node", cr->node);
+			json_u64(&j, "callee_node", cr->callee_node);
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
