@@ -36,10 +36,10 @@ teardown(void)
 	rt_free(c.rt);
 }
 
-/* One envelope of kind body, from (PEER, 0, from_id) to (to_node, worker,
+/* One envelope of kind body, from (PEER, 0, sender) to (to_node, worker,
  * to_id); the filter's verdict. */
 static int
-verdict_from(Pbx__Envelope__BodyCase body, uint64_t from_id, uint32_t to_node,
+verdict_from(Pbx__Envelope__BodyCase body, uint64_t sender, uint32_t to_node,
              uint32_t worker, uint64_t to_id, bool reply, uint64_t corr)
 {
 	Pbx__Envelope e = PBX__ENVELOPE__INIT;
@@ -52,7 +52,7 @@ verdict_from(Pbx__Envelope__BodyCase body, uint64_t from_id, uint32_t to_node,
 	to.worker = worker;
 	to.id = to_id;
 	from.node = PEER;
-	from.id = from_id;
+	from.id = sender;
 	e.to = &to;
 	e.from = &from;
 	e.reply = reply;
@@ -64,12 +64,12 @@ verdict_from(Pbx__Envelope__BodyCase body, uint64_t from_id, uint32_t to_node,
 	return rv;
 }
 
-/* From (PEER, 0, 100): an actor spawned at run time. */
+/* From (PEER, 0, from_id): by default an actor spawned at run time. */
 static int
 verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
         uint64_t to_id, bool reply, uint64_t corr)
 {
-	return verdict_from(body, 100, to_node, worker, to_id, reply, corr);
+	return verdict_from(body, from_id, to_node, worker, to_id, reply, corr);
 }
 
 /* What a call spanning two nodes needs, and nothing around it. */
