@@ -313,6 +313,7 @@ result(rt_actor *a, struct dlg *d, const Pbx__Leg *l)
 	inv = r->data.len > 7 && memcmp(r->data.data, "INVITE ", 7) == 0;
 	if (in->offer && ok)
 		dlg_set_sdp(&d->lsdp, &d->lsdp_len, l->sdp.data, l->sdp.len);
+	d->responded = true;
 	dlg_respond(a, d, r, code, NULL, NULL,
 	            in->offer && ok ? l->sdp.data : NULL,
 	            in->offer && ok ? l->sdp.len : 0);
@@ -384,14 +385,37 @@ on_cancelled(rt_actor *a, struct dlg *d)
 	dlg_ended(a, d, Q850_ORIGINATOR_CANCEL, 487, "Request Terminated");
 }
 
+/* A request of ours right after an answer to the peer's (the other leg
+ * sent both at once, as a call over two nodes does) would overtake that
+ * answer: the answer goes through its server transaction's mailbox, the
+ * request's new client transaction sends at once. Queued behind the
+ * answer once, it leaves after it, as it was sent. */
+static bool
+defer(rt_actor *a, bool responded, const Pbx__Leg *l)
+{
+	rt_msg *m;
+
+	if (!responded || (l->kind != PBX__LEG_KIND__LEG_REQUEST &&
+	                   l->kind != PBX__LEG_KIND__LEG_OFFER))
+		return false;
+	if (!(m = rt_take(a)))
+		return false;
+	if (rt_send(a, rt_self(a), m) != 0)
+		rt_msg_free(m);
+	return true;
+}
+
 static void
 dlg_handle(rt_actor *a, const Pbx__Envelope *env)
 {
 	struct dlg *d = rt_state(a);
+	bool responded = d->responded;
 
+	d->responded = false;
 	switch (env->body_case) {
 	case PBX__ENVELOPE__BODY_LEG:
-		on_leg(a, d, env->leg);
+		if (!defer(a, responded, env->leg))
+			on_leg(a, d, env->leg);
 		break;
 	case PBX__ENVELOPE__BODY_SIP_REQUEST:
 		dlg_on_request(a, d, env);

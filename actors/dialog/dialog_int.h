@@ -47,6 +47,7 @@ struct dlg {
 	enum dlg_state st;
 	bool final_sent;   /* UAS: final response to the INVITE sent */
 	bool hangup_asked; /* the channel ended the leg */
+	bool responded;    /* the last message handled answered a request */
 	rt_msg *flowm;     /* a SipPacket holding the flow to the peer */
 	char *call_id, *local, *remote; /* From/To values with tags */
 	char *local_tag, *remote_tag;
