@@ -512,7 +512,9 @@ reg_run() {
 			p50s+=("$(jq -r '.lag_ms.p50 // "-"' <<<"$j")")
 			p99s+=("$(jq -r '.lag_ms.p99 // "-"' <<<"$j")")
 			lagcount=$((lagcount + $(jq -r '.lag_ms.count // 0' <<<"$j")))
-			repl=$((repl + $(jq -r '[.node as $n | .origins[]? | select(.origin != $n) | .seq] | add // 0' <<<"$j")))
+			# remote_events (applied from peers) when pbxctl gives it, else
+			# the seqs held of the other origins (the same on fresh nodes)
+			repl=$((repl + $(jq -r '.remote_events // ([.node as $n | .origins[]? | select(.origin != $n) | .seq] | add) // 0' <<<"$j")))
 			own=$((own + $(jq -r '[.node as $n | .origins[]? | select(.origin == $n) | .seq] | add // 0' <<<"$j")))
 		done
 		lag50="${p50s[*]}" lag99="${p99s[*]}"
