@@ -229,7 +229,8 @@ open_dbs(struct store *s)
 	    (rc = mdb_dbi_open(txn, "locations", MDB_CREATE, &s->locations)) ||
 	    (rc = mdb_dbi_open(txn, "calls", MDB_CREATE, &s->calls)) ||
 	    (rc = mdb_dbi_open(txn, "call_ids", MDB_CREATE, &s->call_ids)) ||
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)))
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) ||
+	    (rc = mdb_dbi_open(txn, "tombs", MDB_CREATE, &s->tombs)))
 		goto out;
 	rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == MDB_NOTFOUND) {
@@ -243,6 +244,9 @@ open_dbs(struct store *s)
 	if (rc)
 		goto out;
 	rc = load_seq(s, txn);
+	if (rc)
+		goto out;
+	rc = store_cursors_load(s, txn);
 	if (rc)
 		goto out;
 	rc = mdb_txn_commit(txn);
@@ -267,6 +271,10 @@ store_free(struct store *s)
 	pthread_cond_destroy(&s->work_cv);
 	pthread_cond_destroy(&s->done_cv);
 	store_arena_fini(&s->arena);
+	pthread_mutex_destroy(&s->cur_mu);
+	free(s->cur);
+	free((void *)s->epochs);
+	free(s->epoch_pending);
 	free(s->dir);
 	free(s);
 }
@@ -301,7 +309,14 @@ store_open(struct store **out, rt *r, const char *dir, uint32_t node_id)
 	pthread_cond_init(&s->work_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->done_cv, NULL);
+	pthread_mutex_init(&s->cur_mu, NULL);
+	s->tomb_keep_ms = STORE_TOMB_KEEP_MS;
 	store_arena_init(&s->arena);
+	s->epochs = calloc(STORE_EPOCH_SLOTS, sizeof(*s->epochs));
+	if (!s->epochs) {
+		err = ENOMEM;
+		goto out;
+	}
 	s->dir = strdup(dir);
 	if (!s->dir) {
 		err = ENOMEM;
@@ -533,6 +548,8 @@ store_stats(struct store *s, struct store_stats *st)
 			st->locations = ms.ms_entries;
 		if (mdb_stat(txn, s->calls, &ms) == 0)
 			st->calls = ms.ms_entries;
+		if (mdb_stat(txn, s->tombs, &ms) == 0)
+			st->tombs = ms.ms_entries;
 		store_read_end(s, txn);
 	}
 	st->last_seq = atomic_load(&s->last_seq);
@@ -542,6 +559,15 @@ store_stats(struct store *s, struct store_stats *st)
 	st->failed = atomic_load(&s->failed);
 	st->cdr_lines = atomic_load(&s->cdr_lines);
 	st->cdr_lost = atomic_load(&s->cdr_lost);
+	st->remote_events = atomic_load(&s->remote_events);
+	st->remote_skipped = atomic_load(&s->remote_skipped);
+	st->pruned = atomic_load(&s->pruned);
+}
+
+void
+store_set_tomb_keep(struct store *s, uint64_t ms)
+{
+	s->tomb_keep_ms = ms;
 }
 
 int
@@ -554,6 +580,7 @@ store_dump(struct store *s, const char *db,
 	              : !strcmp(db, "locations") ? s->locations
 	              : !strcmp(db, "calls")     ? s->calls
 	              : !strcmp(db, "call_ids")  ? s->call_ids
+	              : !strcmp(db, "tombs")     ? s->tombs
 	                                         : s->meta;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;

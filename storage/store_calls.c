@@ -75,6 +75,16 @@ find_record(struct store *s, MDB_txn *txn, const char *call,
 	return *out ? 0 : EBADMSG;
 }
 
+int
+store_call_find(struct store *s, MDB_txn *txn, const char *call,
+                Pbx__CallRecord **out)
+{
+	uint8_t kb[CALL_KEY_MAX];
+	MDB_val k;
+
+	return find_record(s, txn, call, kb, &k, out);
+}
+
 static int
 put_record(struct store *s, MDB_txn *txn, MDB_val *k, const Pbx__CallRecord *r)
 {

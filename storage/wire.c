@@ -77,9 +77,17 @@ store_wire_binding(const uint8_t *p, size_t n, struct store_wire_binding *b)
 	memset(b, 0, sizeof(*b));
 	b->bytes = p;
 	b->len = n;
+	b->core_len = n;
 	while (p < end) {
+		const uint8_t *at = p;
+
 		if (field(&p, end, &num, &v, &d, &dl))
 			return EBADMSG;
+		/* the version's (origin, seq) are the store's: packed last,
+		 * they are left out of the core and written again by
+		 * store_wire_put_binding */
+		if (num >= 14 && b->core_len == n)
+			b->core_len = (size_t)(at - b->bytes);
 		switch (num) {
 		case 1: /* aor */
 			b->aor = (struct store_str){ (const char *)d, dl };
@@ -93,8 +101,17 @@ store_wire_binding(const uint8_t *p, size_t n, struct store_wire_binding *b)
 		case 4: /* reg_id */
 			b->reg_id = (uint32_t)v;
 			break;
+		case 7: /* expires_at_ms */
+			b->expires_at_ms = v;
+			break;
 		case 13: /* updated_at_ms */
 			b->updated_at_ms = v;
+			break;
+		case 14: /* origin */
+			b->origin = (uint32_t)v;
+			break;
+		case 15: /* seq */
+			b->seq = v;
 			break;
 		default:
 			break;
@@ -112,12 +129,24 @@ store_wire_event(const uint8_t *p, size_t n, struct store_wire_event *e)
 	size_t dl, sl;
 	const uint8_t *s;
 
+	uint32_t origin = 0;
+	uint64_t seq = 0, at_ms = 0;
+
 	memset(e, 0, sizeof(*e));
 	while (p < end) {
 		if (field(&p, end, &num, &v, &d, &dl))
 			return EBADMSG;
-		if (num < 16 || num > 19)
+		if (num == 1)
+			origin = (uint32_t)v;
+		else if (num == 2)
+			seq = v;
+		else if (num == 3)
+			at_ms = v;
+		if (num < 16 || num > 19) {
+			if (num >= 32 && num <= 63)
+				e->kind = num;
 			continue;
+		}
 		/* the body (one of): the last one counts, as when unpacked */
 		memset(e, 0, sizeof(*e));
 		e->kind = num;
@@ -134,9 +163,14 @@ store_wire_event(const uint8_t *p, size_t n, struct store_wire_event *e)
 			} else if ((num == 18 || num == 19) && sub == 2) {
 				e->contact =
 				    (struct store_str){ (const char *)s, sl };
+			} else if (num == 19 && sub == 3) {
+				e->expired_upto = v;
 			}
 		}
 	}
+	e->origin = origin;
+	e->seq = seq;
+	e->at_ms = at_ms;
 	return 0;
 }
 
@@ -158,22 +192,57 @@ store_wire_next_binding(const uint8_t **p, const uint8_t *end,
 	return ENOENT;
 }
 
+static size_t
+varint_put(uint8_t *out, uint64_t v)
+{
+	size_t k = 0;
+
+	do {
+		if (out)
+			out[k] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		k++;
+		v >>= 7;
+	} while (v);
+	return k;
+}
+
+/* Fields 14 and 15 (the version's origin and seq), zero ones left out as
+ * proto3 packs them. */
+static size_t
+version_put(uint8_t *out, uint32_t origin, uint64_t seq)
+{
+	size_t k = 0;
+
+	if (origin) {
+		if (out)
+			out[k] = 0x70;
+		k++;
+		k += varint_put(out ? out + k : NULL, origin);
+	}
+	if (seq) {
+		if (out)
+			out[k] = 0x78;
+		k++;
+		k += varint_put(out ? out + k : NULL, seq);
+	}
+	return k;
+}
+
 size_t
 store_wire_put_binding(uint8_t *out, const struct store_wire_binding *b)
 {
-	size_t k = 0;
-	uint64_t l = b->len;
+	size_t k = 1, vl = version_put(NULL, b->origin, b->seq);
+	uint64_t l = b->core_len + vl;
 
+	/* field 1 (AorBindings.bindings), length-delimited: the Binding's
+	 * fields up to 13 as they are, then its version's origin and seq,
+	 * which is how protobuf-c packs it (in field order) */
 	if (out)
-		out[k] = 0x0a; /* field 1, length-delimited */
-	k++;
-	do {
-		if (out)
-			out[k] = (uint8_t)((l & 0x7f) | (l > 0x7f ? 0x80 : 0));
-		k++;
-		l >>= 7;
-	} while (l);
-	if (out)
-		memcpy(out + k, b->bytes, b->len);
-	return k + b->len;
+		out[0] = 0x0a;
+	k += varint_put(out ? out + k : NULL, l);
+	if (out) {
+		memcpy(out + k, b->bytes, b->core_len);
+		version_put(out + k + b->core_len, b->origin, b->seq);
+	}
+	return k + l;
 }

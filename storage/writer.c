@@ -63,18 +63,46 @@ event_ok(const struct store *s, const Pbx__Event *ev)
 	}
 }
 
-/* The event as the appender gave it, without the fields the store sets. */
-static Pbx__Event
-event_body(const Pbx__Event *ev)
-{
-	Pbx__Event e = *ev;
+/* The event as the appender gave it, without the fields the store sets:
+ * origin, seq, at_ms, and its binding's version (origin, seq), which an
+ * appender may have copied from a stored binding. */
+struct body {
+	Pbx__Event e;
+	Pbx__BindingAdded added;
+	Pbx__BindingRefreshed refreshed;
+	Pbx__Binding b;
+};
 
-	e.origin = 0;
-	e.seq = 0;
-	e.at_ms = 0;
-	if (!e.version)
-		e.version = 1;
-	return e;
+static const Pbx__Event *
+event_body(const Pbx__Event *ev, struct body *o)
+{
+	const Pbx__Binding *b = NULL;
+
+	o->e = *ev;
+	o->e.origin = 0;
+	o->e.seq = 0;
+	o->e.at_ms = 0;
+	if (!o->e.version)
+		o->e.version = 1;
+	if (ev->body_case == PBX__EVENT__BODY_BINDING_ADDED)
+		b = ev->binding_added->binding;
+	else if (ev->body_case == PBX__EVENT__BODY_BINDING_REFRESHED)
+		b = ev->binding_refreshed->binding;
+	if (!b || (!b->origin && !b->seq))
+		return &o->e;
+	o->b = *b;
+	o->b.origin = 0;
+	o->b.seq = 0;
+	if (ev->body_case == PBX__EVENT__BODY_BINDING_ADDED) {
+		o->added = *ev->binding_added;
+		o->added.binding = &o->b;
+		o->e.binding_added = &o->added;
+	} else {
+		o->refreshed = *ev->binding_refreshed;
+		o->refreshed.binding = &o->b;
+		o->e.binding_refreshed = &o->refreshed;
+	}
+	return &o->e;
 }
 
 int
@@ -88,12 +116,11 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 	if (!s || !events || !n || n > UINT32_MAX)
 		return EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		Pbx__Event e;
+		struct body o;
 
 		if (!events[i] || !event_ok(s, events[i]))
 			return EINVAL;
-		e = event_body(events[i]);
-		total += pbx__event__get_packed_size(&e);
+		total += pbx__event__get_packed_size(event_body(events[i], &o));
 	}
 	off = ALIGN8(sizeof(*it));
 	it = malloc(off + n * (sizeof(uint64_t) + sizeof(uint32_t)) + total);
@@ -108,10 +135,11 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 	it->len = (uint32_t *)(it->at_ms + n);
 	it->bytes = (uint8_t *)(it->len + n);
 	for (size_t i = 0, at = 0; i < n; i++) {
-		Pbx__Event e = event_body(events[i]);
+		struct body o;
 
 		it->at_ms[i] = events[i]->at_ms;
-		it->len[i] = (uint32_t)pbx__event__pack(&e, it->bytes + at);
+		it->len[i] = (uint32_t)pbx__event__pack(
+		    event_body(events[i], &o), it->bytes + at);
 		at += it->len[i];
 	}
 
@@ -163,6 +191,7 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 {
 	uint8_t key[STORE_KEY_LEN], hdr[33];
 	MDB_val k = { sizeof(key), key }, v;
+	struct store_apply how = { 0 };
 	size_t hl = 0;
 	int rc;
 
@@ -183,8 +212,11 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 	memcpy((uint8_t *)v.mv_data + hl, body, len);
 	/* the projection reads the appender's bytes (what a rebuild reads
 	 * after the prefix), or the event as stored */
-	rc = store_apply_bytes(s, txn, body, len, v.mv_data, v.mv_size,
-	                       atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL);
+	how.origin = s->node_id;
+	how.seq = seq;
+	how.at_ms = at_ms;
+	how.cdr = atomic_load(&s->cdr_fd) >= 0 ? &s->cdr : NULL;
+	rc = store_apply_bytes(s, txn, body, len, v.mv_data, v.mv_size, &how);
 	store_arena_reset(&s->arena);
 	return rc;
 }
@@ -192,6 +224,8 @@ put_event(struct store *s, MDB_txn *txn, const uint8_t *body, uint32_t len,
 struct batch {
 	struct store_item *first, *end; /* [first, end) */
 	uint64_t start_seq, now_ms;
+	uint64_t last_at_ms; /* of this node's last event */
+	bool local;          /* this node's events in it */
 };
 
 static int
@@ -206,18 +240,29 @@ write_batch(struct store *s, MDB_txn *txn, void *arg)
 	s->cdr.n = 0;               /* lines of this try only */
 	s->cdr.lines = 0;
 	s->cdr.oom = false;
+	s->nepoch = 0;
+	b->local = false;
 	for (struct store_item *it = b->first; it != b->end; it = it->next) {
 		const uint8_t *p = it->bytes;
 
+		if (it->kind == STORE_ITEM_REMOTE) {
+			if ((rc = store_remote_write(s, txn, it)))
+				return rc;
+			continue;
+		}
 		it->first_seq = s->next_seq;
+		b->local = true;
 		for (size_t i = 0; i < it->n && !rc; i++) {
+			b->last_at_ms = it->at_ms[i] ? it->at_ms[i] : b->now_ms;
 			rc = put_event(s, txn, p, it->len[i], s->next_seq++,
-			               it->at_ms[i] ? it->at_ms[i] : b->now_ms);
+			               b->last_at_ms);
 			p += it->len[i];
 		}
 		if (rc)
 			return rc;
 	}
+	if (!b->local)
+		return 0;
 	store_seq_key(mk, s->node_id);
 	for (int i = 0; i < 8; i++)
 		last[i] = (uint8_t)((s->next_seq - 1) >> (56 - 8 * i));
@@ -251,9 +296,9 @@ grow(struct store *s)
 
 /* Run fn in one write transaction and commit; again after growing the map
  * when it is full. 0, an MDB_* code or a positive errno. */
-static int
-with_txn(struct store *s, int (*fn)(struct store *, MDB_txn *, void *),
-         void *arg)
+int
+store_with_txn(struct store *s, int (*fn)(struct store *, MDB_txn *, void *),
+               void *arg)
 {
 	MDB_txn *txn;
 	int rc;
@@ -278,13 +323,24 @@ answer(struct store *s, const struct store_item *it, int err,
 {
 	rt_addr none = { 0, 0, 0 };
 	Pbx__StoreCommitted *c;
+	Pbx__StoreApplied *a;
 	Pbx__StoreFailed *f;
 	rt_msg *m;
 	int rc;
 
 	if (!s->r || !it->reply_to.id)
 		return;
-	if (!err) {
+	if (it->kind == STORE_ITEM_REMOTE) {
+		m = rt_msg_new(PBX__ENVELOPE__BODY_STORE_APPLIED, 0, &a);
+		if (!m)
+			goto out;
+		a->origin = it->origin;
+		/* failed: the held seq is what it was */
+		a->held = err ? it->first_seq : it->held;
+		a->applied = err ? 0 : it->applied;
+		a->skipped = err ? (uint32_t)it->n : it->skipped;
+		a->error = err;
+	} else if (!err) {
 		m = rt_msg_new(PBX__ENVELOPE__BODY_STORE_COMMITTED, 0, &c);
 		if (!m)
 			goto out;
@@ -310,11 +366,43 @@ out:
 	return;
 }
 
+/* Committed: the cursors that moved, the watcher told, the AORs' epochs
+ * bumped, the counters. */
+static void
+advanced(struct store *s, const struct batch *b)
+{
+	uint32_t origins[64];
+	size_t n = 0;
+
+	if (b->local) {
+		store_cursor_set(s, s->node_id, s->next_seq - 1, b->last_at_ms);
+		origins[n++] = s->node_id;
+	}
+	for (struct store_item *it = b->first; it != b->end; it = it->next) {
+		if (it->kind != STORE_ITEM_REMOTE)
+			continue;
+		atomic_fetch_add(&s->remote_events, it->applied);
+		atomic_fetch_add(&s->remote_skipped, it->skipped);
+		if (it->held == it->first_seq)
+			continue; /* not applied */
+		store_cursor_set(s, it->origin, it->held, it->last_at_ms);
+		for (size_t i = 0; i <= n; i++) {
+			if (i == n && n < sizeof(origins) / sizeof(*origins))
+				origins[n++] = it->origin;
+			else if (i < n && origins[i] == it->origin)
+				break;
+		}
+	}
+	store_epoch_flush(s, true);
+	if (n)
+		store_advanced(s, origins, n);
+}
+
 /* Commit the appends [first, end), answer them, free them. */
 static void
 commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 {
-	struct batch b = { first, end, s->next_seq, pbx_wall_ms() };
+	struct batch b = { first, end, s->next_seq, pbx_wall_ms(), 0, false };
 	struct store_item *it, *next;
 	uint64_t count = 0, max;
 	int rc, err;
@@ -322,7 +410,7 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 	for (it = first; it != end; it = it->next)
 		count++;
 	s->last_batch = count;
-	rc = with_txn(s, write_batch, &b);
+	rc = store_with_txn(s, write_batch, &b);
 	err = store_errno(rc);
 	if (rc) {
 		s->cdr.n = s->cdr.lines = 0; /* of events that did not commit */
@@ -333,13 +421,16 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 		       (unsigned long long)count,
 		       rc < 0 ? mdb_strerror(rc) : strerror(rc));
 		for (it = first; it != end; it = it->next)
-			store_log_lost(s, it, mdb_strerror(rc));
+			if (it->kind == STORE_ITEM_APPEND)
+				store_log_lost(s, it, mdb_strerror(rc));
+		store_epoch_flush(s, false);
 		store_set_failing(s, true, mdb_strerror(rc));
 		s->probe_at_us = pbx_mono_us() + STORE_PROBE_MS * 1000u;
 	} else {
 		store_set_failing(s, false, NULL);
 		atomic_fetch_add(&s->commits, 1);
 		atomic_store(&s->last_seq, s->next_seq - 1);
+		advanced(s, &b);
 		max = atomic_load(&s->max_batch);
 		if (count > max)
 			atomic_store(&s->max_batch, count);
@@ -357,6 +448,29 @@ commit_batch(struct store *s, struct store_item *first, struct store_item *end)
 	pthread_mutex_unlock(&s->mu);
 }
 
+void
+store_writer_yield(struct store *s)
+{
+	struct store_item *first, **pp;
+
+	pthread_mutex_lock(&s->mu);
+	first = s->head;
+	for (pp = &s->head; *pp && ((*pp)->kind == STORE_ITEM_APPEND ||
+	                            (*pp)->kind == STORE_ITEM_REMOTE);
+	     pp = &(*pp)->next)
+		;
+	if (pp == &s->head) {
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	s->head = *pp; /* what is left: a rebuild or a prune first */
+	*pp = NULL;
+	if (!s->head)
+		s->tail = &s->head;
+	pthread_mutex_unlock(&s->mu);
+	commit_batch(s, first, NULL);
+}
+
 static void
 process(struct store *s, struct store_item *list)
 {
@@ -364,17 +478,22 @@ process(struct store *s, struct store_item *list)
 	int rc;
 
 	while (first) {
-		while (it && it->kind == STORE_ITEM_APPEND)
+		while (it && (it->kind == STORE_ITEM_APPEND ||
+		              it->kind == STORE_ITEM_REMOTE))
 			it = it->next;
 		if (first != it)
 			commit_batch(s, first, it);
 		if (!it)
 			break;
-		/* a rebuild, between the appends before and after it */
+		/* a rebuild or a prune, between the appends before and after */
 		next = it->next;
-		rc = with_txn(s, do_rebuild, NULL);
+		rc = it->kind == STORE_ITEM_PRUNE
+		         ? store_prune_run(s, it->prune)
+		         : store_with_txn(s, do_rebuild, NULL);
 		if (rc)
-			rt_err("store: rebuild failed: %s",
+			rt_err("store: %s failed: %s",
+			       it->kind == STORE_ITEM_PRUNE ? "prune"
+			                                    : "rebuild",
 			       rc < 0 ? mdb_strerror(rc) : strerror(rc));
 		pthread_mutex_lock(&s->mu);
 		it->result = store_errno(rc);
@@ -500,9 +619,8 @@ store_sync(struct store *s)
 }
 
 int
-store_rebuild(struct store *s)
+store_run_item(struct store *s, struct store_item *it)
 {
-	struct store_item it = { .kind = STORE_ITEM_REBUILD };
 	int err = 0;
 
 	pthread_mutex_lock(&s->mu);
@@ -510,14 +628,22 @@ store_rebuild(struct store *s)
 		err = ESHUTDOWN;
 		goto out;
 	}
-	*s->tail = &it;
-	s->tail = &it.next;
+	*s->tail = it;
+	s->tail = &it->next;
 	s->urgent = true;
 	pthread_cond_signal(&s->work_cv);
-	while (!it.done)
+	while (!it->done)
 		pthread_cond_wait(&s->done_cv, &s->mu);
-	err = it.result;
+	err = it->result;
 out:
 	pthread_mutex_unlock(&s->mu);
 	return err;
+}
+
+int
+store_rebuild(struct store *s)
+{
+	struct store_item it = { .kind = STORE_ITEM_REBUILD };
+
+	return store_run_item(s, &it);
 }

@@ -195,5 +195,7 @@ cev_ended(struct cev *c, const char *call, uint32_t leg, uint64_t at_ms,
 TCase *store_tc_projection(void);
 TCase *store_tc_crash(void);
 TCase *store_tc_calls(void);
+TCase *store_tc_repl(void);
+TCase *store_tc_prune(void);
 
 #endif

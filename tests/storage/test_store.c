@@ -514,6 +514,8 @@ suite(void)
 	suite_add_tcase(s, store_tc_projection());
 	suite_add_tcase(s, store_tc_crash());
 	suite_add_tcase(s, store_tc_calls());
+	suite_add_tcase(s, store_tc_repl());
+	suite_add_tcase(s, store_tc_prune());
 	return s;
 }
 

@@ -1,7 +1,9 @@
 /* Durability: a child process appends through a real runtime and reports
  * each StoreCommitted on a pipe; it is killed with SIGKILL mid-stream.
  * Everything it was told is committed must be in the log and in the
- * projection when the store is opened again. */
+ * projection when the store is opened again. Beside it, another actor
+ * appends another origin's events (store_append_remote) and reports each
+ * StoreApplied: those ranges must be held too. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -90,13 +92,78 @@ static const rt_kind crasher_kind = {
 	.handle = crasher_handle,
 };
 
+/* Another origin's events (origin 2), one range of one event at a time,
+ * CRASH_WINDOW in flight; an ack's first_event is REMOTE_ACK | seq. */
+#define REMOTE_ACK (1ull << 63)
+
+static void
+remote_append(struct crasher *c, rt_addr self)
+{
+	uint64_t seq = ++c->next_event;
+	char aor[32], contact[48];
+	ProtobufCBinaryData d;
+	struct tev t;
+	Pbx__Event *ev;
+
+	snprintf(aor, sizeof(aor), "r%llu@crash",
+	         (unsigned long long)(seq % CRASH_AORS));
+	snprintf(contact, sizeof(contact), "sip:r%llu@10.0.0.2",
+	         (unsigned long long)seq);
+	ev = tev_set(&t, false, aor, contact, NULL, 0, seq, 1);
+	ev->origin = 2;
+	ev->seq = seq;
+	ev->at_ms = seq;
+	d.len = pbx__event__get_packed_size(ev);
+	d.data = malloc(d.len);
+	if (!d.data)
+		_exit(8);
+	pbx__event__pack(ev, d.data);
+	if (store_append_remote(c->s, self, seq, 2, seq - 1, seq, &d, 1))
+		_exit(9);
+	free(d.data);
+}
+
+static int
+remote_init(rt_actor *a, void *arg)
+{
+	*(struct crasher **)rt_state(a) = arg;
+	for (int i = 0; i < CRASH_WINDOW; i++)
+		remote_append(arg, rt_self(a));
+	return 0;
+}
+
+static void
+remote_handle(rt_actor *a, const Pbx__Envelope *env)
+{
+	struct crasher *c = *(struct crasher **)rt_state(a);
+	const Pbx__StoreApplied *x = env->store_applied;
+	struct ack k;
+
+	if (env->body_case != PBX__ENVELOPE__BODY_STORE_APPLIED || x->error ||
+	    x->applied != 1 || x->held != env->correlation)
+		_exit(10);
+	k.first_seq = x->held;
+	k.count = 1;
+	k.first_event = REMOTE_ACK | x->held;
+	if (write(c->fd, &k, sizeof(k)) != sizeof(k))
+		_exit(5);
+	remote_append(c, rt_self(a));
+}
+
+static const rt_kind remote_kind = {
+	.name = "remote",
+	.size = sizeof(struct crasher *),
+	.init = remote_init,
+	.handle = remote_handle,
+};
+
 static void
 child_main(const char *dir, int fd)
 {
 	struct rt_config cfg = { .node_id = 1,
 		                 .node_name = "crash",
 		                 .workers = 2 };
-	struct crasher c = { .fd = fd };
+	struct crasher c = { .fd = fd }, rc = { .fd = fd };
 	rt *r = NULL;
 	rt_addr a;
 
@@ -104,7 +171,9 @@ child_main(const char *dir, int fd)
 		_exit(1);
 	if (store_open(&c.s, r, dir, 1))
 		_exit(2);
-	if (rt_spawn(r, &crasher_kind, 1, &c, &a))
+	rc.s = c.s;
+	if (rt_spawn(r, &crasher_kind, 1, &c, &a) ||
+	    rt_spawn(r, &remote_kind, 0, &rc, &a))
 		_exit(6);
 	for (;;)
 		pause(); /* until SIGKILL */
@@ -158,7 +227,8 @@ START_TEST(acknowledged_events_survive_kill_9)
 	struct store *s;
 	struct store_stats st;
 	int fds[2], status;
-	uint64_t max_seq = 0, checked = 0;
+	uint64_t max_seq = 0, checked = 0, remote = 0, max_remote = 0;
+	Pbx__StoreCursor cur[4];
 	pid_t pid;
 
 	ck_assert_int_eq(pipe(fds), 0);
@@ -182,6 +252,22 @@ START_TEST(acknowledged_events_survive_kill_9)
 
 	ck_assert_int_eq(store_open(&s, NULL, dir, 1), 0);
 	for (size_t i = 0; i < acks.n; i++) {
+		if (acks.v[i].first_event & REMOTE_ACK) {
+			uint64_t seq = acks.v[i].first_seq;
+			char contact[48];
+			Pbx__Event *ev;
+
+			snprintf(contact, sizeof(contact), "sip:r%llu@10.0.0.2",
+			         (unsigned long long)seq);
+			ck_assert_int_eq(store_event_get(s, 2, seq, &ev), 0);
+			ck_assert_str_eq(ev->binding_added->binding->contact,
+			                 contact);
+			pbx__event__free_unpacked(ev, NULL);
+			if (seq > max_remote)
+				max_remote = seq;
+			remote++;
+			continue;
+		}
 		for (uint64_t k = 0; k < acks.v[i].count; k++) {
 			uint64_t seq = acks.v[i].first_seq + k;
 			uint64_t e = acks.v[i].first_event + k;
@@ -208,12 +294,18 @@ START_TEST(acknowledged_events_survive_kill_9)
 	}
 	store_stats(s, &st);
 	fprintf(stderr,
-	        "kill -9: %llu acknowledged events checked, %llu in "
-	        "the log\n",
-	        (unsigned long long)checked, (unsigned long long)st.events);
-	ck_assert_uint_ge(checked, CRASH_ACKS);
+	        "kill -9: %llu acknowledged events and %llu remote ones "
+	        "checked, %llu in the log\n",
+	        (unsigned long long)checked, (unsigned long long)remote,
+	        (unsigned long long)st.events);
+	ck_assert_uint_ge(checked + remote, CRASH_ACKS);
+	ck_assert_uint_gt(remote, 0);
 	ck_assert_uint_ge(st.last_seq, max_seq);
-	ck_assert_uint_eq(st.events, st.last_seq);
+	/* origin 2's held seq covers every acknowledged range */
+	ck_assert_uint_eq(store_origins(s, cur, 4), 2);
+	ck_assert_uint_eq(cur[1].origin, 2);
+	ck_assert_uint_ge(cur[1].seq, max_remote);
+	ck_assert_uint_eq(st.events, st.last_seq + cur[1].seq);
 	/* and the node goes on after its last sequence */
 	{
 		struct tev t;
