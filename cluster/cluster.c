@@ -131,6 +131,7 @@ cluster_peers(struct cluster *c, struct cluster_peer_info *out, size_t max)
 		snprintf(o->name, sizeof(o->name), "%s", p->name);
 		snprintf(o->url, sizeof(o->url), "%s", p->url);
 		snprintf(o->version, sizeof(o->version), "%s", p->version);
+		o->incarnation = p->incarnation;
 		o->state = (enum cluster_link)atomic_load(&p->state);
 		o->since_ms = now - p->since;
 	}

@@ -57,6 +57,7 @@ struct cluster_peer_info {
 	char name[64];
 	char url[256];
 	char version[32];
+	uint64_t incarnation; /* the peer's start, from its hello; 0 */
 	enum cluster_link state;
 	uint64_t since_ms; /* time in this state */
 };
@@ -74,6 +75,9 @@ size_t cluster_peers(struct cluster *c, struct cluster_peer_info *out,
 /* Node id of a peer named by name or by number; ENOENT if unknown. */
 int cluster_resolve(struct cluster *c, const char *name_or_id, uint32_t *node);
 const char *cluster_link_name(enum cluster_link s);
+/* Tell `to` (one actor; rt_addr{0} to stop) of every peer link going up or
+ * down, and of a peer that restarted while up, with a PeerLink message. */
+void cluster_watch(struct cluster *c, rt_addr to);
 void cluster_stats(struct cluster *c, struct cluster_stats *out);
 
 #endif

@@ -114,6 +114,7 @@ struct cluster {
 	_Atomic size_t n_peers;
 	_Atomic bool closing;
 	bool warned_self;
+	rt_addr watch; /* under mu: told of link changes (PeerLink) */
 	pthread_mutex_t drop_mu;
 	_Atomic uint64_t drops[CLUSTER_DROP_N];
 	/* under drop_mu */
@@ -130,7 +131,10 @@ struct cluster {
 /* link.c */
 int cluster_links_open(struct cluster *c, const struct cluster_config *cfg);
 void cluster_links_close(struct cluster *c);
+/* c->mu held, as for cluster_notify */
 void cluster_set_state(struct peer *p, enum cluster_link s, const char *why);
+/* c->mu held: a PeerLink to the watcher, if any */
+void cluster_notify(struct cluster *c, struct peer *p);
 void cluster_send_hello(struct cluster *c, struct peer *p);
 /* c->mu held; NULL when the table is full */
 struct peer *cluster_peer_add(struct cluster *c, const char *url, bool learned);

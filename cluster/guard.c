@@ -114,6 +114,14 @@ cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
 		if (!e->pong || !answer_target(to))
 			break;
 		return 0;
+	case PBX__ENVELOPE__BODY_REPL_HAVE:
+	case PBX__ENVELOPE__BODY_REPL_EVENTS:
+	case PBX__ENVELOPE__BODY_REPL_ACK:
+		/* log replication: only between the replication actors, from
+		 * theirs (an ack names the batch, it is not a reply) */
+		if (e->reply || to->id != RT_ID_REPL || from->id != RT_ID_REPL)
+			break;
+		return 0;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
 		/* a bounce of our request: completes it at once */
 		if (!e->undeliverable || !e->correlation || !answer_target(to))

@@ -38,6 +38,7 @@ cluster_set_state(struct peer *p, enum cluster_link s, const char *why)
 	if (old == (int)s)
 		return;
 	p->since = nng_clock();
+	cluster_notify(p->c, p);
 	if (s == CLUSTER_UP)
 		rt_info("peer %s (node %" PRIu32 ", %s) link up", p->name,
 		        atomic_load(&p->node), p->url);
@@ -45,6 +46,32 @@ cluster_set_state(struct peer *p, enum cluster_link s, const char *why)
 		rt_warn("peer %s (node %" PRIu32 ", %s) link down: %s",
 		        p->name[0] ? p->name : "?", atomic_load(&p->node),
 		        p->url, why);
+}
+
+void
+cluster_watch(struct cluster *c, rt_addr to)
+{
+	pthread_mutex_lock(&c->mu);
+	c->watch = to;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
+cluster_notify(struct cluster *c, struct peer *p)
+{
+	Pbx__PeerLink *pl;
+	rt_addr none = { 0, 0, 0 };
+	rt_msg *m;
+
+	if (!c->watch.id || !atomic_load(&p->node))
+		return;
+	if (!(m = rt_msg_new(PBX__ENVELOPE__BODY_PEER_LINK, 0, &pl)))
+		return;
+	pl->node = atomic_load(&p->node);
+	pl->up = atomic_load(&p->state) == CLUSTER_UP;
+	pl->incarnation = p->incarnation;
+	if (rt_inject(c->rt, none, c->watch, m) != 0)
+		rt_msg_free(m);
 }
 
 /* Seal a batch for p and queue it; on error the batch is as it was and

@@ -154,10 +154,15 @@ handle_hello(struct cluster *c, const struct cluster_frame *f, bool bound,
 			p->rx =
 			    (struct cluster_replay){ f->counter, UINT64_MAX };
 		}
-		if (p->incarnation && p->incarnation != h->incarnation)
+		bool restarted =
+		    p->incarnation && p->incarnation != h->incarnation;
+
+		if (restarted)
 			rt_info("peer %s (node %" PRIu32 ") restarted", h->name,
 			        h->node);
 		p->incarnation = h->incarnation;
+		if (restarted && atomic_load(&p->state) == CLUSTER_UP)
+			cluster_notify(c, p);
 		snprintf(p->name, sizeof(p->name), "%s", h->name);
 		snprintf(p->version, sizeof(p->version), "%s",
 		         h->version ? h->version : "");

@@ -728,6 +728,8 @@ set_defaults(struct conf *c)
 	c->registrar.throttle.backoff = 30;
 	c->registrar.throttle.max_backoff = 3600;
 	c->registrar.throttle.user_max_backoff = 300;
+	c->storage.retention = 3600;
+	c->storage.prune_interval = 60;
 	c->calls.timeout = 60;
 	c->calls.session_expires = 1800;
 	c->calls.min_se = 90;
@@ -789,6 +791,8 @@ conf_check(struct conf_box *b, const struct conf_raw *raw, struct conf_doc *d)
 		rc = conf_check_profile_exposure(c, d);
 	if (!rc)
 		rc = conf_check_calls(&c->calls, raw->calls, d);
+	if (!rc)
+		rc = conf_check_storage(&c->storage, raw->storage, d);
 	if (!rc)
 		rc = conf_check_dialplan(c, raw, d);
 	return rc;

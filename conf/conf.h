@@ -167,6 +167,12 @@ struct conf_profile {
 	size_t acl_count;
 };
 
+/* Retention of the event log (storage/, cluster/repl.h). */
+struct conf_storage {
+	uint32_t retention;      /* s, events older than this may go; 3600 */
+	uint32_t prune_interval; /* s, how often retention runs; 60 */
+};
+
 struct conf_calls {
 	uint32_t timeout;         /* s, no-answer timeout of a bridge; 60 */
 	uint32_t session_expires; /* s, RFC 4028 Session-Expires; 1800 */
@@ -237,6 +243,7 @@ struct conf {
 	size_t profile_count;
 	struct conf_calls calls;
 	struct conf_dialplan dialplan;
+	struct conf_storage storage;
 };
 
 /* Loads and checks the YAML file at `path`. Returns 0 and a new *out for

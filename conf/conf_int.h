@@ -138,6 +138,11 @@ struct conf_raw_profile {
 	unsigned acl_count;
 };
 
+struct conf_raw_storage {
+	char *retention;
+	char *prune_interval;
+};
+
 struct conf_raw_calls {
 	char *timeout;
 	char *session_expires;
@@ -177,6 +182,7 @@ struct conf_raw {
 	struct conf_raw_profile *profiles;
 	unsigned profiles_count;
 	struct conf_raw_calls *calls;
+	struct conf_raw_storage *storage;
 	struct conf_raw_context *dialplan;
 	unsigned dialplan_count;
 };
@@ -292,6 +298,8 @@ void conf_directory_fini(struct conf_directory *dir);
 int conf_check_profiles(struct conf *c, const struct conf_raw *raw,
                         struct conf_doc *d);
 void conf_profiles_fini(struct conf *c);
+int conf_check_storage(struct conf_storage *k, const struct conf_raw_storage *r,
+                       struct conf_doc *d);
 int conf_check_calls(struct conf_calls *k, const struct conf_raw_calls *r,
                      struct conf_doc *d);
 

@@ -394,6 +394,23 @@ conf_check_profiles(struct conf *c, const struct conf_raw *raw,
 }
 
 int
+conf_check_storage(struct conf_storage *k, const struct conf_raw_storage *r,
+                   struct conf_doc *d)
+{
+	int rc;
+
+	if (r == NULL)
+		return 0;
+	rc = conf_take_uint(&k->retention, d, "storage.retention", r->retention,
+	                    1, 366 * 86400);
+	if (!rc)
+		rc = conf_take_uint(&k->prune_interval, d,
+		                    "storage.prune_interval", r->prune_interval,
+		                    1, 86400);
+	return rc;
+}
+
+int
 conf_check_calls(struct conf_calls *k, const struct conf_raw_calls *r,
                  struct conf_doc *d)
 {

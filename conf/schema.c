@@ -189,6 +189,12 @@ static const cyaml_schema_field_t calls_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t storage_fields[] = {
+	TEXT("retention", struct conf_raw_storage, retention),
+	TEXT("prune_interval", struct conf_raw_storage, prune_interval),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t condition_fields[] = {
 	TEXT("field", struct conf_raw_condition, field),
 	TEXT("expression", struct conf_raw_condition, expression),
@@ -246,6 +252,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	                     &profile_entry, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_MAPPING_PTR("calls", SECTION, struct conf_raw, calls,
 	                        calls_fields),
+	CYAML_FIELD_MAPPING_PTR("storage", SECTION, struct conf_raw, storage,
+	                        storage_fields),
 	CYAML_FIELD_SEQUENCE("dialplan", LIST, struct conf_raw, dialplan,
 	                     &context_entry, 0, CYAML_UNLIMITED),
 	CYAML_FIELD_END,
@@ -260,7 +268,7 @@ static const struct {
 	const char *expect;
 } expects[] = {
 	{ "", "a mapping of sections (node, log, admin, cluster, sip, "
-	      "directory, registrar, profiles, calls, dialplan)" },
+	      "directory, registrar, profiles, calls, storage, dialplan)" },
 	{ "node", "a mapping" },
 	{ "node.name", "a name" },
 	{ "node.id", "an integer" },
@@ -351,6 +359,9 @@ static const struct {
 	{ "profiles[].codecs[]", "a codec name" },
 	{ "profiles[].acl", "a list of networks (CIDR)" },
 	{ "profiles[].acl[]", "a network such as 127.0.0.0/8" },
+	{ "storage", "a mapping" },
+	{ "storage.retention", "an integer" },
+	{ "storage.prune_interval", "an integer" },
 	{ "calls", "a mapping" },
 	{ "calls.timeout", "an integer" },
 	{ "calls.session_expires", "an integer" },

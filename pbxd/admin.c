@@ -743,6 +743,9 @@ admin_handle(rt_actor *a, const Pbx__Envelope *env)
 	case PBX__ADMIN_REQUEST__CMD_CDR:
 		do_cdr(ctx, env->correlation, q->cdr);
 		break;
+	case PBX__ADMIN_REQUEST__CMD_CLUSTER:
+		admin_do_cluster(ctx, env->correlation);
+		break;
 	default:
 		respond_error(ctx, env->correlation, ENOTSUP,
 		              "command not supported by this node");

@@ -9,6 +9,7 @@ struct admin_server;
 struct sip_stack;
 struct store;
 struct registrar;
+struct repl;
 
 struct admin_ctx {
 	rt *rt;
@@ -16,6 +17,7 @@ struct admin_ctx {
 	struct sip_stack *sip;
 	struct store *store;
 	struct registrar *reg;
+	struct repl *repl;
 	struct admin_server *server; /* set before the first request */
 	uint64_t started_ms;         /* CLOCK_MONOTONIC */
 };
@@ -23,5 +25,8 @@ struct admin_ctx {
 extern const rt_kind admin_kind;
 
 uint64_t admin_mono_ms(void);
+
+/* pbxctl cluster (admin_cluster.c) */
+void admin_do_cluster(struct admin_ctx *ctx, uint64_t corr);
 
 #endif

@@ -27,6 +27,7 @@
 #include "directory.h"
 #include "calls.h"
 #include "registrar.h"
+#include "repl.h"
 #include "sip_start.h"
 #include "store.h"
 
@@ -343,6 +344,7 @@ main(int argc, char **argv)
 	struct admin_server *adm = NULL;
 	struct sip_stack *sip = NULL;
 	struct store *store = NULL;
+	struct repl *repl = NULL;
 	struct directory *dir = NULL;
 	struct registrar reg = { 0 };
 	struct calls calls;
@@ -449,6 +451,18 @@ main(int argc, char **argv)
 		rt_err("storage in %s: %s", cf->node.data_dir, strerror(e));
 		goto out;
 	}
+	/* replication watches the store from its first commit on */
+	struct repl_config rcfg = {
+		.store = store,
+		.cluster = cl,
+		.retention_ms = (uint64_t)cf->storage.retention * 1000,
+		.prune_interval_ms =
+		    (uint64_t)cf->storage.prune_interval * 1000,
+	};
+	if ((e = repl_start(&repl, r, &rcfg)) != 0) {
+		rt_err("replication: %s", strerror(e));
+		goto out;
+	}
 	/* CDRs asked for and not writable: better not to start than to lose
 	 * billing data */
 	if (cf->calls.cdr_file &&
@@ -484,6 +498,7 @@ main(int argc, char **argv)
 	actx.sip = sip;
 	actx.store = store;
 	actx.reg = &reg;
+	actx.repl = repl;
 	actx.started_ms = admin_mono_ms();
 	if ((e = rt_spawn_named(r, &admin_kind, 0, RT_ID_ADMIN, &actx,
 	                        &admin_addr)) != 0 ||
@@ -509,6 +524,7 @@ out:
 	/* actors first (no more answers), then the sockets that feed them */
 	rt_shutdown(r);
 	admin_server_stop(adm);
+	repl_free(repl);
 	store_close(store);
 	sip_stack_free(sip);
 	registrar_fini(&reg);

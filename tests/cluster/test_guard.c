@@ -16,6 +16,7 @@
 #define SIPREG 9 /* a well-known service: the registrar */
 
 static struct cluster c;
+static uint64_t from_id = 100; /* the sender's actor */
 
 static void
 setup(void)
@@ -25,6 +26,7 @@ setup(void)
 		                 .workers = 2 };
 
 	memset(&c, 0, sizeof(c));
+	from_id = 100;
 	ck_assert_int_eq(rt_alloc(&c.rt, &cfg), 0);
 }
 
@@ -50,7 +52,7 @@ verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
 	to.worker = worker;
 	to.id = to_id;
 	from.node = PEER;
-	from.id = 100;
+	from.id = from_id;
 	e.to = &to;
 	e.from = &from;
 	e.reply = reply;
@@ -102,6 +104,7 @@ START_TEST(allow_list)
 		PBX__ENVELOPE__BODY_UNREGISTER,
 		PBX__ENVELOPE__BODY_CALL_HANGUP,
 		PBX__ENVELOPE__BODY_STORE_COMMITTED,
+		PBX__ENVELOPE__BODY_PEER_LINK,
 		PBX__ENVELOPE__BODY__NOT_SET,
 	};
 	for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++) {
@@ -110,6 +113,40 @@ START_TEST(allow_list)
 		ck_assert_int_eq(verdict(never[i], SELF, 0, ADMIN, true, 1),
 		                 EPERM);
 	}
+}
+END_TEST
+
+/* Replication: only between the replication actors, never as a reply. */
+START_TEST(replication)
+{
+	static const Pbx__Envelope__BodyCase kinds[] = {
+		PBX__ENVELOPE__BODY_REPL_HAVE,
+		PBX__ENVELOPE__BODY_REPL_EVENTS,
+		PBX__ENVELOPE__BODY_REPL_ACK,
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
+		from_id = RT_ID_REPL;
+		ck_assert_int_eq(
+		    verdict(kinds[i], SELF, 0, RT_ID_REPL, false, 0), 0);
+		ck_assert_int_eq(
+		    verdict(kinds[i], SELF, 0, RT_ID_REPL, true, 1), EPERM);
+		ck_assert_int_eq(verdict(kinds[i], SELF, 0, ADMIN, false, 0),
+		                 EPERM);
+		ck_assert_int_eq(verdict(kinds[i], SELF, 1, ACTOR, false, 0),
+		                 EPERM);
+		ck_assert_int_eq(verdict(kinds[i], SELF, 0, SIPREG, false, 0),
+		                 EPERM);
+		/* from another actor of the peer than its replication actor */
+		from_id = 100;
+		ck_assert_int_eq(
+		    verdict(kinds[i], SELF, 0, RT_ID_REPL, false, 0), EPERM);
+	}
+	/* the link's own notice is never taken from a peer */
+	from_id = RT_ID_REPL;
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_PEER_LINK, SELF, 0,
+	                         RT_ID_REPL, false, 0),
+	                 EPERM);
 }
 END_TEST
 
@@ -198,6 +235,7 @@ main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, allow_list);
+	tcase_add_test(tc, replication);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, hello_fields);
 	suite_add_tcase(s, tc);

@@ -249,7 +249,8 @@ START_TEST(wrong_type)
 	        4, 7, "cluster.peers[1]: expected an nng URL, got a mapping");
 	refused("toplist", "- node\n", 1, 1,
 	        "expected a mapping of sections (node, log, admin, cluster, "
-	        "sip, directory, registrar, profiles, calls, dialplan), got "
+	        "sip, directory, registrar, profiles, calls, storage, "
+	        "dialplan), got "
 	        "a list");
 }
 END_TEST

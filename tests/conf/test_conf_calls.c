@@ -378,6 +378,29 @@ START_TEST(refused_calls)
 }
 END_TEST
 
+/* Retention of the event log: defaults, values, refusals. */
+START_TEST(storage_settings)
+{
+	struct conf *c = load_ok("stnone", "log:\n  level: info\n");
+
+	ck_assert_uint_eq(c->storage.retention, 3600);
+	ck_assert_uint_eq(c->storage.prune_interval, 60);
+	conf_free(c);
+	c = load_ok("st", "storage:\n  retention: 5\n  prune_interval: 1\n");
+	ck_assert_uint_eq(c->storage.retention, 5);
+	ck_assert_uint_eq(c->storage.prune_interval, 1);
+	conf_free(c);
+	conf_refused("ret0", "storage:\n  retention: 0\n", 2, 14,
+	             "storage.retention: must be 1 to 31622400, got 0", NULL);
+	conf_refused("retx", "storage:\n  retention: 1h\n", 2, 14,
+	             "storage.retention: expected an integer", NULL);
+	conf_refused("pi", "storage:\n  prune_interval: 90000\n", 2, 19,
+	             "storage.prune_interval: must be 1 to 86400, got 90000",
+	             NULL);
+	conf_refused("stk", "storage:\n  retain: 5\n", 2, 3, "storage", NULL);
+}
+END_TEST
+
 /* A one-extension dialplan with `line` as its only action or condition. */
 #define DP_HEAD                                                                \
 	"dialplan:\n"                                                          \
@@ -541,6 +564,7 @@ calls_suite(void)
 	tcase_add_test(tc, acl_matches_ipv4_ipv6_and_mapped);
 	tcase_add_test(tc, refused_profiles);
 	tcase_add_test(tc, refused_calls);
+	tcase_add_test(tc, storage_settings);
 	tcase_add_test(tc, refused_dialplan);
 	tcase_add_test(tc, refused_missing_contexts);
 	suite_add_tcase(s, tc);

@@ -19,6 +19,7 @@
 
 #include "admin.pb-c.h"
 #include "out.h"
+#include "ctl_cluster.h"
 #include "q850.h"
 #include "token.h"
 
@@ -56,7 +57,9 @@ usage(FILE *f)
 	    "  hangup ID [CAUSE]   end call ID; CAUSE a Q.850 number or name\n"
 	    "                      (NORMAL_CLEARING, USER_BUSY, "
 	    "CALL_REJECTED...)\n"
-	    "  cdr [--last N]      the newest N call records (default 20)\n");
+	    "  cdr [--last N]      the newest N call records (default 20)\n"
+	    "  cluster             replication: digest, lag, what each peer "
+	    "holds\n");
 }
 
 /* A Q.850 cause by number (1-999, taken as it is) or name (q850.h); 0 if
@@ -567,6 +570,7 @@ main(int argc, char **argv)
 	Pbx__CallsRequest cq = PBX__CALLS_REQUEST__INIT;
 	Pbx__HangupRequest hq = PBX__HANGUP_REQUEST__INIT;
 	Pbx__CdrRequest dq = PBX__CDR_REQUEST__INIT;
+	Pbx__ClusterRequest clq = PBX__CLUSTER_REQUEST__INIT;
 	Pbx__AdminResponse *r = NULL;
 	const char *cmd, *token = NULL, *token_file = NULL;
 	char tok[512];
@@ -682,6 +686,9 @@ main(int argc, char **argv)
 		}
 		q.cmd_case = PBX__ADMIN_REQUEST__CMD_HANGUP;
 		q.hangup = &hq;
+	} else if (strcmp(cmd, "cluster") == 0) {
+		q.cmd_case = PBX__ADMIN_REQUEST__CMD_CLUSTER;
+		q.cluster = &clq;
 	} else if (strcmp(cmd, "cdr") == 0) {
 		for (; optind < argc; optind++) {
 			char *end;
@@ -737,6 +744,8 @@ main(int argc, char **argv)
 			print_calls(&c, r->calls);
 		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_CDR)
 			print_cdr(&c, r->cdr);
+		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_CLUSTER)
+			print_cluster(c.json, r->cluster);
 		else if (r->result_case == PBX__ADMIN_RESPONSE__RESULT_HANGUP) {
 			if (!r->hangup->found)
 				rc = 1;
