@@ -2,9 +2,11 @@
  * What the cluster link lets through. A peer that holds the secret is still
  * only trusted with the traffic nodes exchange today: the allow-list below
  * names each envelope kind a peer may send and to which actors. Everything
- * else (runtime control such as Exit and Watch, admin, SIP, registrar and
- * call messages) is refused, so a compromised or buggy peer cannot stop an
+ * else (runtime control such as Exit and Watch, admin, SIP and registrar
+ * messages) is refused, so a compromised or buggy peer cannot stop an
  * actor, remove a binding or feed the SIP actors a half-built request.
+ * Of the calls, only what a call spanning two nodes needs passes: a B leg
+ * asked of a call router, Leg messages between channels, the calls list.
  *
  * Dropped frames and envelopes are counted by reason and logged at most
  * once a second per reason and envelope kind, so a flood cannot flood the
@@ -87,6 +89,39 @@ answer_target(const Pbx__Addr *to)
 	return to->id == RT_ID_ADMIN || to->id >= RT_ID_FIRST_DYNAMIC;
 }
 
+/* Channels (and dialogs) are spawned at run time; a well-known service
+ * never takes a Leg. */
+static bool
+channel(const Pbx__Addr *a)
+{
+	return a->id >= RT_ID_FIRST_DYNAMIC;
+}
+
+/* What a call that spans two nodes sends (actors/calls/channel_remote.c):
+ * a B leg asked of the call router by a channel, its answer, Leg messages
+ * from channel to channel, and the admin's calls list (a node's admin asks
+ * worker 0's router of each peer, which answers it). */
+static bool
+call_allowed(const Pbx__Envelope *e, const Pbx__Addr *to, const Pbx__Addr *from)
+{
+	switch (e->body_case) {
+	case PBX__ENVELOPE__BODY_CALL_LEG_START:
+		return e->call_leg_start && !e->reply && e->correlation &&
+		       to->id == RT_ID_CALLS && channel(from);
+	case PBX__ENVELOPE__BODY_CALL_LEG_STARTED:
+		return e->call_leg_started && e->reply && channel(to);
+	case PBX__ENVELOPE__BODY_LEG:
+		return e->leg && !e->reply && channel(to) && channel(from);
+	case PBX__ENVELOPE__BODY_CALLS_LIST:
+		return e->calls_list && !e->reply && e->correlation &&
+		       to->id == RT_ID_CALLS && from->id == RT_ID_ADMIN;
+	case PBX__ENVELOPE__BODY_CALLS_LIST_REPLY:
+		return e->calls_list_reply && e->reply && to->id == RT_ID_ADMIN;
+	default:
+		return false;
+	}
+}
+
 int
 cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
                const char **why)
@@ -123,11 +158,17 @@ cluster_filter(struct cluster *c, uint32_t sender, const Pbx__Envelope *e,
 			break;
 		return 0;
 	case PBX__ENVELOPE__BODY_UNDELIVERABLE:
-		/* a bounce of our request: completes it at once */
-		if (!e->undeliverable || !e->correlation || !answer_target(to))
-			break;
-		return 0;
+		/* a bounce of our request: completes it at once; or of a Leg
+		 * to a channel that is gone: ends that leg */
+		if (e->undeliverable && e->correlation && answer_target(to))
+			return 0;
+		if (e->undeliverable && channel(to) &&
+		    e->undeliverable->body_case == PBX__ENVELOPE__BODY_LEG)
+			return 0;
+		break;
 	default:
+		if (call_allowed(e, to, from))
+			return 0;
 		break;
 	}
 	*why = "kind or target not allowed from a peer";

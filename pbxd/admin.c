@@ -448,7 +448,8 @@ do_ping(rt_actor *a, struct admin_ctx *ctx, uint64_t corr,
 	ping_next(a, op);
 }
 
-/* A request to every worker's call router (calls, hangup). */
+/* A request to every worker's call router (calls, hangup); for calls,
+ * also to worker 0's router of every peer, which answers for its node. */
 struct fan_op {
 	struct fan_op *prev, *next; /* in flight, freed at stop */
 	uint64_t corr;              /* admin slot */
@@ -457,6 +458,15 @@ struct fan_op {
 	bool found;       /* hangup: a router had the call */
 	size_t n, cap;
 	Pbx__CallInfo **calls; /* calls: deep copies */
+	size_t n_silent;       /* peers that did not answer */
+	char silent[MAX_PEERS][64];
+	char *silent_p[MAX_PEERS];
+};
+
+/* One peer asked for its calls. */
+struct fan_peer {
+	struct fan_op *op;
+	char name[64];
 };
 
 static void
@@ -486,6 +496,10 @@ fan_finish(rt_actor *a, struct fan_op *op)
 	} else {
 		cr.n_calls = op->n;
 		cr.calls = op->calls;
+		for (size_t i = 0; i < op->n_silent; i++)
+			op->silent_p[i] = op->silent[i];
+		cr.n_silent_nodes = op->n_silent;
+		cr.silent_nodes = op->silent_p;
 		cr.now_ms = registrar_now_ms();
 		r.result_case = PBX__ADMIN_RESPONSE__RESULT_CALLS;
 		r.calls = &cr;
@@ -548,6 +562,77 @@ fan_reply(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
 }
 
 static void
+fan_silent(struct fan_op *op, const char *name)
+{
+	if (op->n_silent < MAX_PEERS)
+		snprintf(op->silent[op->n_silent++], sizeof(op->silent[0]),
+		         "%s", name);
+}
+
+/* A peer's answer for its whole node; one that is not there or too slow
+ * is named in the answer, the others' calls stand. */
+static void
+fan_peer_reply(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
+{
+	struct fan_peer *fp = arg;
+	struct fan_op *op = fp->op;
+
+	if (err || reply->body_case != PBX__ENVELOPE__BODY_CALLS_LIST_REPLY) {
+		rt_debug("admin: calls of %s: %s", fp->name,
+		         err ? strerror(err) : "a wrong answer");
+		fan_silent(op, fp->name);
+	} else {
+		fan_keep(op, reply->calls_list_reply);
+	}
+	free(fp);
+	if (--op->pending == 0)
+		fan_finish(a, op);
+}
+
+/* Ask every peer whose link is up; name the others at once. */
+static void
+fan_peers(rt_actor *a, struct admin_ctx *ctx, struct fan_op *op)
+{
+	struct cluster_peer_info info[MAX_PEERS];
+	size_t np =
+	    ctx->cluster ? cluster_peers(ctx->cluster, info, MAX_PEERS) : 0;
+
+	for (size_t i = 0; i < np; i++) {
+		rt_addr to = { info[i].node, 0, SIP_ID_CALLS };
+		const char *name = info[i].name[0] ? info[i].name : info[i].url;
+		struct fan_peer *fp;
+		Pbx__CallsList *cl;
+		rt_msg *m;
+
+		if (!info[i].node || info[i].node == rt_node_id(ctx->rt))
+			continue;
+		if (info[i].state != CLUSTER_UP) {
+			fan_silent(op, name);
+			continue;
+		}
+		fp = calloc(1, sizeof(*fp));
+		m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0, &cl);
+		if (!fp || !m) {
+			free(fp);
+			rt_msg_free(m);
+			fan_silent(op, name);
+			continue;
+		}
+		cl->node_wide = true;
+		fp->op = op;
+		snprintf(fp->name, sizeof(fp->name), "%s", name);
+		op->pending++;
+		if (rt_request(a, to, m, CALLS_TIMEOUT_MS, fan_peer_reply,
+		               fp) != 0) {
+			rt_msg_free(m);
+			free(fp);
+			op->pending--;
+			fan_silent(op, name);
+		}
+	}
+}
+
+static void
 fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
         uint32_t cause)
 {
@@ -587,6 +672,8 @@ fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
 			op->pending--;
 		}
 	}
+	if (!id)
+		fan_peers(a, ctx, op);
 	if (--op->pending == 0)
 		fan_finish(a, op);
 }

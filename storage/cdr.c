@@ -190,6 +190,7 @@ store_cdr_line(struct store_buf *b, const Pbx__CallRecord *r)
 	field_u64(b, "sip_code", r->sip_code);
 	field_str(b, "hangup_by", r->hangup_by);
 	field_u64(b, "node", r->node);
+	field_u64(b, "callee_node", r->callee_node);
 	put(b, "}\n", 2);
 	b->lines++;
 }

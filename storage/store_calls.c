@@ -172,6 +172,10 @@ update(struct store *s, MDB_txn *txn, const Pbx__Event *ev, const char *call,
 			r.callee = e->callee;
 			changed = true;
 		}
+		if (e->callee_node && e->callee_node != r.callee_node) {
+			r.callee_node = e->callee_node;
+			changed = true;
+		}
 		break;
 	}
 	case PBX__EVENT__BODY_CALL_ENDED: {

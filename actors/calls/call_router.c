@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calls.h"
+#include "channel_int.h"
 #include "log.h"
 #include "q850.h"
 #include "sip_reply.h"
@@ -376,10 +376,16 @@ router_handle(rt_actor *a, const Pbx__Envelope *env)
 		on_invite(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_CALLS_LIST:
-		on_list(a, w, env);
+		if (env->calls_list && env->calls_list->node_wide)
+			calls_list_node(a, env);
+		else
+			on_list(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_CALL_HANGUP:
 		on_hangup(a, w, env);
+		break;
+	case PBX__ENVELOPE__BODY_CALL_LEG_START:
+		calls_remote_leg_start(a, w->g, env);
 		break;
 	default:
 		break;

@@ -35,15 +35,16 @@ chan_set_state(struct chan_base *b, enum chan_state st)
 		b->entry->state = state_names[st];
 }
 
-void
+int
 chan_tell(rt_actor *a, rt_addr to, Pbx__LegKind kind, uint32_t code,
           uint32_t cause, const uint8_t *sdp, size_t sdp_len, uint64_t id)
 {
 	Pbx__Leg *l;
 	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_LEG, sdp_len + 64, &l);
+	int err;
 
 	if (!m)
-		return;
+		return ENOMEM;
 	l->kind = kind;
 	l->code = code;
 	l->cause = cause;
@@ -52,20 +53,23 @@ chan_tell(rt_actor *a, rt_addr to, Pbx__LegKind kind, uint32_t code,
 		l->sdp.data = rt_msg_memdup(m, sdp, sdp_len);
 		l->sdp.len = sdp_len;
 	}
-	if (rt_send(a, to, m) != 0)
+	if ((err = rt_send(a, to, m)) != 0)
 		rt_msg_free(m);
+	return err;
 }
 
-void
+int
 chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l)
 {
 	Pbx__Leg *q;
 	size_t extra = l->sdp.len + l->body.len + 256;
 	rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_LEG, extra, &q);
+	int err;
 
 	if (!m)
-		return;
+		return ENOMEM;
 	q->kind = l->kind;
+	q->leg = l->leg;
 	q->code = l->code;
 	q->cause = l->cause;
 	q->id = l->id;
@@ -79,8 +83,9 @@ chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l)
 	q->sdp.len = l->sdp.len;
 	q->body.data = rt_msg_memdup(m, l->body.data, l->body.len);
 	q->body.len = l->body.len;
-	if (rt_send(a, to, m) != 0)
+	if ((err = rt_send(a, to, m)) != 0)
 		rt_msg_free(m);
+	return err;
 }
 
 /* --- call events ------------------------------------------------------- */
@@ -132,7 +137,8 @@ chan_record_ringing(struct chan_base *b, bool early)
 }
 
 void
-chan_record_answered(struct chan_base *b, const char *callee)
+chan_record_answered(struct chan_base *b, const char *callee,
+                     uint32_t callee_node)
 {
 	Pbx__Event ev = PBX__EVENT__INIT;
 	Pbx__CallAnswered an = PBX__CALL_ANSWERED__INIT;
@@ -143,6 +149,7 @@ chan_record_answered(struct chan_base *b, const char *callee)
 	an.call = b->call;
 	an.leg = b->leg;
 	an.callee = (char *)(callee ? callee : "");
+	an.callee_node = callee_node;
 	ev.body_case = PBX__EVENT__BODY_CALL_ANSWERED;
 	ev.call_answered = &an;
 	append(b, &ev);
@@ -377,20 +384,18 @@ on_dialog(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 	}
 }
 
-/* A Leg we sent came back: its channel is gone, a fork that ended. */
+/* A Leg we sent came back: its channel is gone, a fork that ended (or
+ * its node: channel_remote.c). */
 static void
 on_bounce(rt_actor *a, struct chan *c, const Pbx__Envelope *env)
 {
 	const Pbx__Undeliverable *u = env->undeliverable;
 	rt_addr to = u->to ? rt_addr_from_pb(u->to) : (rt_addr){ 0 };
-	Pbx__Leg gone = PBX__LEG__INIT;
 
 	if (u->body_case != PBX__ENVELOPE__BODY_LEG ||
 	    rt_addr_eq(to, c->base.dialog))
 		return;
-	gone.kind = PBX__LEG_KIND__LEG_ENDED;
-	gone.cause = Q850_NORMAL_TEMPORARY_FAILURE;
-	chan_bridge_leg(a, c, to, &gone);
+	chan_bridge_bounce(a, c, to, u->body_case);
 }
 
 static void

@@ -6,6 +6,12 @@
  * answered, and ends when either side does. It rings at most timeout_s
  * seconds (NO_ANSWER). Its state is its own: what the A leg keeps
  * (dialplan, forks, call entry, media) is not in it.
+ *
+ * It may run on another node than its A leg (the one holding the callee's
+ * flow, channel_remote.c): then it says LEG_ALIVE to the A leg every
+ * second, and hangs its SIP side up (CANCEL or BYE, NETWORK_OUT_OF_ORDER)
+ * when the A leg cannot be sent to or has been silent for 4 s: the
+ * caller's node died, and the callee must not stay in a call nobody hears.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +29,20 @@ struct chan_b {
 	char target[160];      /* for records: "user/1001" or the URI */
 	uint32_t timeout_s;
 	uint64_t timeout_timer;
+	bool remote;       /* the A leg is on another node */
+	uint64_t heard_ms; /* remote: when the A leg last said anything */
 };
+
+/* To the A leg: with our leg number, by which an A leg on another node
+ * knows us before it learns our address. */
+static int
+to_a(rt_actor *a, struct chan_b *c, const Pbx__Leg *l)
+{
+	Pbx__Leg x = *l;
+
+	x.leg = c->base.leg;
+	return chan_forward(a, c->base.peer, &x);
+}
 
 /* End the leg: record, hang up its dialog, tell the A leg, stop. */
 static void
@@ -40,10 +59,39 @@ b_hangup(rt_actor *a, struct chan_b *c, uint32_t cause, const char *by)
 	if (!c->base.dialog_done)
 		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_HANGUP, 0,
 		          cause, NULL, 0, 0);
-	if (!c->peer_done) /* the A leg hears of it from us */
-		chan_tell(a, c->base.peer, PBX__LEG_KIND__LEG_ENDED, 0, cause,
-		          NULL, 0, 0);
+	if (!c->peer_done) { /* the A leg hears of it from us */
+		Pbx__Leg l = PBX__LEG__INIT;
+
+		l.kind = PBX__LEG_KIND__LEG_ENDED;
+		l.cause = cause;
+		to_a(a, c, &l);
+	}
 	rt_stop(a, 0);
+}
+
+/* The A leg is on another node: alive, or gone with its node. */
+static void
+b_alive(rt_actor *a, void *arg)
+{
+	struct chan_b *c = rt_state(a);
+	Pbx__Leg l = PBX__LEG__INIT;
+	const char *why = NULL;
+
+	(void)arg;
+	l.kind = PBX__LEG_KIND__LEG_ALIVE;
+	if (calls_now_ms() - c->heard_ms > CALLS_SILENT_MS)
+		why = "silent";
+	else if (to_a(a, c, &l) != 0)
+		why = "link down";
+	if (why) {
+		rt_info("call %s leg %u: the A leg on node %u is gone (%s)",
+		        c->base.call, c->base.leg, (unsigned)c->base.peer.node,
+		        why);
+		c->peer_done = true;
+		b_hangup(a, c, Q850_NETWORK_OUT_OF_ORDER, "pbx");
+		return;
+	}
+	rt_timer_start(a, CALLS_ALIVE_MS, b_alive, NULL);
 }
 
 static void
@@ -97,6 +145,10 @@ init_b(rt_actor *a, struct chan_b *c, struct chan_b_arg *ba)
 	if (c->timeout_s)
 		c->timeout_timer =
 		    rt_timer_start(a, c->timeout_s * 1000ull, b_timeout, NULL);
+	if ((c->remote = c->base.peer.node != rt_self(a).node)) {
+		c->heard_ms = calls_now_ms();
+		rt_timer_start(a, CALLS_ALIVE_MS, b_alive, NULL);
+	}
 	return 0;
 }
 
@@ -129,21 +181,21 @@ on_dialog(rt_actor *a, struct chan_b *c, const Pbx__Leg *l)
 		if (c->base.st < CS_RINGING)
 			chan_record_ringing(&c->base, l->sdp.len > 0);
 		chan_set_state(&c->base, l->sdp.len ? CS_EARLY : CS_RINGING);
-		chan_forward(a, c->base.peer, l);
+		to_a(a, c, l);
 		return;
 	case PBX__LEG_KIND__LEG_ANSWERED:
 		if (c->timeout_timer)
 			rt_timer_cancel(a, c->timeout_timer);
 		c->timeout_timer = 0;
 		chan_set_state(&c->base, CS_ANSWERED);
-		chan_record_answered(&c->base, c->target);
-		chan_forward(a, c->base.peer, l);
+		chan_record_answered(&c->base, c->target, 0);
+		to_a(a, c, l);
 		return;
 	case PBX__LEG_KIND__LEG_OFFER:
 	case PBX__LEG_KIND__LEG_REQUEST:
 	case PBX__LEG_KIND__LEG_OFFER_RESULT:
 	case PBX__LEG_KIND__LEG_REQUEST_RESULT:
-		chan_forward(a, c->base.peer, l);
+		to_a(a, c, l);
 		return;
 	default:
 		return;
@@ -154,6 +206,9 @@ on_dialog(rt_actor *a, struct chan_b *c, const Pbx__Leg *l)
 static void
 on_a_leg(rt_actor *a, struct chan_b *c, const Pbx__Leg *l)
 {
+	c->heard_ms = calls_now_ms();
+	if (l->kind == PBX__LEG_KIND__LEG_ALIVE)
+		return;
 	if (l->kind == PBX__LEG_KIND__LEG_HANGUP) {
 		/* a fork that lost keeps its code: 200 = answered elsewhere */
 		if (l->code == 200 && c->base.st < CS_ANSWERED &&

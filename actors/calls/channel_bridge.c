@@ -61,12 +61,14 @@ caller_from(const struct chan *c, char *out, size_t n)
 	         c->base.caller_number, dom);
 }
 
-/* Spawn one B leg; false when it could not start. */
+/* Spawn one B leg, here or on `node` (the node holding the binding's
+ * flow: channel_remote.c); false when it could not start. */
 static bool
 spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
-          const char *ruri, const char *to, rt_msg *flow)
+          const char *ruri, const char *to, rt_msg *flow, uint32_t node)
 {
 	struct chan_b_arg *b = calloc(1, sizeof(*b));
+	struct chan_fork *f = &c->forks[c->n_forks];
 	uint8_t *sdp = NULL;
 	size_t len = 0;
 	char from[256];
@@ -108,18 +110,30 @@ spawn_leg(rt_actor *a, struct chan *c, const struct dp_target *t,
 	b->sdp_len = len;
 	/* a B2BUA still counts hops: a loop through us ends (483) */
 	b->max_forwards = c->max_forwards ? c->max_forwards - 1 : 0;
-	if (!b->ruri || !b->to || !b->from ||
-	    rt_spawn(rt_of(a), &channel_b_kind, rt_self(a).worker, b, &leg) !=
-	        0) {
+	*f = (struct chan_fork){ .live = true, .leg = b->leg };
+	snprintf(f->target, sizeof(f->target), "%s", b->target);
+	if (!b->ruri || !b->to || !b->from) {
 		chan_b_arg_free(b);
 		return false;
 	}
-	c->forks[c->n_forks++] =
-	    (struct chan_fork){ .chan = leg, .live = true };
+	if (node && node != rt_self(a).node) {
+		if (!chan_remote_start(a, c, f, b, node)) {
+			note_failure(c, Q850_SUBSCRIBER_ABSENT);
+			return false;
+		}
+	} else if (rt_spawn(rt_of(a), &channel_b_kind, rt_self(a).worker, b,
+	                    &leg) != 0) {
+		chan_b_arg_free(b);
+		return false;
+	} else {
+		f->chan = leg;
+	}
+	c->n_forks++;
 	return true;
 }
 
-/* user/ID[@domain]: every live binding of the user on this node. */
+/* user/ID[@domain]: every live binding of the user, each one's B leg on
+ * the node holding its flow. */
 static size_t
 ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 {
@@ -130,7 +144,7 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 	Pbx__AorBindings *bs = NULL;
 	uint64_t now = calls_now_ms();
 	char aor[256], to[300];
-	size_t n = 0;
+	size_t n = 0, absent = 0;
 
 	if (!cu) {
 		note_failure(c, Q850_UNALLOCATED_NUMBER);
@@ -148,15 +162,16 @@ ring_user(rt_actor *a, struct chan *c, const struct dp_target *t)
 		const Pbx__Binding *b = bs->bindings[i];
 		rt_msg *f;
 
-		if (b->expires_at_ms <= now || !b->flow ||
-		    b->node != rt_self(a).node)
-			continue; /* expired, or another node's flow */
+		if (b->expires_at_ms <= now || !b->flow)
+			continue;
 		if ((f = sip_flow_msg(b->flow)) &&
-		    spawn_leg(a, c, t, b->contact, to, f))
+		    spawn_leg(a, c, t, b->contact, to, f, b->node))
 			n++;
+		else if (b->node && b->node != rt_self(a).node)
+			absent++; /* its node cannot be reached */
 	}
 	pbx__aor_bindings__free_unpacked(bs, NULL);
-	if (!n)
+	if (!n && !absent)
 		note_failure(c, Q850_USER_NOT_REGISTERED);
 	return n;
 }
@@ -184,7 +199,7 @@ ring_addr(rt_actor *a, struct chan *c, const struct dp_target *t,
 	p->flow->remote_ip.len = iplen;
 	p->flow->remote_port = port ? port : 5060;
 	snprintf(to, sizeof(to), "<%s>", t->uri);
-	return spawn_leg(a, c, t, t->uri, to, m) ? 1 : 0;
+	return spawn_leg(a, c, t, t->uri, to, m, 0) ? 1 : 0;
 }
 
 /* A host name is looked up on libuv's thread pool (getaddrinfo: the
@@ -370,6 +385,19 @@ fork_of(struct chan *c, rt_addr from)
 	return NULL;
 }
 
+/* A fork that ends before its remote leg's address is known keeps what to
+ * tell that leg once it is (channel_remote.c); the others are told now. */
+static void
+end_fork(rt_actor *a, struct chan_fork *f, uint32_t code, uint32_t cause)
+{
+	f->live = false;
+	f->end_code = code;
+	f->end_cause = cause;
+	if (f->chan.id)
+		chan_tell(a, f->chan, PBX__LEG_KIND__LEG_HANGUP, code, cause,
+		          NULL, 0, 0);
+}
+
 static void
 progress(rt_actor *a, struct chan *c, const Pbx__Leg *l)
 {
@@ -404,21 +432,15 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 	size_t len = 0;
 
 	if (c->bridged) { /* a second fork answered: it lost */
-		chan_tell(a, f->chan, PBX__LEG_KIND__LEG_HANGUP, 0,
-		          Q850_NORMAL_CLEARING, NULL, 0, 0);
-		f->live = false;
+		end_fork(a, f, 0, Q850_NORMAL_CLEARING);
 		return;
 	}
 	c->bridged = true;
 	c->base.peer = f->chan;
 	for (size_t i = 0; i < c->n_forks; i++)
-		if (c->forks[i].live && &c->forks[i] != f) {
+		if (c->forks[i].live && &c->forks[i] != f)
 			/* 200: "call completed elsewhere" on the CANCEL */
-			chan_tell(a, c->forks[i].chan,
-			          PBX__LEG_KIND__LEG_HANGUP, 200,
-			          Q850_NORMAL_CLEARING, NULL, 0, 0);
-			c->forks[i].live = false;
-		}
+			end_fork(a, &c->forks[i], 200, Q850_NORMAL_CLEARING);
 	c->base.g->media->sdp(c->ms, 1, l->sdp.data, l->sdp.len, &sdp, &len);
 	if (c->answered) /* answered before the bridge: a new offer */
 		chan_tell(a, c->base.dialog, PBX__LEG_KIND__LEG_OFFER, 0, 0,
@@ -429,7 +451,7 @@ answered(rt_actor *a, struct chan *c, struct chan_fork *f, const Pbx__Leg *l)
 	free(sdp);
 	if (!c->answered) {
 		c->answered = true;
-		chan_record_answered(&c->base, NULL);
+		chan_record_answered(&c->base, f->target, f->chan.node);
 	}
 	chan_set_state(&c->base, CS_ANSWERED);
 	/* the call is up until a leg ends it: what routed and rang it is
@@ -451,42 +473,72 @@ chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from, const Pbx__Leg *l)
 {
 	struct chan_fork *f = fork_of(c, from);
 
+	if (f && f->remote)
+		f->heard_ms = calls_now_ms();
+	if (!f)
+		f = chan_remote_fork(a, c, from, l);
 	if (!f)
 		return false;
+	if (l->kind == PBX__LEG_KIND__LEG_ALIVE)
+		return true;
+	chan_fork_leg(a, c, f, l);
+	return l->kind == PBX__LEG_KIND__LEG_PROGRESS ||
+	       l->kind == PBX__LEG_KIND__LEG_ANSWERED ||
+	       l->kind == PBX__LEG_KIND__LEG_ENDED;
+}
+
+void
+chan_fork_leg(rt_actor *a, struct chan *c, struct chan_fork *f,
+              const Pbx__Leg *l)
+{
 	switch (l->kind) {
 	case PBX__LEG_KIND__LEG_PROGRESS:
 		if (!c->bridged)
 			progress(a, c, l);
-		return true;
+		return;
 	case PBX__LEG_KIND__LEG_ANSWERED:
 		answered(a, c, f, l);
-		return true;
+		return;
 	case PBX__LEG_KIND__LEG_ENDED:
 		f->live = false;
-		if (c->bridged && rt_addr_eq(from, c->base.peer)) {
+		if (c->bridged && rt_addr_eq(f->chan, c->base.peer)) {
 			chan_hangup(a, c, l->cause, "callee");
-			return true;
+			return;
 		}
 		if (c->bridged)
-			return true;
+			return;
 		note_failure(c, l->cause);
 		next_group_if_done(a, c);
-		return true;
+		return;
 	default:
-		return false;
+		return;
 	}
+}
+
+void
+chan_bridge_bounce(rt_actor *a, struct chan *c, rt_addr to, uint32_t body_case)
+{
+	struct chan_fork *f = fork_of(c, to);
+	Pbx__Leg gone = PBX__LEG__INIT;
+
+	(void)body_case;
+	if (!f)
+		return;
+	if (f->remote) {
+		chan_remote_gone(a, c, f, "undeliverable");
+		return;
+	}
+	gone.kind = PBX__LEG_KIND__LEG_ENDED;
+	gone.cause = Q850_NORMAL_TEMPORARY_FAILURE;
+	chan_fork_leg(a, c, f, &gone);
 }
 
 void
 chan_bridge_cancel(rt_actor *a, struct chan *c, uint32_t cause)
 {
 	for (size_t i = 0; i < c->n_forks; i++)
-		if (c->forks[i].live) {
-			chan_tell(a, c->forks[i].chan,
-			          PBX__LEG_KIND__LEG_HANGUP, 0, cause, NULL, 0,
-			          0);
-			c->forks[i].live = false;
-		}
+		if (c->forks[i].live)
+			end_fork(a, &c->forks[i], 0, cause);
 }
 
 void

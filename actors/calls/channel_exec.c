@@ -68,7 +68,7 @@ answer_alone(rt_actor *a, struct chan *c, bool early)
 		chan_set_state(&c->base, CS_EARLY);
 	} else {
 		c->answered = true;
-		chan_record_answered(&c->base, NULL);
+		chan_record_answered(&c->base, NULL, 0);
 		chan_set_state(&c->base, CS_ANSWERED);
 	}
 }

@@ -23,10 +23,24 @@ enum chan_state {
 #define CHAN_MAX_FORKS 16
 #define CHAN_MAX_VARS  16
 
+/* A B leg of the ringing group. One on another node (remote) is known by
+ * its node and leg number until its address comes (CallLegStarted, or its
+ * first Leg message); it is dropped when its node stops answering. */
 struct chan_fork {
-	rt_addr chan;
+	rt_addr chan; /* chan.id 0: a remote leg being started */
 	bool live;
+	bool remote;
+	uint32_t leg;
+	uint64_t heard_ms;            /* remote: when it last said anything */
+	uint32_t end_cause, end_code; /* ended before its address came */
+	char target[160];             /* for the record: the contact it rings */
 };
+
+/* Between the channels of a call that spans two nodes: LEG_ALIVE every
+ * CALLS_ALIVE_MS each way, the other side gone after CALLS_SILENT_MS of
+ * silence (channel_remote.c). */
+#define CALLS_ALIVE_MS  1000
+#define CALLS_SILENT_MS 4000
 
 struct chan_var {
 	char *name, *value;
@@ -78,15 +92,17 @@ struct chan {
 	uint32_t resolving;  /* host names of this group being looked up */
 	uint32_t br_gen;     /* which bridge a lookup's answer is for */
 	bool ring_sent, early_sent, answered, bridged;
+	uint64_t alive_timer; /* while a fork is on another node */
 };
 
 /* channel.c: what both kinds share */
 void chan_set_state(struct chan_base *b, enum chan_state st);
-/* Send a Leg message (kind, code, cause, sdp, id) to `to`. */
-void chan_tell(rt_actor *a, rt_addr to, Pbx__LegKind kind, uint32_t code,
-               uint32_t cause, const uint8_t *sdp, size_t sdp_len, uint64_t id);
+/* Send a Leg message (kind, code, cause, sdp, id) to `to`: 0, or why it
+ * could not be sent (EHOSTUNREACH: the link to its node is down). */
+int chan_tell(rt_actor *a, rt_addr to, Pbx__LegKind kind, uint32_t code,
+              uint32_t cause, const uint8_t *sdp, size_t sdp_len, uint64_t id);
 /* Forward a Leg message as it is (offers, requests and their results). */
-void chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l);
+int chan_forward(rt_actor *a, rt_addr to, const Pbx__Leg *l);
 /* Spawn the leg's dialog on our worker (da taken, whatever the result). */
 int chan_spawn_dialog(rt_actor *a, struct chan_base *b, struct dialog_arg *da);
 /* Call events of a leg. */
@@ -94,7 +110,10 @@ void chan_record_started(struct chan_base *b, const char *destination,
                          const char *context, const char *sip_call_id,
                          const char *network_addr, const char *user);
 void chan_record_ringing(struct chan_base *b, bool early);
-void chan_record_answered(struct chan_base *b, const char *callee);
+/* callee_node: the A leg's record names the node of the leg that answered
+ * (0 for a B leg's own event). */
+void chan_record_answered(struct chan_base *b, const char *callee,
+                          uint32_t callee_node);
 void chan_record_ended(struct chan_base *b, uint32_t cause, uint32_t code,
                        const char *by);
 
@@ -116,6 +135,30 @@ void chan_bridge_start(rt_actor *a, struct chan *c, const char *data);
 bool chan_bridge_leg(rt_actor *a, struct chan *c, rt_addr from,
                      const Pbx__Leg *l);
 void chan_bridge_cancel(rt_actor *a, struct chan *c, uint32_t cause);
+/* A Leg to `to` came back (Undeliverable): that fork is gone. */
+void chan_bridge_bounce(rt_actor *a, struct chan *c, rt_addr to,
+                        uint32_t body_case);
+/* A Leg from fork f (or made up for it: LEG_ENDED when it is gone). */
+void chan_fork_leg(rt_actor *a, struct chan *c, struct chan_fork *f,
+                   const Pbx__Leg *l);
+
+/* channel_remote.c: B legs on other nodes (the binding's flow is there) */
+/* Start fork f (not yet counted in c->forks) as a B leg on `node`: b is
+ * taken whatever the result; false when it could not start. */
+bool chan_remote_start(rt_actor *a, struct chan *c, struct chan_fork *f,
+                       struct chan_b_arg *b, uint32_t node);
+/* The remote fork a Leg from `from` belongs to (a leg being started learns
+ * its address from it), or NULL. */
+struct chan_fork *chan_remote_fork(rt_actor *a, struct chan *c, rt_addr from,
+                                   const Pbx__Leg *l);
+/* Fork f's node is gone or refused it: a LEG_ENDED for it. */
+void chan_remote_gone(rt_actor *a, struct chan *c, struct chan_fork *f,
+                      const char *why);
+/* call_list.c: the calls of every worker, for another node's admin. */
+void calls_list_node(rt_actor *a, const Pbx__Envelope *env);
+/* The router's side: a CallLegStart from another node's A channel. */
+void calls_remote_leg_start(rt_actor *a, struct calls *g,
+                            const Pbx__Envelope *env);
 /* The address of a target's host name arrived. */
 void chan_bridge_resolved(rt_actor *a, struct chan *c,
                           const Pbx__CallResolved *r);

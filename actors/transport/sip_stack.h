@@ -198,6 +198,6 @@ char *sip_answer_room(const struct sip_msg *req, char *buf, size_t *n,
                       char **heap);
 
 /* The call router of a worker takes new INVITEs (actors/calls/calls.h). */
-#define SIP_ID_CALLS 10
+#define SIP_ID_CALLS RT_ID_CALLS
 
 #endif

@@ -36,11 +36,11 @@ teardown(void)
 	rt_free(c.rt);
 }
 
-/* One envelope of kind body, from (PEER, 0, 100) to (to_node, worker,
+/* One envelope of kind body, from (PEER, 0, from_id) to (to_node, worker,
  * to_id); the filter's verdict. */
 static int
-verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
-        uint64_t to_id, bool reply, uint64_t corr)
+verdict_from(Pbx__Envelope__BodyCase body, uint64_t from_id, uint32_t to_node,
+             uint32_t worker, uint64_t to_id, bool reply, uint64_t corr)
 {
 	Pbx__Envelope e = PBX__ENVELOPE__INIT;
 	Pbx__Addr to = PBX__ADDR__INIT, from = PBX__ADDR__INIT;
@@ -63,6 +63,88 @@ verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
 	ck_assert(rv == 0 || why != NULL);
 	return rv;
 }
+
+/* From (PEER, 0, 100): an actor spawned at run time. */
+static int
+verdict(Pbx__Envelope__BodyCase body, uint32_t to_node, uint32_t worker,
+        uint64_t to_id, bool reply, uint64_t corr)
+{
+	return verdict_from(body, 100, to_node, worker, to_id, reply, corr);
+}
+
+/* What a call spanning two nodes needs, and nothing around it. */
+START_TEST(call_kinds)
+{
+	/* a B leg asked of a call router (any worker) by a channel */
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 0,
+	                         RT_ID_CALLS, false, 7),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 1,
+	                         RT_ID_CALLS, false, 7),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 0,
+	                         ACTOR, false, 7),
+	                 EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 0,
+	                         SIPREG, false, 7),
+	                 EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 0,
+	                         RT_ID_CALLS, true, 7),
+	                 EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_START, SELF, 0,
+	                         RT_ID_CALLS, false, 0),
+	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_LEG_START, ADMIN,
+	                              SELF, 0, RT_ID_CALLS, false, 7),
+	                 EPERM);
+	/* its answer: a reply to a channel only */
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_STARTED, SELF, 0,
+	                         ACTOR, true, 7),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_STARTED, SELF, 0,
+	                         ACTOR, false, 7),
+	                 EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_LEG_STARTED, SELF, 0,
+	                         ADMIN, true, 7),
+	                 EPERM);
+	/* Leg: channel to channel, never to a service nor from one */
+	ck_assert_int_eq(
+	    verdict(PBX__ENVELOPE__BODY_LEG, SELF, 1, ACTOR, false, 0), 0);
+	ck_assert_int_eq(
+	    verdict(PBX__ENVELOPE__BODY_LEG, SELF, 0, RT_ID_CALLS, false, 0),
+	    EPERM);
+	ck_assert_int_eq(
+	    verdict(PBX__ENVELOPE__BODY_LEG, SELF, 0, ADMIN, false, 0), EPERM);
+	ck_assert_int_eq(
+	    verdict(PBX__ENVELOPE__BODY_LEG, SELF, 0, ACTOR, true, 3), EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_LEG, RT_ID_CALLS,
+	                              SELF, 0, ACTOR, false, 0),
+	                 EPERM);
+	/* the admin's calls list: admin to router, the answer back */
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALLS_LIST, ADMIN,
+	                              SELF, 0, RT_ID_CALLS, false, 9),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALLS_LIST, SELF, 0,
+	                         RT_ID_CALLS, false, 9),
+	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALLS_LIST, ADMIN,
+	                              SELF, 0, ACTOR, false, 9),
+	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ADMIN, true, 9),
+	                 0);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ACTOR, true, 9),
+	                 EPERM);
+	/* hanging a call up, a new INVITE: still never from a peer */
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP, ADMIN,
+	                              SELF, 0, RT_ID_CALLS, false, 9),
+	                 EPERM);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_SIP_REQUEST, SELF, 0,
+	                         RT_ID_CALLS, false, 0),
+	                 EPERM);
+}
+END_TEST
 
 START_TEST(allow_list)
 {
@@ -236,6 +318,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, allow_list);
 	tcase_add_test(tc, replication);
+	tcase_add_test(tc, call_kinds);
 	tcase_add_test(tc, addresses);
 	tcase_add_test(tc, hello_fields);
 	suite_add_tcase(s, tc);

@@ -35,7 +35,7 @@ static const char LINE1[] =
     "\"end\":\"2026-01-02T03:05:15.999Z\",\"end_ms\":1767323115999,"
     "\"duration\":70,\"billsec\":65,\"cause\":16,\"cause_text\":"
     "\"NORMAL_CLEARING\",\"sip_code\":200,\"hangup_by\":\"caller\","
-    "\"node\":1}\n";
+    "\"node\":1,\"callee_node\":2}\n";
 
 static void
 start_c1(void)
@@ -64,7 +64,10 @@ run_c1(bool end)
 	append1(S, cev_ringing(&c, C1, 0, T1 + 1200));
 	append1(S,
 	        cev_answered(&c, C1, 1, T1 + 5000, "sip:2000@192.0.2.20:5062"));
-	append1(S, cev_answered(&c, C1, 0, T1 + 5010, NULL));
+	/* the A leg names the node of the B leg that answered */
+	cev_answered(&c, C1, 0, T1 + 5010, NULL);
+	c.answered.callee_node = 2;
+	append1(S, &c.ev);
 	append1(S, cev_ended(&c, C1, 1, T1 + 70000, 16, "NORMAL_CLEARING", 200,
 	                     "callee"));
 	if (end)
@@ -96,6 +99,7 @@ check_c1(const Pbx__CallRecord *r)
 	ck_assert_uint_eq(r->sip_code, 200);
 	ck_assert_str_eq(r->hangup_by, "caller");
 	ck_assert_uint_eq(r->node, 1);
+	ck_assert_uint_eq(r->callee_node, 2);
 }
 
 /* C2: rings, never answered, cancelled by the caller after 30.5 s. */
@@ -263,6 +267,7 @@ static const char PY_CHECK[] =
     "assert a['start']=='2026-01-02T03:04:05.678Z' and "
     "a['start_ms']==1767323045678\n"
     "assert a['duration']==70 and a['billsec']==65 and a['node']==1\n"
+    "assert a['callee_node']==2 and b['callee_node']==0\n"
     "assert a['cause']==16 and a['cause_text']=='NORMAL_CLEARING'\n"
     "assert b['caller_name']=='Bob \"The \\\\ Builder\"\\nJr\\t\\u00fcn\\u00ef "
     "\\u65e5\\x01\\x7f\\ufffd',repr(b['caller_name'])\n"
@@ -273,7 +278,7 @@ static const char PY_CHECK[] =
     "'destination','callee','profile','context','sip_call_id',"
     "'network_addr','user','start','start_ms','answer','answer_ms','end',"
     "'end_ms','duration','billsec','cause','cause_text','sip_code',"
-    "'hangup_by','node']),sorted(a)\n";
+    "'hangup_by','node','callee_node']),sorted(a)\n";
 
 static void
 python_check(const char *path)

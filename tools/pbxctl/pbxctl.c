@@ -53,7 +53,9 @@ usage(FILE *f)
 	    "  sip-ping URI        OPTIONS to URI from the node\n"
 	    "  registrations [--user U]  the live bindings\n"
 	    "  unregister AOR [CONTACT]  drop bindings\n"
-	    "  calls               the node's active calls\n"
+	    "  calls               the cluster's active calls (and the nodes "
+	    "that\n"
+	    "                      did not answer)\n"
 	    "  hangup ID [CAUSE]   end call ID; CAUSE a Q.850 number or name\n"
 	    "                      (NORMAL_CLEARING, USER_BUSY, "
 	    "CALL_REJECTED...)\n"
@@ -433,6 +435,10 @@ print_calls(const struct ctl *c, const Pbx__CallsResponse *r)
 		}
 		json_end_arr(&j);
 		json_u64(&j, "now_ms", r->now_ms);
+		json_arr(&j, "silent_nodes");
+		for (size_t i = 0; i < r->n_silent_nodes; i++)
+			json_str(&j, NULL, r->silent_nodes[i]);
+		json_end_arr(&j);
 		json_end_obj(&j);
 		return;
 	}
@@ -455,6 +461,10 @@ print_calls(const struct ctl *c, const Pbx__CallsResponse *r)
 	table_print(&t, stdout);
 	table_free(&t);
 	printf("%zu active call%s\n", r->n_calls, r->n_calls == 1 ? "" : "s");
+	/* their calls are not in the list: say so */
+	for (size_t i = 0; i < r->n_silent_nodes; i++)
+		printf("%s node %s did not answer\n", i ? "" : "!",
+		       r->silent_nodes[i]);
 }
 
 static void
