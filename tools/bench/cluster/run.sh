@@ -483,7 +483,13 @@ reg_run() {
 	if [ "$s" = kamailio ]; then mapfile -t pids < <(kam_pids | tr ' ' '\n' | grep .); else
 		for i in "${nodes[@]}"; do pids+=("${NPID[$i]}"); done
 	fi
-	local c0 c1 conv
+	local c0 c1 conv idle
+	# what the servers cost doing nothing (heartbeats, timers), over 2 s:
+	# CPU per registration at low rates includes it
+	c0=$(cpu_ticks "${pids[@]}")
+	sleep 2
+	c1=$(cpu_ticks "${pids[@]}")
+	idle=$(awk -v c=$((c1 - c0)) -v hz="$HZ" 'BEGIN { printf "%.1f", c / hz / 2 * 100 }')
 	c0=$(cpu_ticks "${pids[@]}")
 	T0=$(date +%s.%N)
 	reg_load "$d" "$rate" "$STEP_S" "$USERS" "${targets[@]}"
@@ -523,8 +529,8 @@ reg_run() {
 	for i in "${nodes[@]}"; do kill -0 "${NPID[$i]}" 2>/dev/null || R_WHY="${R_WHY:+$R_WHY, }node $i is gone"; done
 	[ "$conv" = never ] && R_WHY="${R_WHY:+$R_WHY, }servers never agreed"
 	[ -n "$R_WHY" ] && R_CLEAN=0
-	printf '  %-8s %-5s %5d/s: %7d/%d ok, %d failed, %d retrans, %6d reg/s, %6.1f us CPU/reg (%3d%% of a core), p50 %s p99 %s ms, agreed %s s after%s: %s\n' \
-		"$s" "$label" "$rate" "$R_OK" "$REG_CALLS" "$R_FAIL" "$R_RETR" "$R_RATE" "$cpu_us" "$cpu_pct" "$R_P50" "$R_P99" "$conv" \
+	printf '  %-8s %-5s %5d/s: %7d/%d ok, %d failed, %d retrans, %6d reg/s, %6.1f us CPU/reg (%3d%% of a core, idle %s%%), p50 %s p99 %s ms, agreed %s s after%s: %s\n' \
+		"$s" "$label" "$rate" "$R_OK" "$REG_CALLS" "$R_FAIL" "$R_RETR" "$R_RATE" "$cpu_us" "$cpu_pct" "$idle" "$R_P50" "$R_P99" "$conv" \
 		"$([ "$s" = cluster ] && echo ", lag p50 [$lag50] p99 [$lag99] ms over $lagcount events, $repl events replicated, $epr events/reg")" \
 		"$([ "$R_CLEAN" = 1 ] && echo clean || echo "NOT CLEAN ($R_WHY)")" | tee -a "$RESULTS"
 	[ "$R_CLEAN" = 1 ] || { local e; e=$(first_error "$d"/s*/err.log); [ -n "$e" ] && log "           first error: $e"; }
