@@ -8,7 +8,7 @@
 #          [--users 10000] [--only "single cluster kamailio"]
 #          [--sync-bindings 100000] [--sync-rate 2000] [--sync-nodes 3]
 #          [--partition-seconds 30] [--partition-rate 1500]
-#          [--call-steps "100 200 300 400 600"] [--call-seconds 60]
+#          [--call-steps "250 500 1000 1500 2000 2500"] [--call-seconds 60]
 #          [--call-ms 1000] [--port 27000]
 #
 # reg: registrations (sipp, register.xml of tools/bench/register: REGISTER,
@@ -58,7 +58,7 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 
 MODE=all STEPS="1500 3000 4500 5000" STEP_S=20 REPEAT=3 USERS=10000
 ONLY="single cluster kamailio" SYNC_N=100000 SYNC_RATE=2000 SYNC_NODES=3
-PART_S=30 PART_RATE=1500 CALL_STEPS="100 200 300 400 600" CALL_S=60 CALL_MS=1000
+PART_S=30 PART_RATE=1500 CALL_STEPS="250 500 1000 1500 2000 2500" CALL_S=60 CALL_MS=1000
 PORT=27000
 usage() { sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-1}"; }
 while [ $# -gt 0 ]; do
