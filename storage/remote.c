@@ -54,19 +54,14 @@ store_append_remote(struct store *s, rt_addr reply_to, uint64_t correlation,
 {
 	struct store_item *it;
 	size_t total = 0, off;
-	uint64_t prev = 0, seq, at;
+	uint64_t prev = 0;
 	int err = 0;
 
 	if (!s || !origin || origin == s->node_id || upto < after ||
 	    (n && !events) || n > UINT32_MAX || n > upto - after)
 		return EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		err = remote_ok(s, origin, after, upto, &prev, &events[i], &seq,
-		                &at);
-		if (err)
-			return err;
+	for (size_t i = 0; i < n; i++)
 		total += events[i].len;
-	}
 	off = ALIGN8(sizeof(*it));
 	it =
 	    malloc(off + n * (2 * sizeof(uint64_t) + sizeof(uint32_t)) + total);
@@ -84,10 +79,13 @@ store_append_remote(struct store *s, rt_addr reply_to, uint64_t correlation,
 	it->seqs = it->at_ms + n;
 	it->len = (uint32_t *)(it->seqs + n);
 	it->bytes = (uint8_t *)(it->len + n);
-	prev = 0;
 	for (size_t i = 0, o = 0; i < n; i++) {
-		remote_ok(s, origin, after, upto, &prev, &events[i],
-		          &it->seqs[i], &it->at_ms[i]);
+		err = remote_ok(s, origin, after, upto, &prev, &events[i],
+		                &it->seqs[i], &it->at_ms[i]);
+		if (err) {
+			free(it);
+			return err;
+		}
 		it->len[i] = (uint32_t)events[i].len;
 		memcpy(it->bytes + o, events[i].data, events[i].len);
 		o += events[i].len;
