@@ -133,6 +133,8 @@ void repl_on_events(struct repl *r, rt_actor *a, uint32_t node,
 void repl_on_applied(struct repl *r, rt_actor *a, uint64_t corr,
                      const Pbx__StoreApplied *ap);
 void repl_lag_add(struct repl *r, uint64_t ms); /* r->mu held */
+/* the at_ms of a packed pbx.Event, off its wire form; 0 if absent */
+uint64_t repl_event_at_ms(const ProtobufCBinaryData *b);
 void repl_pending_free(struct repl *r);
 
 /* repl_prune.c */
