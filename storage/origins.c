@@ -136,8 +136,8 @@ store_origins(struct store *s, Pbx__StoreCursor *out, size_t max)
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->cur_mu);
-	n = s->ncur;
-	for (size_t i = 0; out && i < n && i < max; i++)
+	n = out ? (s->ncur < max ? s->ncur : max) : s->ncur;
+	for (size_t i = 0; out && i < n; i++)
 		out[i] = s->cur[i];
 	pthread_mutex_unlock(&s->cur_mu);
 	return n;

@@ -103,8 +103,9 @@ void store_stats(struct store *s, struct store_stats *st);
 
 /* The log's cursor per origin: the highest seq held with nothing missing
  * below it (seq), and the at_ms of that event. Includes this node's own
- * origin. Fills out[0..max) (plain structs) and returns how many origins
- * there are (more than max: some left out). Any thread. */
+ * origin. Fills out[0..max) (plain structs), sorted by origin, and returns
+ * how many it filled; with out NULL, how many origins there are. Any
+ * thread. */
 size_t store_origins(struct store *s, Pbx__StoreCursor *out, size_t max);
 
 /* Queue events of ONE other origin, received from a peer. events[i] is a

@@ -111,6 +111,7 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 {
 	struct store_item *it;
 	size_t total = 0, off;
+	uint64_t now;
 	int err = 0;
 
 	if (!s || !events || !n || n > UINT32_MAX)
@@ -134,10 +135,14 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 	it->at_ms = (uint64_t *)((char *)it + off);
 	it->len = (uint32_t *)(it->at_ms + n);
 	it->bytes = (uint8_t *)(it->len + n);
+	now = pbx_wall_ms();
 	for (size_t i = 0, at = 0; i < n; i++) {
 		struct body o;
 
-		it->at_ms[i] = events[i]->at_ms;
+		/* when the appender wrote it, not when it commits: a
+		 * removal's tombstone must not be newer than a binding the
+		 * same actor registers right after it (same batch) */
+		it->at_ms[i] = events[i]->at_ms ? events[i]->at_ms : now;
 		it->len[i] = (uint32_t)pbx__event__pack(
 		    event_body(events[i], &o), it->bytes + at);
 		at += it->len[i];

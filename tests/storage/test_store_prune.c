@@ -41,6 +41,33 @@ assert_dump(const struct dump *a, const struct dump *b)
 	ck_assert(a->n == 0 || memcmp(a->p, b->p, a->n) == 0);
 }
 
+/* Raw events of a range, copied. */
+struct pull {
+	ProtobufCBinaryData ev[16];
+	size_t n;
+};
+
+static int
+pull_cb(void *arg, uint64_t seq, const uint8_t *p, size_t n)
+{
+	struct pull *r = arg;
+
+	(void)seq;
+	ck_assert_uint_lt(r->n, 16);
+	r->ev[r->n].data = malloc(n);
+	memcpy(r->ev[r->n].data, p, n);
+	r->ev[r->n++].len = n;
+	return 0;
+}
+
+static void
+pull_free(struct pull *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->ev[i].data);
+	r->n = 0;
+}
+
 static void
 at(struct store *s, Pbx__Event *ev, uint64_t at_ms)
 {
@@ -136,6 +163,46 @@ START_TEST(prune_keeps_what_matters)
 		free(l2.p);
 		free(c2.p);
 	}
+	/* the compacted log is the snapshot: a fresh node pulling origin 1
+	 * from 0, two events at a time over the pruned holes, gets the same
+	 * projections */
+	{
+		char *d2 = tmpdir_new();
+		struct store *f;
+		struct pull pl = { .n = 0 };
+		uint64_t after = 0, upto;
+		rt_addr none = { 0, 0, 0 };
+		uint8_t h1[32], h2[32];
+
+		ck_assert_int_eq(store_open(&f, NULL, d2, 2), 0);
+		do {
+			ck_assert_int_eq(store_events_range(s, 1, after, 2,
+			                                    1 << 20, &upto,
+			                                    pull_cb, &pl),
+			                 0);
+			ck_assert_int_eq(store_append_remote(f, none, 0, 1,
+			                                     after, upto, pl.ev,
+			                                     pl.n),
+			                 0);
+			pull_free(&pl);
+			after = upto;
+		} while (after < 13);
+		ck_assert_int_eq(store_sync(f), 0);
+		{
+			struct dump l2 = dump_of(f, "locations"),
+			            c2 = dump_of(f, "calls");
+
+			assert_dump(&loc, &l2);
+			assert_dump(&calls, &c2);
+			free(l2.p);
+			free(c2.p);
+		}
+		ck_assert_int_eq(store_locations_digest(s, h1, NULL, NULL), 0);
+		ck_assert_int_eq(store_locations_digest(f, h2, NULL, NULL), 0);
+		ck_assert(memcmp(h1, h2, 32) == 0);
+		store_close(f);
+		tmpdir_rm(d2);
+	}
 	/* idempotent; once every peer holds everything, call-3 goes too */
 	ck_assert_int_eq(store_prune(s, 60000, &hold, 1, &ps), 0);
 	ck_assert_uint_eq(ps.events + ps.calls + ps.tombs, 0);
@@ -199,6 +266,48 @@ START_TEST(long_run_stays_bounded)
 }
 END_TEST
 
+/* The walk skips the young rest of an origin, and goes on with the next
+ * one: origin 5's old superseded events go although origin 1 is young. */
+START_TEST(prune_walks_every_origin)
+{
+	char *dir = tmpdir_new(), left[256] = "";
+	uint64_t now = pbx_wall_ms(), old = now - 600000;
+	rt_addr none = { 0, 0, 0 };
+	struct store_prune_stats ps;
+	struct store *s;
+	struct tev t;
+
+	ck_assert_int_eq(store_open(&s, NULL, dir, 1), 0);
+	at(s, tev_set(&t, false, "a@x", "sip:a", NULL, 0, now, 1), now);
+	at(s, tev_set(&t, false, "a@x", "sip:a", NULL, 0, now + 1, 2), now);
+	for (uint64_t i = 1; i <= 3; i++) {
+		Pbx__Event *ev = tev_set(&t, i > 1, "z@x", "sip:z", NULL, 0,
+		                         old + i, (uint32_t)i);
+		ProtobufCBinaryData d;
+
+		ev->origin = 5;
+		ev->seq = i;
+		ev->at_ms = old + i;
+		d.len = pbx__event__get_packed_size(ev);
+		d.data = malloc(d.len);
+		pbx__event__pack(ev, d.data);
+		ck_assert_int_eq(
+		    store_append_remote(s, none, 0, 5, i - 1, i, &d, 1), 0);
+		free(d.data);
+	}
+	ck_assert_int_eq(store_sync(s), 0);
+	ck_assert_int_eq(store_prune(s, 60000, NULL, 0, &ps), 0);
+	ck_assert_uint_eq(ps.events, 2);
+	ck_assert_int_eq(store_events_each(s, 5, 0, seq_of, left), 0);
+	ck_assert_str_eq(left, "3 ");
+	left[0] = '\0';
+	ck_assert_int_eq(store_events_each(s, 1, 0, seq_of, left), 0);
+	ck_assert_str_eq(left, "1 2 "); /* young: not looked at */
+	store_close(s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 TCase *
 store_tc_prune(void)
 {
@@ -207,5 +316,6 @@ store_tc_prune(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, prune_keeps_what_matters);
 	tcase_add_test(tc, long_run_stays_bounded);
+	tcase_add_test(tc, prune_walks_every_origin);
 	return tc;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "pbx_clock.h"
 #include "store_int.h"
 #include "store_test.h"
 
@@ -465,6 +466,41 @@ START_TEST(removed_never_comes_back)
 }
 END_TEST
 
+/* A phone unregisters and registers the same contact again at once: the
+ * removal's time is when it was appended, not when its batch commits, so
+ * its tombstone is not newer than the new registration. */
+START_TEST(unregister_then_register_at_once)
+{
+	char *dir = tmpdir_new();
+	rt_addr none = { 0, 0, 0 };
+	struct store *s;
+	struct tev t1, t2, t0;
+	Pbx__Event *ev;
+	uint64_t now;
+
+	ck_assert_int_eq(store_open(&s, NULL, dir, 1), 0);
+	append1(s, tev_set(&t0, false, "a@x", "sip:c", NULL, 0, 1000, 1));
+	for (int i = 0; i < 20; i++) {
+		ev = tev_drop(&t1, false, "a@x", "sip:c");
+		ck_assert_int_eq(store_append(s, none, 0, &ev, 1), 0);
+		now = pbx_wall_ms();
+		ev = tev_set(&t2, false, "a@x", "sip:c", NULL, 0, now, 2);
+		ck_assert_int_eq(store_append(s, none, 0, &ev, 1), 0);
+		ck_assert_int_eq(store_sync(s), 0);
+		{
+			Pbx__AorBindings *ab;
+
+			ck_assert_int_eq(store_locations_get(s, "a@x", &ab), 0);
+			ck_assert_uint_eq(ab->n_bindings, 1);
+			ck_assert_uint_eq(ab->bindings[0]->updated_at_ms, now);
+			pbx__aor_bindings__free_unpacked(ab, NULL);
+		}
+	}
+	store_close(s);
+	tmpdir_rm(dir);
+}
+END_TEST
+
 TCase *
 store_tc_repl(void)
 {
@@ -474,5 +510,6 @@ store_tc_repl(void)
 	tcase_add_test(tc, remote_append_applies_once);
 	tcase_add_loop_test(tc, merge_is_order_independent, 0, 8);
 	tcase_add_test(tc, removed_never_comes_back);
+	tcase_add_test(tc, unregister_then_register_at_once);
 	return tc;
 }
