@@ -19,6 +19,10 @@
 /* lag histogram: 1 ms steps to 100 ms, 10 ms to 1 s, 100 ms to 10 s, then
  * 1 s steps to 10 min */
 #define REPL_LAG_BUCKETS (100 + 90 + 90 + 590 + 1)
+/* a third origin's cursor at a peer that did not move in this many
+ * heartbeats although we hold more: the peer does not get it from the
+ * origin, we send it (gossip) */
+#define REPL_STUCK 2
 /* replicated batches being committed, waiting for their StoreApplied */
 #define REPL_MAX_PENDING 1024
 
@@ -34,7 +38,8 @@ struct repl_out {
 	uint64_t sent;  /* the end of what is in flight; acked when none */
 	uint64_t have;  /* the peer's held seq as its last ReplHave said */
 	uint64_t have_at_ms;
-	bool had_have; /* have is from a have of the peer: is it moving? */
+	bool had_have;  /* have is from a have of the peer: is it moving? */
+	unsigned still; /* haves in a row that did not move it */
 	struct repl_flight fl[REPL_WINDOW];
 	unsigned n_fl;
 	bool restart; /* an ack said the peer holds another seq: start from
@@ -133,6 +138,8 @@ void repl_on_events(struct repl *r, rt_actor *a, uint32_t node,
 void repl_on_applied(struct repl *r, rt_actor *a, uint64_t corr,
                      const Pbx__StoreApplied *ap);
 void repl_lag_add(struct repl *r, uint64_t ms); /* r->mu held */
+/* the at_ms of a packed pbx.Event, off its wire form; 0 if absent */
+uint64_t repl_event_at_ms(const ProtobufCBinaryData *b);
 void repl_pending_free(struct repl *r);
 
 /* repl_prune.c */

@@ -84,18 +84,60 @@ pending_new(struct repl *r)
 	return NULL;
 }
 
-/* The at_ms of a packed event (live batches only). */
-static uint64_t
-event_at_ms(const ProtobufCBinaryData *b)
+static bool
+varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
-	Pbx__Event *ev = pbx__event__unpack(NULL, b->len, b->data);
-	uint64_t at = 0;
+	uint64_t r = 0;
 
-	if (ev) {
-		at = ev->at_ms;
-		pbx__event__free_unpacked(ev, NULL);
+	for (unsigned shift = 0; *pp < end && shift < 64; shift += 7) {
+		uint8_t b = *(*pp)++;
+
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			return true;
+		}
 	}
-	return at;
+	return false;
+}
+
+/* The at_ms of a packed pbx.Event (field 3, a varint), read off the wire
+ * form: protobuf-c writes fields in order, so it is within the first few
+ * bytes and the event need not be unpacked. 0 if it is not there. */
+uint64_t
+repl_event_at_ms(const ProtobufCBinaryData *b)
+{
+	const uint8_t *p = b->data, *end = b->data + b->len;
+	uint64_t tag, v;
+
+	while (p < end && varint(&p, end, &tag)) {
+		switch (tag & 7) {
+		case 0:
+			if (!varint(&p, end, &v))
+				return 0;
+			if (tag >> 3 == 3)
+				return v;
+			break;
+		case 1:
+			if (end - p < 8)
+				return 0;
+			p += 8;
+			break;
+		case 2:
+			if (!varint(&p, end, &v) || v > (uint64_t)(end - p))
+				return 0;
+			p += v;
+			break;
+		case 5:
+			if (end - p < 4)
+				return 0;
+			p += 4;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 0;
 }
 
 void
@@ -123,7 +165,7 @@ repl_on_events(struct repl *r, rt_actor *a, uint32_t node,
 	if (e->live && e->n_events) {
 		p->at_ms = malloc(e->n_events * sizeof(*p->at_ms));
 		for (size_t i = 0; p->at_ms && i < e->n_events; i++)
-			p->at_ms[p->n_at++] = event_at_ms(&e->events[i]);
+			p->at_ms[p->n_at++] = repl_event_at_ms(&e->events[i]);
 	}
 	err = store_append_remote(r->store, r->self, p->corr, e->origin,
 	                          e->after, e->upto, e->events, e->n_events);

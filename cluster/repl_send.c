@@ -9,9 +9,9 @@
  *
  * Third origins (neither us nor the peer) are sent when their origin is not
  * up for us (a dead or partitioned node: its events still spread), or when
- * the peer's cursor of that origin did not move in a heartbeat although we
- * hold more (the peer does not get them from the origin itself). Otherwise
- * the origin streams them itself and we would only send duplicates.
+ * the peer's cursor of that origin did not move in REPL_STUCK heartbeats
+ * although we hold more (the peer does not get them from the origin itself).
+ * Otherwise the origin streams them itself and we would only send duplicates.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -190,6 +190,7 @@ have_one(struct repl *r, struct repl_peer *p, uint32_t origin,
 		return;
 	/* the first have after a (re)start says nothing of progress */
 	moved = !o->had_have || (c ? c->seq : 0) != o->have;
+	o->still = moved ? 0 : o->still + 1;
 
 	o->had_have = true;
 	o->have = c ? c->seq : 0;
@@ -200,7 +201,7 @@ have_one(struct repl *r, struct repl_peer *p, uint32_t origin,
 	}
 	end = repl_end(r, origin);
 	if (origin != rt_node_id(r->rt) && origin != p->node)
-		o->gossip = end && o->have < end->seq && !moved;
+		o->gossip = end && o->have < end->seq && o->still >= REPL_STUCK;
 }
 
 void
