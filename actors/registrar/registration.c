@@ -361,6 +361,7 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 
 	if (!cs)
 		return;
+	reg_sync(a, r); /* bindings made through other nodes too */
 	for (size_t i = 0; i < r->n; i++) {
 		if ((!contact[0] || strcmp(contact, r->b[i].contact) == 0) &&
 		    cs->n < cs->cap) {

@@ -5,6 +5,8 @@
 # 1069 register on node 1, 1070 on node 2; node 2, restarted on its data,
 # has as many actors as before any registration plus one (1070's): it had
 # 10 more (one per AOR of node 1) when it restored every AOR it held.
+# pbxctl unregister on node 2 of 1060 (node 1's) removes it everywhere
+# (node 2 answered "0 removed" before: the AOR had no actor there).
 source "$(dirname "$0")/lib.sh"
 cluster_conf "$WORK/pbx.yaml"
 start_node 1 "$WORK/pbx.yaml"
@@ -44,4 +46,12 @@ has_all || problem "node 2 lost bindings in its restart"
 n=$(actors2)
 [ "$n" = $((base + 1)) ] && pass "node 2 restarted: $n actors, as before plus 1070's (none for node 1's 10 AORs)" ||
 	problem "node 2 restarted must have $((base + 1)) actors (before: $base, plus 1070's), got $n"
+
+# the operator removes on node 2 a binding made through node 1 (its AOR has
+# no actor on node 2: one is spawned for it); node 1 loses it too
+out=$("$BIN/pbxctl" -s "$ADMIN2" --json unregister 1060@127.0.0.1 2>&1)
+[ "$(jq -r '.removed' <<<"$out" 2>/dev/null)" = 1 ] && pass "pbxctl unregister on node 2 of node 1's 1060: $out" ||
+	problem "pbxctl unregister on node 2 of 1060 (registered on node 1) must remove 1 binding, got: $out"
+gone_on_1() { [ "$("$BIN/pbxctl" -s "$ADMIN" registrations --user 1060 --json | jq '.registrations | length')" = 0 ]; }
+wait_for 10 gone_on_1 && pass "node 1 no longer lists 1060" || problem "1060 is still on node 1"
 finish_nodes
