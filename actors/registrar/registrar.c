@@ -372,20 +372,33 @@ on_register(rt_actor *a, struct regw *w, const Pbx__SipPacket *p)
 	forward(a, reg);
 }
 
-/* pbxctl unregister: the AOR's actor removes and answers; no actor, no
+/* pbxctl unregister: the AOR's actor removes and answers (spawned for an
+ * AOR with stored bindings, made through other nodes); no actor, no
  * bindings. The request keeps its sender and correlation on the way. */
 static void
 on_unregister(rt_actor *a, struct regw *w, const Pbx__Envelope *env)
 {
 	const char *aor = env->unregister->aor;
 	Pbx__Unregister *u;
+	Pbx__AorBindings *ab = NULL;
 	rt_addr reg;
 	rt_msg *m;
 	int found;
+	bool spawned;
 
 	pthread_mutex_lock(&w->g->aors_mu);
 	found = txn_table_get(&w->g->aors, aor, strlen(aor), &reg);
 	pthread_mutex_unlock(&w->g->aors_mu);
+	/* bindings made through other nodes only: their AOR has no actor
+	 * here yet; one removes them as for ours */
+	if (found != 0 && w->g->store &&
+	    store_locations_get(w->g->store, aor, &ab) == 0) {
+		if (ab->n_bindings) {
+			reg = registrar_ensure(a, w->g, aor, &spawned);
+			found = reg.id ? 0 : ENOMEM;
+		}
+		pbx__aor_bindings__free_unpacked(ab, NULL);
+	}
 	if (found == 0 &&
 	    (m = rt_msg_new(PBX__ENVELOPE__BODY_UNREGISTER,
 	                    strlen(aor) + strlen(env->unregister->contact) + 2,

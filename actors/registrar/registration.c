@@ -9,8 +9,11 @@
  * sends the 200 OK only once the store has committed it (500 if the commit
  * failed). REGISTERs have no transaction: it absorbs their
  * retransmissions. A timer expires bindings, and expiry is an event too.
- * Credentials, and their nonce counts, are checked by registrar_admit
- * against what the whole node accepted (auth.h).
+ * In a cluster it also holds the bindings made through other nodes: it
+ * reloads them when the store says the AOR changed, and expires another
+ * node's only after a grace (registration_sync.c). Credentials, and their
+ * nonce counts, are checked by registrar_admit against what the node
+ * accepted (auth.h).
  *
  * An actor without bindings and without a commit pending stops once it has
  * been so for registrar.actor_idle seconds (REGISTERs with junk credentials
@@ -361,6 +364,7 @@ on_unregister(rt_actor *a, struct reg *r, const Pbx__Envelope *env)
 
 	if (!cs)
 		return;
+	reg_sync(a, r); /* bindings made through other nodes too */
 	for (size_t i = 0; i < r->n; i++) {
 		if ((!contact[0] || strcmp(contact, r->b[i].contact) == 0) &&
 		    cs->n < cs->cap) {
