@@ -160,10 +160,23 @@ START_TEST(call_kinds)
 		u.body_case = PBX__ENVELOPE__BODY_SIP_SEND;
 		ck_assert_int_eq(cluster_filter(&c, PEER, &e, &why), EPERM);
 	}
-	/* hanging a call up, a new INVITE: still never from a peer */
+	/* the admin's hangup of a call wherever it is, and its answer */
 	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP, ADMIN,
 	                              SELF, 0, RT_ID_CALLS, false, 9),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_HANGUP, SELF, 0,
+	                         RT_ID_CALLS, false, 9),
 	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP, ADMIN,
+	                              SELF, 0, ACTOR, false, 9),
+	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ADMIN, true, 9),
+	                 0);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ACTOR, true, 9),
+	                 EPERM);
+	/* a new INVITE: still never from a peer */
 	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_SIP_REQUEST, SELF, 0,
 	                         RT_ID_CALLS, false, 0),
 	                 EPERM);
