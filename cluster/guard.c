@@ -6,7 +6,8 @@
  * messages) is refused, so a compromised or buggy peer cannot stop an
  * actor, remove a binding or feed the SIP actors a half-built request.
  * Of the calls, only what a call spanning two nodes needs passes: a B leg
- * asked of a call router, Leg messages between channels, the calls list.
+ * asked of a call router, Leg messages between channels, the admin's calls
+ * list and hangup.
  *
  * Dropped frames and envelopes are counted by reason and logged at most
  * once a second per reason and envelope kind, so a flood cannot flood the
@@ -99,8 +100,8 @@ channel(const Pbx__Addr *a)
 
 /* What a call that spans two nodes sends (actors/calls/channel_remote.c):
  * a B leg asked of the call router by a channel, its answer, Leg messages
- * from channel to channel, and the admin's calls list (a node's admin asks
- * worker 0's router of each peer, which answers it). */
+ * from channel to channel, and the admin's calls list and hangup (a node's
+ * admin asks worker 0's router of each peer, which answers it). */
 static bool
 call_allowed(const Pbx__Envelope *e, const Pbx__Addr *to, const Pbx__Addr *from)
 {
@@ -117,6 +118,12 @@ call_allowed(const Pbx__Envelope *e, const Pbx__Addr *to, const Pbx__Addr *from)
 		       to->id == RT_ID_CALLS && from->id == RT_ID_ADMIN;
 	case PBX__ENVELOPE__BODY_CALLS_LIST_REPLY:
 		return e->calls_list_reply && e->reply && to->id == RT_ID_ADMIN;
+	case PBX__ENVELOPE__BODY_CALL_HANGUP:
+		return e->call_hangup && !e->reply && e->correlation &&
+		       to->id == RT_ID_CALLS && from->id == RT_ID_ADMIN;
+	case PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY:
+		return e->call_hangup_reply && e->reply &&
+		       to->id == RT_ID_ADMIN;
 	default:
 		return false;
 	}

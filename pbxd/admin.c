@@ -577,21 +577,26 @@ fan_peer_reply(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
 	struct fan_peer *fp = arg;
 	struct fan_op *op = fp->op;
 
-	if (err || reply->body_case != PBX__ENVELOPE__BODY_CALLS_LIST_REPLY) {
+	if (!err && reply->body_case == PBX__ENVELOPE__BODY_CALLS_LIST_REPLY) {
+		fan_keep(op, reply->calls_list_reply);
+	} else if (!err &&
+	           reply->body_case == PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY) {
+		op->found |= reply->call_hangup_reply->found;
+	} else {
 		rt_debug("admin: calls of %s: %s", fp->name,
 		         err ? strerror(err) : "a wrong answer");
 		fan_silent(op, fp->name);
-	} else {
-		fan_keep(op, reply->calls_list_reply);
 	}
 	free(fp);
 	if (--op->pending == 0)
 		fan_finish(a, op);
 }
 
-/* Ask every peer whose link is up; name the others at once. */
+/* Ask every peer whose link is up (its calls, or to hang call `id` up);
+ * name the others at once. */
 static void
-fan_peers(rt_actor *a, struct admin_ctx *ctx, struct fan_op *op)
+fan_peers(rt_actor *a, struct admin_ctx *ctx, struct fan_op *op, const char *id,
+          uint32_t cause)
 {
 	struct cluster_peer_info info[MAX_PEERS];
 	size_t np =
@@ -602,7 +607,8 @@ fan_peers(rt_actor *a, struct admin_ctx *ctx, struct fan_op *op)
 		const char *name = info[i].name[0] ? info[i].name : info[i].url;
 		struct fan_peer *fp;
 		Pbx__CallsList *cl;
-		rt_msg *m;
+		Pbx__CallHangup *h;
+		rt_msg *m = NULL;
 
 		if (!info[i].node || info[i].node == rt_node_id(ctx->rt))
 			continue;
@@ -611,14 +617,22 @@ fan_peers(rt_actor *a, struct admin_ctx *ctx, struct fan_op *op)
 			continue;
 		}
 		fp = calloc(1, sizeof(*fp));
-		m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0, &cl);
+		if (id && (m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_HANGUP,
+		                          strlen(id) + 1, &h))) {
+			h->id = rt_msg_strdup(m, id);
+			h->cause = cause;
+			h->node_wide = true;
+		} else if (!id &&
+		           (m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0,
+		                           &cl))) {
+			cl->node_wide = true;
+		}
 		if (!fp || !m) {
 			free(fp);
 			rt_msg_free(m);
 			fan_silent(op, name);
 			continue;
 		}
-		cl->node_wide = true;
 		fp->op = op;
 		snprintf(fp->name, sizeof(fp->name), "%s", name);
 		op->pending++;
@@ -672,8 +686,7 @@ fan_out(rt_actor *a, struct admin_ctx *ctx, uint64_t corr, const char *id,
 			op->pending--;
 		}
 	}
-	if (!id)
-		fan_peers(a, ctx, op);
+	fan_peers(a, ctx, op, id, cause);
 	if (--op->pending == 0)
 		fan_finish(a, op);
 }

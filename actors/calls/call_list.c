@@ -1,9 +1,10 @@
 /*
  * The calls of a whole node, for another node's admin (`pbxctl calls` lists
- * the cluster's calls): the peer asks the call router of our worker 0 once
- * (CallsList with node_wide), which asks every worker's router, ours too,
- * and answers with all of it. A router that does not answer in time has
- * its calls left out; the asking admin waits a bounded time as well.
+ * the cluster's calls, `pbxctl hangup` ends one wherever it is): the peer
+ * asks the call router of our worker 0 once (CallsList or CallHangup with
+ * node_wide), which asks every worker's router, ours too, and answers for
+ * all of them. A router that does not answer in time has its calls left
+ * out; the asking admin waits a bounded time as well.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct gather {
 	rt_addr to;    /* the asking admin */
 	uint64_t corr; /* its request */
 	uint32_t pending;
+	bool hangup, found; /* CallHangup: did a router have the call */
 	size_t n, cap;
 	Pbx__CallInfo **calls; /* deep copies */
 };
@@ -74,10 +76,17 @@ static void
 finish(rt_actor *a, struct gather *gt)
 {
 	Pbx__CallsListReply *rep;
-	rt_msg *m =
-	    rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
-	               gt->n * (sizeof(Pbx__CallInfo) + 600) + 64, &rep);
+	Pbx__CallHangupReply *hr;
+	rt_msg *m;
 
+	if (gt->hangup) {
+		if ((m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY, 0,
+		                    &hr)))
+			hr->found = gt->found;
+		goto send;
+	}
+	m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
+	               gt->n * (sizeof(Pbx__CallInfo) + 600) + 64, &rep);
 	if (m &&
 	    (rep->calls = rt_msg_alloc(m, (gt->n + 1) * sizeof(*rep->calls)))) {
 		for (size_t i = 0; i < gt->n; i++) {
@@ -87,6 +96,7 @@ finish(rt_actor *a, struct gather *gt)
 				rep->calls[rep->n_calls++] = c;
 		}
 	}
+send:
 	if (m) {
 		rt_msg_env(m)->correlation = gt->corr;
 		rt_msg_env(m)->reply = true;
@@ -108,6 +118,8 @@ got(rt_actor *a, int err, const Pbx__Envelope *reply, void *arg)
 		rt_debug("calls list: a router: %s", strerror(err));
 	else if (reply->body_case == PBX__ENVELOPE__BODY_CALLS_LIST_REPLY)
 		keep(gt, reply->calls_list_reply);
+	else if (reply->body_case == PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY)
+		gt->found |= reply->call_hangup_reply->found;
 	if (--gt->pending == 0)
 		finish(a, gt);
 }
@@ -123,10 +135,23 @@ calls_list_node(rt_actor *a, const Pbx__Envelope *env)
 	gt->to = rt_addr_from_pb(env->from);
 	gt->corr = env->correlation;
 	gt->pending = nw + 1; /* + 1: no answer before every request is out */
+	gt->hangup = env->body_case == PBX__ENVELOPE__BODY_CALL_HANGUP;
 	for (uint32_t w = 0; w < nw; w++) {
 		rt_addr to = { rt_self(a).node, w, SIP_ID_CALLS };
-		rt_msg *m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0, NULL);
+		const Pbx__CallHangup *q = env->call_hangup;
+		Pbx__CallHangup *h;
+		rt_msg *m;
 
+		if (gt->hangup) {
+			m = rt_msg_new(PBX__ENVELOPE__BODY_CALL_HANGUP,
+			               (q->id ? strlen(q->id) : 0) + 1, &h);
+			if (m) {
+				h->id = rt_msg_strdup(m, q->id ? q->id : "");
+				h->cause = q->cause;
+			}
+		} else {
+			m = rt_msg_new(PBX__ENVELOPE__BODY_CALLS_LIST, 0, NULL);
+		}
 		if (!m ||
 		    rt_request(a, to, m, GATHER_TIMEOUT_MS, got, gt) != 0) {
 			rt_msg_free(m);

@@ -382,7 +382,10 @@ router_handle(rt_actor *a, const Pbx__Envelope *env)
 			on_list(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_CALL_HANGUP:
-		on_hangup(a, w, env);
+		if (env->call_hangup && env->call_hangup->node_wide)
+			calls_list_node(a, env);
+		else
+			on_hangup(a, w, env);
 		break;
 	case PBX__ENVELOPE__BODY_CALL_LEG_START:
 		calls_remote_leg_start(a, w->g, env);

@@ -154,7 +154,8 @@ struct chan_fork *chan_remote_fork(rt_actor *a, struct chan *c, rt_addr from,
 /* Fork f's node is gone or refused it: a LEG_ENDED for it. */
 void chan_remote_gone(rt_actor *a, struct chan *c, struct chan_fork *f,
                       const char *why);
-/* call_list.c: the calls of every worker, for another node's admin. */
+/* call_list.c: the calls of every worker, for another node's admin: a
+ * CallsList or a CallHangup with node_wide. */
 void calls_list_node(rt_actor *a, const Pbx__Envelope *env);
 /* The router's side: a CallLegStart from another node's A channel. */
 void calls_remote_leg_start(rt_actor *a, struct calls *g,

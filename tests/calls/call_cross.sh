@@ -15,6 +15,8 @@
 #  - re-INVITE hold/resume, INFO and MESSAGE pass through both ways;
 #  - every call has one CDR line, on the caller's node, naming both nodes
 #    (node, callee_node) and the contact that answered; none elsewhere;
+#  - pbxctl hangup on node 2 ends an answered call of node 1 (BYE with the
+#    cause given to both sides); again: no such call;
 #  - pbxctl calls on node 1 with node 2 stopped says node 2 did not answer.
 source "$(dirname "$0")/xlib.sh"
 start_cluster 2
@@ -99,6 +101,27 @@ for m in INFO MESSAGE; do
 done
 reason_ok "in-dialog: BYE to the callee" "$(m_first d1 in '^BYE ')"
 check_cross_cdr "in-dialog" 1 "$(call_id d)" 2 "$U5"
+
+# -- pbxctl hangup on node 2 ends a call of node 1: both sides get BYE
+uas x6 "$(scen x6-uas uas_answer.xml RING=0 WAIT=15000)" "$U1" -s 1001
+at 1 uac hup "$(scen hup uac_wait_bye.xml WAIT=15000)" &
+hc=$!
+cidh="hup-1-$$@127.0.0.1"
+up() { ctl_n 2 calls --json 2>/dev/null | jq -e --arg c "$cidh" '.calls[] | select(.sip_call_id == $c and .answered_ms > 0)' >/dev/null; }
+if wait_for 8 up; then
+	id=$(ctl_n 2 calls --json | jq -r --arg c "$cidh" '.calls[] | select(.sip_call_id == $c) | .id')
+	ctl_n 2 hangup "$id" USER_BUSY >/dev/null 2>&1 && pass "pbxctl hangup on node 2 found node 1's call $id" ||
+		problem "pbxctl hangup on node 2 of node 1's call $id: $(ctl_n 2 hangup "$id" 2>&1)"
+else
+	problem "pbxctl calls on node 2 never listed the answered call $cidh"
+fi
+wait "$hc"
+sides "hangup from node 2" $? hup x6
+bye=$(m_first hup in '^BYE ')
+header "$bye" reason | grep -qE 'cause=17' && pass "hangup from node 2: the caller's BYE says $(header "$bye" reason)" ||
+	problem "hangup from node 2: the caller's BYE should carry cause 17 (USER_BUSY), got '$(header "$bye" reason)'"
+ctl_n 2 hangup "$id" >/dev/null 2>&1 && problem "pbxctl hangup of an ended call should fail (no such call)" ||
+	pass "pbxctl hangup of the ended call: no such call"
 
 # -- pbxctl calls with a node gone: its name, not a hang
 kill -TERM "${NPID[2]}"

@@ -136,10 +136,47 @@ START_TEST(call_kinds)
 	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALLS_LIST_REPLY,
 	                              RT_ID_CALLS, SELF, 0, ACTOR, true, 9),
 	                 EPERM);
-	/* hanging a call up, a new INVITE: still never from a peer */
+	/* a Leg that found no channel comes back to its sender, a channel;
+	 * a bounce of anything else without a request to complete does not */
+	{
+		Pbx__Envelope e = PBX__ENVELOPE__INIT;
+		Pbx__Addr to = PBX__ADDR__INIT, from = PBX__ADDR__INIT;
+		Pbx__Undeliverable u = PBX__UNDELIVERABLE__INIT;
+		const char *why;
+
+		to.node = SELF;
+		to.id = ACTOR;
+		from.node = PEER;
+		from.id = ACTOR + 5;
+		e.to = &to;
+		e.from = &from;
+		e.body_case = PBX__ENVELOPE__BODY_UNDELIVERABLE;
+		e.undeliverable = &u;
+		u.body_case = PBX__ENVELOPE__BODY_LEG;
+		ck_assert_int_eq(cluster_filter(&c, PEER, &e, &why), 0);
+		to.id = RT_ID_CALLS;
+		ck_assert_int_eq(cluster_filter(&c, PEER, &e, &why), EPERM);
+		to.id = ACTOR;
+		u.body_case = PBX__ENVELOPE__BODY_SIP_SEND;
+		ck_assert_int_eq(cluster_filter(&c, PEER, &e, &why), EPERM);
+	}
+	/* the admin's hangup of a call wherever it is, and its answer */
 	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP, ADMIN,
 	                              SELF, 0, RT_ID_CALLS, false, 9),
+	                 0);
+	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_CALL_HANGUP, SELF, 0,
+	                         RT_ID_CALLS, false, 9),
 	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP, ADMIN,
+	                              SELF, 0, ACTOR, false, 9),
+	                 EPERM);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ADMIN, true, 9),
+	                 0);
+	ck_assert_int_eq(verdict_from(PBX__ENVELOPE__BODY_CALL_HANGUP_REPLY,
+	                              RT_ID_CALLS, SELF, 0, ACTOR, true, 9),
+	                 EPERM);
+	/* a new INVITE: still never from a peer */
 	ck_assert_int_eq(verdict(PBX__ENVELOPE__BODY_SIP_REQUEST, SELF, 0,
 	                         RT_ID_CALLS, false, 0),
 	                 EPERM);
