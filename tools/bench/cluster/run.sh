@@ -595,8 +595,14 @@ reg_summary() {
 		done
 		# cluster against single at this rate: CPU per registration and
 		# CPU per replicated event (the difference over the events replicated)
-		local a=$WORK/reg-single-$rate b=$WORK/reg-cluster-$rate
-		if [ -s "$a" ] && [ -s "$b" ]; then
+		# ratios only between set-ups whose runs at this rate were all clean:
+		# the CPU of a run that lost registrations is no figure
+		local a=$WORK/reg-single-$rate b=$WORK/reg-cluster-$rate k=$WORK/reg-kamailio-$rate
+		allclean() { [ -s "$1" ] && ! awk '$9 != 1 { bad = 1 } END { exit !bad }' "$1"; }
+		for f in "$a" "$b" "$k"; do
+			[ -s "$f" ] && ! allclean "$f" && log "  at $rate/s: $(basename "$f" | cut -d- -f2) not compared (not every run clean)"
+		done
+		if allclean "$a" && allclean "$b"; then
 			local sc cc regs repl
 			sc=$(cut -d' ' -f2 "$a" | median) cc=$(cut -d' ' -f2 "$b" | median)
 			regs=$(cut -d' ' -f8 "$b" | median) repl=$(cut -d' ' -f6 "$b" | median)
@@ -605,8 +611,7 @@ reg_summary() {
 				if (r > 0) printf ", CPU per replicated event %.1f us ((%.1f - %.1f) us x %d regs / %d events)", (c - s) * n / r, c, s, n, r
 				printf "\n" }')"
 		fi
-		local k=$WORK/reg-kamailio-$rate
-		if [ -s "$k" ] && [ -s "$b" ]; then
+		if allclean "$k" && allclean "$b"; then
 			log "  $(awk -v k="$(cut -d' ' -f2 "$k" | median)" -v c="$(cut -d' ' -f2 "$b" | median)" -v rate="$rate" \
 				'BEGIN { printf "at %d/s: pbxd cluster (3 nodes) / Kamailio dmq (2 instances) CPU per registration %.2f\n", rate, c / k }')"
 		fi
