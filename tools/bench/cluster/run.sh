@@ -594,26 +594,26 @@ reg_summary() {
 				"${col[2]}" "${col[3]}" "${col[4]}" "${col[5]}" "${col[6]}" | tee -a "$RESULTS"
 		done
 		# cluster against single at this rate: CPU per registration and
-		# CPU per replicated event (the difference over the events replicated)
-		# ratios only between set-ups whose runs at this rate were all clean:
-		# the CPU of a run that lost registrations is no figure
+		# CPU per replicated event (the difference over the events
+		# replicated); ratios from the clean runs only (the CPU of a run that lost
+		# registrations is no figure), when each side has one at this rate
 		local a=$WORK/reg-single-$rate b=$WORK/reg-cluster-$rate k=$WORK/reg-kamailio-$rate
-		allclean() { [ -s "$1" ] && ! awk '$9 != 1 { bad = 1 } END { exit !bad }' "$1"; }
-		for f in "$a" "$b" "$k"; do
-			[ -s "$f" ] && ! allclean "$f" && log "  at $rate/s: $(basename "$f" | cut -d- -f2) not compared (not every run clean)"
-		done
-		if allclean "$a" && allclean "$b"; then
+		cleanmed() { awk -v c="$2" '$9 == 1 { print $c }' "$1" 2>/dev/null | median; }
+		ncl() { awk '$9 == 1' "$1" 2>/dev/null | wc -l; }
+		if [ "$(ncl "$a")" -gt 0 ] && [ "$(ncl "$b")" -gt 0 ]; then
 			local sc cc regs repl
-			sc=$(cut -d' ' -f2 "$a" | median) cc=$(cut -d' ' -f2 "$b" | median)
-			regs=$(cut -d' ' -f8 "$b" | median) repl=$(cut -d' ' -f6 "$b" | median)
-			log "  $(awk -v s="$sc" -v c="$cc" -v n="$regs" -v r="$repl" -v rate="$rate" 'BEGIN {
-				printf "at %d/s: cluster/single CPU per registration %.2f (%+.0f%%)", rate, c / s, (c / s - 1) * 100
+			sc=$(cleanmed "$a" 2) cc=$(cleanmed "$b" 2) regs=$(cleanmed "$b" 8) repl=$(cleanmed "$b" 6)
+			log "  $(awk -v s="$sc" -v c="$cc" -v n="$regs" -v r="$repl" -v rate="$rate" -v na="$(ncl "$a")" -v nb="$(ncl "$b")" 'BEGIN {
+				printf "at %d/s (clean runs: %d single, %d cluster): cluster/single CPU per registration %.2f (%+.0f%%)", rate, na, nb, c / s, (c / s - 1) * 100
 				if (r > 0) printf ", CPU per replicated event %.1f us ((%.1f - %.1f) us x %d regs / %d events)", (c - s) * n / r, c, s, n, r
 				printf "\n" }')"
 		fi
-		if allclean "$k" && allclean "$b"; then
-			log "  $(awk -v k="$(cut -d' ' -f2 "$k" | median)" -v c="$(cut -d' ' -f2 "$b" | median)" -v rate="$rate" \
-				'BEGIN { printf "at %d/s: pbxd cluster (3 nodes) / Kamailio dmq (2 instances) CPU per registration %.2f\n", rate, c / k }')"
+		if [ "$(ncl "$k")" -gt 0 ] && [ "$(ncl "$b")" -gt 0 ]; then
+			log "  $(awk -v k="$(cleanmed "$k" 2)" -v c="$(cleanmed "$b" 2)" -v rate="$rate" -v nk="$(ncl "$k")" -v nb="$(ncl "$b")" \
+				'BEGIN { printf "at %d/s (clean runs: %d cluster, %d kamailio): pbxd cluster (3 nodes) / Kamailio dmq (2 instances) CPU per registration %.2f\n", rate, nb, nk, c / k }')"
+		fi
+		if [ "$(ncl "$b")" -gt 0 ]; then
+			log "  at $rate/s, cluster clean runs: replication lag p50 $(cleanmed "$b" 4) ms, p99 $(cleanmed "$b" 5) ms (medians of the highest node's)"
 		fi
 	done
 	for s in "${REG_SETUPS[@]}"; do log "  $s: highest rate clean in all $REPEAT runs: ${BEST[$s]:-0}/s"; done
