@@ -798,7 +798,8 @@ calls_up() {
 	return 0
 }
 # calls_run SETUP RATE LABEL: one run of CALL_S seconds; appends
-# "calls/s cpu_us p50 p99 clean" to $WORK/calls-SETUP-LABEL
+# "calls/s cpu_us p50 p99 clean" to $WORK/calls-SETUP-LABEL (LABEL without
+# its digits: run1..3 all go to calls-SETUP-run)
 calls_run() {
 	local s=$1 rate=$2 label=$3 d=$WORK/calls-$1-$3-$2 calls=$(($2 * CALL_S)) pids=() i c0 c1 t0 t1 rc
 	for i in ${C_NODES[$s]}; do pids+=("${NPID[$i]}"); done
@@ -837,7 +838,8 @@ calls_run() {
 		"$s" "$label" "$rate" "$ok" "$calls" "$fail" "$ufail" "$retr" "$uretr" "$cps" "$cpu_us" "$cpu_pct" \
 		"${C_NODES[$s]// /+}" "$p50" "$p99" "$([ -z "$why" ] && echo clean || echo "NOT CLEAN ($why)")" | tee -a "$RESULTS"
 	[ -z "$why" ] || { local e; e=$(first_error "$d"/err.log "$d"/uas_err.log); [ -n "$e" ] && log "           first error: $e"; }
-	echo "$cps $cpu_us $p50 $p99 $([ -z "$why" ] && echo 1 || echo 0)" >>"$WORK/calls-$s-$label"
+	# every run of the repeats in one file (calls-SETUP-run), each in its own directory
+	echo "$cps $cpu_us $p50 $p99 $([ -z "$why" ] && echo 1 || echo 0)" >>"$WORK/calls-$s-${label%%[0-9]*}"
 	[ -z "$why" ]
 }
 calls_mode() {
@@ -866,7 +868,7 @@ calls_mode() {
 		for s in "${setups[@]}"; do
 			[ "${CBEST[$s]}" -gt 0 ] || continue
 			progress "calls $s: run $i of $REPEAT at ${CBEST[$s]} calls/s"
-			calls_run "$s" "${CBEST[$s]}" run
+			calls_run "$s" "${CBEST[$s]}" "run$i"
 			sleep 3
 		done
 	done
