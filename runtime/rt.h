@@ -45,9 +45,9 @@ typedef struct rt_addr {
 /* Local ids below this are well-known services, the same on every node. */
 enum rt_wellknown {
 	RT_ID_NONE = 0,
-	RT_ID_NODE = 1,   /* the node actor on worker 0: answers pings */
-	RT_ID_ADMIN = 2,  /* the admin actor on worker 0 */
-	RT_ID_REPL = 3,   /* log replication on worker 0 (cluster/repl.h) */
+	RT_ID_NODE = 1,  /* the node actor on worker 0: answers pings */
+	RT_ID_ADMIN = 2, /* the admin actor on worker 0 */
+	RT_ID_REPL = 3,  /* log replication on worker 0 (cluster/repl.h) */
 	/* the registrar actor of each worker (SIP_ID_REGISTRAR); worker 0's
 	 * takes the AuthFailures of peers */
 	RT_ID_REGISTRAR = 9,
