@@ -91,26 +91,7 @@ store_append_remote(struct store *s, rt_addr reply_to, uint64_t correlation,
 		o += events[i].len;
 	}
 
-	pthread_mutex_lock(&s->mu);
-	if (s->stopping) {
-		err = ESHUTDOWN;
-	} else {
-		bool wake = !s->head || (reply_to.id && !s->urgent);
-
-		*s->tail = it;
-		s->tail = &it->next;
-		s->queued++;
-		if (reply_to.id && !s->urgent) {
-			s->urgent = true;
-			s->urgent_since_us = pbx_mono_us();
-		}
-		if (wake)
-			pthread_cond_signal(&s->work_cv);
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (err)
-		free(it);
-	return err;
+	return store_enqueue(s, it);
 }
 
 int

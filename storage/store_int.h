@@ -166,6 +166,7 @@ int store_probe(struct store *s);
 
 /* writer.c */
 int store_writer_start(struct store *s);
+int store_enqueue(struct store *s, struct store_item *it);
 /* Run fn in one write transaction and commit; again after growing the map
  * when it is full (writer thread). 0, an MDB_* code or a positive errno. */
 int store_with_txn(struct store *s,

@@ -105,6 +105,37 @@ event_body(const Pbx__Event *ev, struct body *o)
 	return &o->e;
 }
 
+/* Queue one item for the writer (any thread); ESHUTDOWN (item freed) once
+ * the store is closing. An item with a reply address is urgent. */
+int
+store_enqueue(struct store *s, struct store_item *it)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		err = ESHUTDOWN;
+	} else {
+		bool wake = !s->head || (it->reply_to.id && !s->urgent);
+
+		*s->tail = it;
+		s->tail = &it->next;
+		s->queued++;
+		if (it->reply_to.id && !s->urgent) {
+			s->urgent = true;
+			s->urgent_since_us = pbx_mono_us();
+		}
+		/* the writer sleeps on an empty queue, or lets non-urgent
+		 * appends gather: wake it only when that changes */
+		if (wake)
+			pthread_cond_signal(&s->work_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (err)
+		free(it);
+	return err;
+}
+
 int
 store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
              Pbx__Event *const *events, size_t n)
@@ -148,28 +179,7 @@ store_append(struct store *s, rt_addr reply_to, uint64_t correlation,
 		at += it->len[i];
 	}
 
-	pthread_mutex_lock(&s->mu);
-	if (s->stopping) {
-		err = ESHUTDOWN;
-	} else {
-		bool wake = !s->head || (reply_to.id && !s->urgent);
-
-		*s->tail = it;
-		s->tail = &it->next;
-		s->queued++;
-		if (reply_to.id && !s->urgent) {
-			s->urgent = true;
-			s->urgent_since_us = pbx_mono_us();
-		}
-		/* the writer sleeps on an empty queue, or lets non-urgent
-		 * appends gather: wake it only when that changes */
-		if (wake)
-			pthread_cond_signal(&s->work_cv);
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (err)
-		free(it);
-	else
+	if ((err = store_enqueue(s, it)) == 0)
 		atomic_fetch_add(&s->appends, 1);
 	return err;
 }

@@ -4,35 +4,8 @@
 
 #include "pbx_clock.h"
 #include "store_int.h"
+#include "store_dump.h"
 #include "store_test.h"
-
-struct dump {
-	uint8_t *p;
-	size_t n;
-};
-
-static int
-dump_cb(void *arg, const void *k, size_t kl, const void *v, size_t vl)
-{
-	struct dump *d = arg;
-
-	d->p = realloc(d->p, d->n + kl + vl + 16);
-	memcpy(d->p + d->n, &kl, 8);
-	memcpy(d->p + d->n + 8, k, kl);
-	memcpy(d->p + d->n + 8 + kl, &vl, 8);
-	memcpy(d->p + d->n + 16 + kl, v, vl);
-	d->n += kl + vl + 16;
-	return 0;
-}
-
-static struct dump
-dump_of(struct store *s, const char *db)
-{
-	struct dump d = { NULL, 0 };
-
-	ck_assert_int_eq(store_dump(s, db, dump_cb, &d), 0);
-	return d;
-}
 
 static void
 assert_dump(const struct dump *a, const struct dump *b)
